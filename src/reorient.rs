@@ -1,0 +1,1 @@
+//! `CONTEXT.md` → reorient snapshot: lookup order and section parsing.

@@ -1,0 +1,1 @@
+//! Time expressions (`--when`): text → UTC instant, given `now` and a zone. Pure.
