@@ -1,0 +1,239 @@
+//! Settings from the environment (`DEFER_*`, `TZ`, `HOME`): paths and runner knobs.
+//! Every bad value is an error naming its variable; nothing falls back silently.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use chrono_tz::Tz;
+
+/// Where state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub runtime_dir: PathBuf,
+    pub tasks_file: PathBuf,
+    pub archive_dir: PathBuf,
+    pub log_dir: PathBuf,
+    pub log_file: PathBuf,
+}
+
+impl Paths {
+    /// The store's lock file, beside the store and never renamed.
+    pub fn store_lock(&self) -> PathBuf {
+        sibling(&self.tasks_file, ".lock")
+    }
+
+    /// The runner lock: one `run` (or `archive`, `execute --id`) at a time.
+    pub fn runner_lock(&self) -> PathBuf {
+        sibling(&self.tasks_file, ".run.lock")
+    }
+
+    pub fn prompt_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.prompt.txt"))
+    }
+
+    pub fn output_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.output.txt"))
+    }
+
+    pub fn archive_file(&self, year_month: &str) -> PathBuf {
+        self.archive_dir
+            .join(format!("deferred_{year_month}.jsonl"))
+    }
+}
+
+fn sibling(file: &Path, suffix: &str) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    file.with_file_name(name)
+}
+
+/// A snapshot of the variables `defer` reads. Tests build one from a map.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env {
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// A set, non-empty variable.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME").map(PathBuf::from)
+    }
+
+    fn path_or(&self, name: &str, default: impl FnOnce() -> PathBuf) -> PathBuf {
+        self.get(name).map(PathBuf::from).unwrap_or_else(default)
+    }
+
+    pub fn paths(&self) -> Result<Paths> {
+        let runtime_dir = match self.get("DEFER_RUNTIME_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => self
+                .home()
+                .ok_or_else(|| anyhow!("neither DEFER_RUNTIME_DIR nor HOME is set"))?
+                .join("data/runtime"),
+        };
+        let log_dir = self.path_or("DEFER_LOG_DIR", || runtime_dir.join("logs"));
+        Ok(Paths {
+            tasks_file: self.path_or("DEFER_TASKS_FILE", || runtime_dir.join("deferred.jsonl")),
+            archive_dir: self.path_or("DEFER_ARCHIVE_DIR", || runtime_dir.join("archive")),
+            log_file: self.path_or("DEFER_LOG_FILE", || log_dir.join("deferred.log")),
+            log_dir,
+            runtime_dir,
+        })
+    }
+
+    /// `DEFER_TIMEZONE`, else `TZ`, else the system zone, else UTC.
+    pub fn timezone(&self) -> Result<Tz> {
+        if let Some(name) = self.get("DEFER_TIMEZONE") {
+            return parse_zone(name, "DEFER_TIMEZONE");
+        }
+        if let Some(name) = self.get("TZ") {
+            return parse_zone(name.trim_start_matches(':'), "TZ");
+        }
+        Ok(system_zone().unwrap_or(Tz::UTC))
+    }
+
+    /// `DEFER_EXECUTOR`, if set. Whether it is executable is checked per task.
+    pub fn executor(&self) -> Option<PathBuf> {
+        self.get("DEFER_EXECUTOR").map(PathBuf::from)
+    }
+
+    pub fn retry_delay(&self) -> Result<Duration> {
+        self.seconds("DEFER_RETRY_DELAY_SECONDS", 60)
+    }
+
+    /// `None` means no limit (`0`).
+    pub fn executor_timeout(&self) -> Result<Option<Duration>> {
+        let limit = self.seconds("DEFER_EXECUTOR_TIMEOUT_SECONDS", 3600)?;
+        Ok((!limit.is_zero()).then_some(limit))
+    }
+
+    pub fn context_file(&self) -> Option<PathBuf> {
+        self.get("DEFER_CONTEXT_FILE").map(PathBuf::from)
+    }
+
+    fn seconds(&self, name: &str, default: u64) -> Result<Duration> {
+        match self.get(name) {
+            None => Ok(Duration::from_secs(default)),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) => Ok(Duration::from_secs(secs)),
+                Err(_) => bail!(
+                    "invalid {name} '{text}' (accepted: a whole number of seconds, 0 or more)"
+                ),
+            },
+        }
+    }
+}
+
+fn parse_zone(name: &str, var: &str) -> Result<Tz> {
+    if let Some(zone) = name.strip_prefix('/').and_then(zone_from_path) {
+        return Ok(zone);
+    }
+    name.parse::<Tz>().map_err(|_| {
+        anyhow!("invalid {var} '{name}' (accepted: an IANA zone name such as America/New_York, Europe/Paris or UTC)")
+    })
+}
+
+/// `/usr/share/zoneinfo/Europe/Paris` → `Europe/Paris`.
+fn zone_from_path(path: &str) -> Option<Tz> {
+    let (_, name) = path.split_once("zoneinfo/")?;
+    name.parse().ok()
+}
+
+fn system_zone() -> Option<Tz> {
+    iana_time_zone::get_timezone().ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_hang_off_home() {
+        let paths = Env::from_pairs([("HOME", "/h")]).paths().unwrap();
+        assert_eq!(
+            paths.tasks_file,
+            Path::new("/h/data/runtime/deferred.jsonl")
+        );
+        assert_eq!(paths.archive_dir, Path::new("/h/data/runtime/archive"));
+        assert_eq!(
+            paths.log_file,
+            Path::new("/h/data/runtime/logs/deferred.log")
+        );
+        assert_eq!(
+            paths.store_lock(),
+            Path::new("/h/data/runtime/deferred.jsonl.lock")
+        );
+    }
+
+    #[test]
+    fn each_path_can_be_moved() {
+        let env = Env::from_pairs([
+            ("DEFER_RUNTIME_DIR", "/r"),
+            ("DEFER_LOG_DIR", "/l"),
+            ("DEFER_TASKS_FILE", "/t/tasks.jsonl"),
+        ]);
+        let paths = env.paths().unwrap();
+        assert_eq!(paths.log_file, Path::new("/l/deferred.log"));
+        assert_eq!(paths.archive_dir, Path::new("/r/archive"));
+        assert_eq!(paths.runner_lock(), Path::new("/t/tasks.jsonl.run.lock"));
+    }
+
+    #[test]
+    fn no_home_no_runtime_dir_is_an_error() {
+        assert!(Env::default().paths().is_err());
+    }
+
+    #[test]
+    fn timezone_precedence_and_errors() {
+        let env = Env::from_pairs([("DEFER_TIMEZONE", "Asia/Kolkata"), ("TZ", "UTC")]);
+        assert_eq!(env.timezone().unwrap(), Tz::Asia__Kolkata);
+        let env = Env::from_pairs([("TZ", ":Europe/Paris")]);
+        assert_eq!(env.timezone().unwrap(), Tz::Europe__Paris);
+        let env = Env::from_pairs([("TZ", "/usr/share/zoneinfo/Asia/Tokyo")]);
+        assert_eq!(env.timezone().unwrap(), Tz::Asia__Tokyo);
+        let err = Env::from_pairs([("DEFER_TIMEZONE", "Mars/Base")])
+            .timezone()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DEFER_TIMEZONE 'Mars/Base'"), "{err}");
+    }
+
+    #[test]
+    fn numeric_settings() {
+        let env = Env::from_pairs([("DEFER_EXECUTOR_TIMEOUT_SECONDS", "0")]);
+        assert_eq!(env.executor_timeout().unwrap(), None);
+        assert_eq!(env.retry_delay().unwrap(), Duration::from_secs(60));
+        let err = Env::from_pairs([("DEFER_RETRY_DELAY_SECONDS", "soon")])
+            .retry_delay()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DEFER_RETRY_DELAY_SECONDS 'soon'"), "{err}");
+        assert!(Env::from_pairs([("DEFER_RETRY_DELAY_SECONDS", "-5")])
+            .retry_delay()
+            .is_err());
+    }
+}

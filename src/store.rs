@@ -1,0 +1,411 @@
+//! The active store `deferred.jsonl`: an append-only log of task snapshots behind a
+//! lock file. Owns locking, the streaming scan (latest snapshot per id, invalid lines
+//! kept and reported), appends and the atomic rewrite used by compaction. It does not
+//! decide what to write: commands, the runner and the archive sweep do.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+
+use crate::fsx;
+use crate::task::{is_valid_id, Status, Task};
+use crate::timestamp::Timestamp;
+
+/// The store's files. Cheap to build; opens nothing until locked.
+#[derive(Debug, Clone)]
+pub struct Store {
+    file: PathBuf,
+    lock: PathBuf,
+}
+
+/// Lock modes, as types: only an exclusive guard can write.
+#[derive(Debug)]
+pub enum Shared {}
+#[derive(Debug)]
+pub enum Exclusive {}
+
+/// The store under a lock held until drop.
+#[derive(Debug)]
+pub struct Locked<M> {
+    file: PathBuf,
+    _lock: Option<File>,
+    _mode: PhantomData<M>,
+}
+
+impl Store {
+    pub fn new(file: impl Into<PathBuf>, lock: impl Into<PathBuf>) -> Self {
+        Store {
+            file: file.into(),
+            lock: lock.into(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
+    /// A shared lock for reading. A store whose directory does not exist yet reads as
+    /// empty without creating anything.
+    pub fn read(&self) -> Result<Locked<Shared>> {
+        let dir_exists = self.lock.parent().is_none_or(Path::exists);
+        let lock = if dir_exists {
+            let file = fsx::open_rw(&self.lock)?;
+            file.lock_shared()
+                .with_context(|| format!("locking {}", self.lock.display()))?;
+            Some(file)
+        } else {
+            None
+        };
+        Ok(self.guard(lock))
+    }
+
+    /// The exclusive lock every write holds; waits for other holders.
+    pub fn write(&self) -> Result<Locked<Exclusive>> {
+        let file = fsx::open_rw(&self.lock)?;
+        file.lock()
+            .with_context(|| format!("locking {}", self.lock.display()))?;
+        Ok(self.guard(Some(file)))
+    }
+
+    fn guard<M>(&self, lock: Option<File>) -> Locked<M> {
+        Locked {
+            file: self.file.clone(),
+            _lock: lock,
+            _mode: PhantomData,
+        }
+    }
+}
+
+/// Where the latest snapshot of one task sits, and what the runner needs from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub status: Status,
+    pub run_at: Timestamp,
+    /// The month this record is archived under, if terminal.
+    pub archive_stamp: Timestamp,
+    pub key: Option<String>,
+    /// 1-based line number in the file.
+    pub line_no: usize,
+    pub offset: u64,
+    pub len: usize,
+}
+
+/// A line that is not a valid record; it stays in the file verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    pub line_no: usize,
+    pub offset: u64,
+    pub reason: String,
+}
+
+/// What a pass over the store found: the latest snapshot of each task in order of
+/// first appearance, and the lines that are not records.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub entries: Vec<Entry>,
+    pub bad: Vec<BadLine>,
+    index: HashMap<String, usize>,
+    /// Bytes consumed through the last complete line.
+    end: u64,
+    lines: usize,
+}
+
+impl Scan {
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.index.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The number of lines read (records, superseded snapshots and bad lines).
+    pub fn line_count(&self) -> usize {
+        self.lines
+    }
+
+    /// True when line `line_no` holds the latest snapshot of its task.
+    pub fn is_latest(&self, id: &str, line_no: usize) -> bool {
+        self.get(id).is_some_and(|e| e.line_no == line_no)
+    }
+
+    /// Records the line; blank lines carry nothing and are ignored.
+    fn add(&mut self, line_no: usize, offset: u64, bytes: &[u8]) {
+        if is_blank(bytes) {
+            return;
+        }
+        match parse_head(bytes, line_no, offset) {
+            Ok(entry) => match self.index.get(&entry.id) {
+                Some(&i) => self.entries[i] = entry,
+                None => {
+                    self.index.insert(entry.id.clone(), self.entries.len());
+                    self.entries.push(entry);
+                }
+            },
+            Err(reason) => self.bad.push(BadLine {
+                line_no,
+                offset,
+                reason,
+            }),
+        }
+    }
+}
+
+/// True for a line of only white space, which the store neither reports nor keeps.
+pub fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The fields of a record the store reads on every pass; the rest is skipped.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    status: Status,
+    #[serde(borrow)]
+    run_at: Cow<'a, str>,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(default, borrow)]
+    completed_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    failed_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    cancelled_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+}
+
+fn stamp(text: &str, field: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).ok_or_else(|| format!("{field} '{text}' is not a timestamp"))
+}
+
+fn parse_head(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, String> {
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if !is_valid_id(&head.id) {
+        return Err(format!("id '{}' is not a valid task id", head.id));
+    }
+    let ended = [&head.completed_at, &head.failed_at, &head.cancelled_at]
+        .into_iter()
+        .flatten()
+        .next();
+    let archive_stamp = match ended {
+        Some(text) => stamp(text, "end time")?,
+        None => stamp(&head.created_at, "created_at")?,
+    };
+    Ok(Entry {
+        id: head.id.into_owned(),
+        status: head.status,
+        run_at: stamp(&head.run_at, "run_at")?,
+        archive_stamp,
+        key: head.key.map(Cow::into_owned),
+        line_no,
+        offset,
+        len: bytes.len(),
+    })
+}
+
+impl<M> Locked<M> {
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
+    fn open(&self) -> Result<Option<File>> {
+        match File::open(&self.file) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", self.file.display())),
+        }
+    }
+
+    /// Reads the whole store.
+    pub fn scan(&self) -> Result<Scan> {
+        let mut scan = Scan::default();
+        self.catch_up(&mut scan)?;
+        Ok(scan)
+    }
+
+    /// Reads what was appended since `scan` was taken. Valid only while the file has
+    /// not been rewritten, which the runner lock guarantees.
+    pub fn catch_up(&self, scan: &mut Scan) -> Result<()> {
+        let Some(mut file) = self.open()? else {
+            return Ok(());
+        };
+        let start = scan.end;
+        scan.bad.retain(|b| b.offset < start);
+        file.seek(SeekFrom::Start(start))
+            .with_context(|| format!("reading {}", self.file.display()))?;
+        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        self.for_each_line_from(
+            &mut reader,
+            start,
+            scan.lines,
+            |line_no, offset, bytes, complete| {
+                scan.add(line_no, offset, bytes);
+                if complete {
+                    scan.end = offset + bytes.len() as u64 + 1;
+                    scan.lines = line_no;
+                }
+            },
+        )
+    }
+
+    /// Calls `each(line_no, offset, bytes)` for every line, without its newline.
+    pub fn for_each_line(&self, mut each: impl FnMut(usize, u64, &[u8])) -> Result<()> {
+        let Some(file) = self.open()? else {
+            return Ok(());
+        };
+        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        self.for_each_line_from(&mut reader, 0, 0, |n, off, bytes, _| each(n, off, bytes))
+    }
+
+    fn for_each_line_from(
+        &self,
+        reader: &mut impl BufRead,
+        mut offset: u64,
+        mut line_no: usize,
+        mut each: impl FnMut(usize, u64, &[u8], bool),
+    ) -> Result<()> {
+        let mut buf = Vec::with_capacity(4096);
+        loop {
+            buf.clear();
+            let read = reader
+                .read_until(b'\n', &mut buf)
+                .with_context(|| format!("reading {}", self.file.display()))?;
+            if read == 0 {
+                return Ok(());
+            }
+            line_no += 1;
+            let complete = buf.last() == Some(&b'\n');
+            let bytes = if complete {
+                &buf[..buf.len() - 1]
+            } else {
+                &buf[..]
+            };
+            each(line_no, offset, bytes, complete);
+            offset += read as u64;
+        }
+    }
+
+    /// The full record of an entry, read from its line.
+    pub fn load(&self, entry: &Entry) -> Result<Task> {
+        let bytes = self.read_line(entry.offset, entry.len)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow!(
+                "{}:{}: invalid record for task {}: {e}",
+                self.file.display(),
+                entry.line_no,
+                entry.id
+            )
+        })
+    }
+
+    /// The raw bytes of one line.
+    pub fn read_line(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        let mut file = self
+            .open()?
+            .ok_or_else(|| anyhow!("{} disappeared", self.file.display()))?;
+        let mut bytes = vec![0; len];
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .with_context(|| format!("reading {}", self.file.display()))?;
+        Ok(bytes)
+    }
+
+    /// True when `needle` occurs anywhere in the file: a fast pre-check before a scan.
+    pub fn contains(&self, needle: &[u8]) -> Result<bool> {
+        let Some(mut file) = self.open()? else {
+            return Ok(false);
+        };
+        let finder = memchr::memmem::Finder::new(needle);
+        let keep = needle.len().saturating_sub(1);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut filled = 0;
+        loop {
+            let read = file
+                .read(&mut buf[filled..])
+                .with_context(|| format!("reading {}", self.file.display()))?;
+            if read == 0 {
+                return Ok(false);
+            }
+            filled += read;
+            if finder.find(&buf[..filled]).is_some() {
+                return Ok(true);
+            }
+            let tail = filled.min(keep);
+            buf.copy_within(filled - tail..filled, 0);
+            filled = tail;
+        }
+    }
+}
+
+impl Locked<Exclusive> {
+    /// Appends one snapshot per task, fsynced before returning. A torn last line
+    /// (no newline) is closed first so it stays a line of its own.
+    pub fn append(&mut self, tasks: &[&Task]) -> Result<()> {
+        let mut out = Vec::with_capacity(1024 * tasks.len());
+        for task in tasks {
+            serde_json::to_writer(&mut out, task)?;
+            out.push(b'\n');
+        }
+        self.append_raw(&out)
+    }
+
+    fn append_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        let created = !self.file.exists();
+        let mut file = fsx::open_rw(&self.file)?;
+        let context = || format!("appending to {}", self.file.display());
+        let len = file.seek(SeekFrom::End(0)).with_context(context)?;
+        let mut out = Vec::with_capacity(bytes.len() + 1);
+        if len > 0 && !ends_with_newline(&mut file, len).with_context(context)? {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(bytes);
+        file.write_all(&out)
+            .and_then(|()| file.sync_data())
+            .with_context(context)?;
+        if created {
+            fsx::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the store with what `fill` writes: a temp file in the same directory,
+    /// fsynced, renamed over the store, then the directory fsynced. If `fill` fails,
+    /// the store is untouched.
+    pub fn rewrite(&mut self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        fsx::ensure_dir(dir)?;
+        let tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        let mut writer = std::io::BufWriter::with_capacity(256 * 1024, tmp);
+        fill(&mut writer)?;
+        let tmp = writer.into_inner().map_err(|e| {
+            anyhow!(
+                "writing a temporary file in {}: {}",
+                dir.display(),
+                e.error()
+            )
+        })?;
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("syncing {}", tmp.path().display()))?;
+        tmp.persist(&self.file)
+            .with_context(|| format!("renaming over {}", self.file.display()))?;
+        fsx::sync_dir(dir)
+    }
+}
+
+fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
+    let mut last = [0u8];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    file.seek(SeekFrom::End(0))?;
+    Ok(last[0] == b'\n')
+}
+
+#[cfg(test)]
+mod tests;

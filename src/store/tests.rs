@@ -1,0 +1,131 @@
+use super::*;
+
+fn record(id: &str, status: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","created_at":"2026-04-08T16:35:00Z","run_at":"2026-04-08T16:45:00Z","type":"deferred_task","intent":"notify","context":{{"summary":"s"}},"execution":{{"mode":"fresh","prompt_template":"s","aura_level":"low"}},"status":"{status}"}}"#
+    )
+}
+
+fn store_with(text: &str) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deferred.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let store = Store::new(&file, dir.path().join("deferred.jsonl.lock"));
+    (dir, store)
+}
+
+#[test]
+fn latest_snapshot_wins_in_first_appearance_order() {
+    let text = [
+        record("b", "scheduled"),
+        record("a", "scheduled"),
+        record("b", "executing"),
+    ]
+    .join("\n");
+    let (_dir, store) = store_with(&(text + "\n"));
+    let scan = store.read().unwrap().scan().unwrap();
+    let ids: Vec<_> = scan
+        .entries
+        .iter()
+        .map(|e| (e.id.as_str(), e.status))
+        .collect();
+    assert_eq!(ids, [("b", Status::Executing), ("a", Status::Scheduled)]);
+    assert_eq!(scan.get("b").unwrap().line_no, 3);
+    assert!(scan.is_latest("b", 3) && !scan.is_latest("b", 1));
+}
+
+#[test]
+fn invalid_lines_are_reported_with_line_numbers() {
+    let text = format!(
+        "{}\nnot json\n[1,2]\n\n{{\"id\":\"x\"}}\n{}\n{{\"id\":\"bad id\",\"status\":\"scheduled\",\"run_at\":\"2026-01-01T00:00:00Z\",\"created_at\":\"2026-01-01T00:00:00Z\"}}\n{{\"trunc",
+        record("a", "scheduled"),
+        record("c", "weird"),
+    );
+    let (_dir, store) = store_with(&text);
+    let scan = store.read().unwrap().scan().unwrap();
+    let lines: Vec<_> = scan.bad.iter().map(|b| b.line_no).collect();
+    assert_eq!(lines, [2, 3, 5, 6, 7, 8]);
+    assert_eq!(scan.entries.len(), 1);
+}
+
+#[test]
+fn append_after_a_torn_line_starts_a_new_line() {
+    let (_dir, store) = store_with(&format!("{}\n{{\"torn", record("a", "scheduled")));
+    let task: Task = serde_json::from_str(&record("b", "scheduled")).unwrap();
+    store.write().unwrap().append(&[&task]).unwrap();
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert_eq!(text.lines().nth(1), Some("{\"torn"));
+    let scan = store.read().unwrap().scan().unwrap();
+    assert_eq!(scan.entries.len(), 2);
+    assert_eq!(scan.bad.len(), 1);
+}
+
+#[test]
+fn catch_up_reads_only_the_tail_and_rereads_a_torn_one() {
+    let (_dir, store) = store_with(&format!("{}\n{{\"torn", record("a", "scheduled")));
+    let locked = store.read().unwrap();
+    let mut scan = locked.scan().unwrap();
+    assert_eq!(scan.bad.len(), 1);
+    drop(locked);
+    let task: Task = serde_json::from_str(&record("b", "scheduled")).unwrap();
+    store.write().unwrap().append(&[&task]).unwrap();
+    let locked = store.read().unwrap();
+    locked.catch_up(&mut scan).unwrap();
+    assert_eq!(scan.bad.len(), 1, "torn line reported once");
+    assert_eq!(scan.get("b").unwrap().line_no, 3);
+    assert_eq!(scan.line_count(), 3);
+}
+
+#[test]
+fn load_reads_the_full_record() {
+    let (_dir, store) = store_with(&format!("{}\n", record("a", "scheduled")));
+    let locked = store.read().unwrap();
+    let scan = locked.scan().unwrap();
+    let task = locked.load(&scan.entries[0]).unwrap();
+    assert_eq!(task.id, "a");
+    assert_eq!(task.context.summary, "s");
+}
+
+#[test]
+fn contains_finds_needles_across_chunk_borders() {
+    let mut text = "x".repeat((1 << 20) - 3);
+    text.push_str("needle");
+    let (_dir, store) = store_with(&text);
+    let locked = store.read().unwrap();
+    assert!(locked.contains(b"needle").unwrap());
+    assert!(!locked.contains(b"needles").unwrap());
+}
+
+#[test]
+fn missing_store_reads_empty_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("absent");
+    let store = Store::new(
+        root.join("deferred.jsonl"),
+        root.join("deferred.jsonl.lock"),
+    );
+    let scan = store.read().unwrap().scan().unwrap();
+    assert!(scan.entries.is_empty());
+    assert!(!root.exists());
+}
+
+#[test]
+fn failed_rewrite_leaves_the_store_untouched() {
+    let original = format!("{}\n", record("a", "scheduled"));
+    let (dir, store) = store_with(&original);
+    let err = store
+        .write()
+        .unwrap()
+        .rewrite(|out| {
+            out.write_all(b"partial")?;
+            Err(anyhow!("boom"))
+        })
+        .unwrap_err();
+    assert_eq!(err.to_string(), "boom");
+    assert_eq!(std::fs::read_to_string(store.path()).unwrap(), original);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "no temp file left: {names:?}");
+}

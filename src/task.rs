@@ -1,0 +1,315 @@
+//! The task record: `Task` and its parts, the closed sets (status, intent, mode, ...),
+//! and the id rules. Field order here is the record's field order on disk.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::timestamp::Timestamp;
+
+/// A closed set of lower-case names, shared by serde, the CLI and error messages.
+pub trait ClosedSet: Sized + Copy + 'static {
+    /// The flag or field this set is the value of, for messages (`--intent`).
+    const WHAT: &'static str;
+    const ALL: &'static [Self];
+    fn name(self) -> &'static str;
+
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|v| v.name()).collect()
+    }
+
+    fn from_name(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == text)
+    }
+}
+
+/// Declares a closed-set enum with serde names equal to its `ClosedSet` names.
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
+
+        impl ClosedSet for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            fn name(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+closed_set!(
+    /// Where a task is in its lifecycle; see `docs/lifecycle.md`.
+    Status, "--status", {
+        Scheduled => "scheduled",
+        Executing => "executing",
+        Completed => "completed",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl Status {
+    /// Completed, failed and cancelled tasks never change again and get archived.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+}
+
+closed_set!(
+    /// What the future run is for.
+    Intent, "--intent", {
+        ResumeTask => "resume_task",
+        Notify => "notify",
+        ExecuteAction => "execute_action",
+    }
+);
+
+impl Default for Intent {
+    fn default() -> Self {
+        Intent::ResumeTask
+    }
+}
+
+closed_set!(
+    /// Whether the future run starts fresh or calls back into a session.
+    Mode, "--mode", {
+        Fresh => "fresh",
+        Callback => "callback",
+    }
+);
+
+closed_set!(
+    /// How much ambient context the executor should bring.
+    AuraLevel, "--aura-level", {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+    }
+);
+
+closed_set!(
+    /// What the last execution attempt produced.
+    ResultType, "result.type", {
+        PromptPrepared => "prompt_prepared",
+        ExecutorOutput => "executor_output",
+        ExecutorFailed => "executor_failed",
+        RetryScheduled => "retry_scheduled",
+        Interrupted => "interrupted",
+    }
+);
+
+/// The longest id the id rule allows.
+pub const MAX_ID_LEN: usize = 128;
+
+/// True when `id` matches `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.
+pub fn is_valid_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ID_LEN
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The snapshot of intent a future run starts from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    pub summary: String,
+    #[serde(default)]
+    pub key_points: Vec<String>,
+    #[serde(default)]
+    pub artifacts: Vec<String>,
+    #[serde(default)]
+    pub constraints: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reoriented_from: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    pub mode: Mode,
+    pub prompt_template: String,
+    pub aura_level: AuraLevel,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reorient {
+    pub requested: bool,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub explicit_context_file: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What the last attempt produced (`result` in the record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskResult {
+    #[serde(rename = "type")]
+    pub kind: ResultType,
+    pub prompt_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_truncated: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_run_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn deferred_task() -> String {
+    "deferred_task".to_string()
+}
+
+/// One deferred task: a line of `deferred.jsonl`. Fields this program does not know are
+/// kept in `extra` and written back (after the known ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub run_at: Timestamp,
+    #[serde(rename = "type", default = "deferred_task")]
+    pub kind: String,
+    #[serde(default)]
+    pub intent: Intent,
+    pub context: Context,
+    pub execution: Execution,
+    pub status: Status,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub max_retries: u32,
+    #[serde(default)]
+    pub reorient_requested: bool,
+    #[serde(default)]
+    pub reorient: Reorient,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Timestamp>,
+    /// Absent until cancelled; `Some(None)` is written as `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub cancel_reason: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<TaskResult>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A field that is present (even as `null`) deserialises to `Some(..)`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+impl Task {
+    /// The instant that decides the archive month: when it ended, else when it was made.
+    pub fn archive_stamp(&self) -> Timestamp {
+        self.completed_at
+            .or(self.failed_at)
+            .or(self.cancelled_at)
+            .unwrap_or(self.created_at)
+    }
+
+    /// One JSON line, without the newline.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("a Task always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORIGINAL: &str = r#"{"id":"task_20260408_163500_4821","created_at":"2026-04-08T16:35:00Z","run_at":"2026-04-08T16:45:00Z","type":"deferred_task","intent":"resume_task","context":{"summary":"s","key_points":[],"artifacts":[],"constraints":[]},"execution":{"mode":"fresh","prompt_template":"s","aura_level":"low"},"status":"scheduled","reorient_requested":false,"reorient":{"requested":false,"project":null,"explicit_context_file":null}}"#;
+
+    #[test]
+    fn original_record_reads_with_zero_counters() {
+        let task: Task = serde_json::from_str(ORIGINAL).unwrap();
+        assert_eq!((task.attempts, task.max_retries), (0, 0));
+        assert_eq!(task.status, Status::Scheduled);
+    }
+
+    #[test]
+    fn unknown_fields_survive_at_every_level() {
+        let line = ORIGINAL
+            .replace(r#""summary":"s""#, r#""summary":"s","mood":"calm""#)
+            .replace(r#""aura_level":"low""#, r#""aura_level":"low","gpu":true"#)
+            .replace(
+                r#""status":"scheduled""#,
+                r#""status":"scheduled","owner":{"x":1}"#,
+            );
+        let task: Task = serde_json::from_str(&line).unwrap();
+        let back: Value = serde_json::from_str(&task.to_line()).unwrap();
+        assert_eq!(back["context"]["mood"], "calm");
+        assert_eq!(back["execution"]["gpu"], true);
+        assert_eq!(back["owner"]["x"], 1);
+    }
+
+    #[test]
+    fn cancel_reason_null_is_kept_present() {
+        let line = ORIGINAL.replace(
+            r#""status":"scheduled""#,
+            r#""status":"cancelled","cancel_reason":null"#,
+        );
+        let task: Task = serde_json::from_str(&line).unwrap();
+        assert_eq!(task.cancel_reason, Some(None));
+        assert!(task.to_line().contains(r#""cancel_reason":null"#));
+    }
+
+    #[test]
+    fn id_rule() {
+        assert!(is_valid_id("a"));
+        assert!(is_valid_id("task_1.2-3"));
+        assert!(is_valid_id(&"a".repeat(128)));
+        assert!(!is_valid_id(&"a".repeat(129)));
+        assert!(!is_valid_id("-a"));
+        assert!(!is_valid_id("_a"));
+        assert!(!is_valid_id("a b"));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id("a/b"));
+    }
+
+    #[test]
+    fn closed_set_names() {
+        assert_eq!(Intent::names(), ["resume_task", "notify", "execute_action"]);
+        assert_eq!(Status::from_name("executing"), Some(Status::Executing));
+        assert_eq!(Mode::from_name("Fresh"), None);
+    }
+}
