@@ -1,9 +1,15 @@
 //! `defer` schedules work for later: compact task snapshots in an append-only JSONL
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
+pub mod audit;
+pub mod cancel;
+pub mod cli;
 pub mod config;
 pub mod fsx;
+pub mod ids;
+pub mod query;
 pub mod reorient;
+pub mod schedule;
 pub mod store;
 pub mod task;
 pub mod timestamp;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `defer` binary: all work happens in `defer::cli`.
+
+fn main() -> std::process::ExitCode {
+    defer::cli::main()
+}

@@ -74,6 +74,7 @@ closed_set!(
     }
 );
 
+#[allow(clippy::derivable_impls)] // the enum is declared by `closed_set!`
 impl Default for Intent {
     fn default() -> Self {
         Intent::ResumeTask
@@ -239,6 +240,42 @@ where
 }
 
 impl Task {
+    /// A scheduled task with empty context and no lifecycle fields, for struct-update
+    /// syntax (`Task { id, ..Task::blank() }`).
+    pub fn blank() -> Self {
+        let epoch = Timestamp::new(chrono::DateTime::UNIX_EPOCH);
+        Task {
+            id: String::new(),
+            created_at: epoch,
+            run_at: epoch,
+            kind: deferred_task(),
+            intent: Intent::ResumeTask,
+            context: Context::default(),
+            execution: Execution {
+                mode: Mode::Fresh,
+                prompt_template: String::new(),
+                aura_level: AuraLevel::Low,
+                extra: Map::new(),
+            },
+            status: Status::Scheduled,
+            attempts: 0,
+            max_retries: 0,
+            reorient_requested: false,
+            reorient: Reorient::default(),
+            key: None,
+            started_at: None,
+            completed_at: None,
+            failed_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            last_attempt_at: None,
+            last_error: None,
+            error: None,
+            result: None,
+            extra: Map::new(),
+        }
+    }
+
     /// The instant that decides the archive month: when it ended, else when it was made.
     pub fn archive_stamp(&self) -> Timestamp {
         self.completed_at

@@ -1,0 +1,131 @@
+//! The audit log `deferred.log`: one line per action,
+//! `<UTC timestamp> <event> id=<id> key=value...`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::fsx;
+use crate::timestamp::Timestamp;
+
+/// The closed set of audit events (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Scheduled,
+    Cancelled,
+    RunnerClaimed,
+    Executed,
+    RetryScheduled,
+    Failed,
+    Archived,
+    RunnerSkipped,
+    Interrupted,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Event::Scheduled => "scheduled",
+            Event::Cancelled => "cancelled",
+            Event::RunnerClaimed => "runner claimed",
+            Event::Executed => "executed",
+            Event::RetryScheduled => "retry scheduled",
+            Event::Failed => "failed",
+            Event::Archived => "archived",
+            Event::RunnerSkipped => "runner skipped",
+            Event::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// Appends audit lines. A failed log write never fails the action it describes (the
+/// action already happened); it is kept as a warning for the CLI to print.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    warnings: RefCell<Vec<String>>,
+}
+
+impl AuditLog {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        AuditLog {
+            path: path.into(),
+            warnings: RefCell::default(),
+        }
+    }
+
+    /// Writes one line; `fields` are `key=value` pairs, values quoted when needed.
+    pub fn record(&self, now: DateTime<Utc>, event: Event, fields: &[(&str, &dyn fmt::Display)]) {
+        let line = format_line(now, event, fields);
+        let written = fsx::open_append(&self.path).and_then(|mut file| {
+            file.write_all(line.as_bytes())
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", self.path.display()))
+        });
+        if let Err(e) = written {
+            self.warnings
+                .borrow_mut()
+                .push(format!("audit log not written: {e:#}"));
+        }
+    }
+
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.warnings.take()
+    }
+}
+
+fn format_line(now: DateTime<Utc>, event: Event, fields: &[(&str, &dyn fmt::Display)]) -> String {
+    let mut line = format!("{} {event}", Timestamp::new(now));
+    for (key, value) in fields {
+        line.push_str(&format!(" {key}={}", quote(&value.to_string())));
+    }
+    line.push('\n');
+    line
+}
+
+/// Leaves plain tokens bare; quotes (as a JSON string) anything with spaces, quotes,
+/// `=` or control characters, and the empty string.
+fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '"' | '=' | '\\'));
+    if plain {
+        value.to_string()
+    } else {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_format() {
+        let now = DateTime::from_timestamp(1_775_666_100, 0).unwrap();
+        let line = format_line(
+            now,
+            Event::RetryScheduled,
+            &[("id", &"t1"), ("error", &"exit status 3")],
+        );
+        assert_eq!(
+            line,
+            "2026-04-08T16:35:00Z retry scheduled id=t1 error=\"exit status 3\"\n"
+        );
+    }
+
+    #[test]
+    fn failures_become_warnings() {
+        let log = AuditLog::new("/proc/definitely/not/writable.log");
+        log.record(Utc::now(), Event::Scheduled, &[("id", &"x")]);
+        let warnings = log.take_warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("audit log not written"),
+            "{warnings:?}"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! What the user typed: clap's argument types, and clap's errors mapped to ours.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+
+use super::exit;
+use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+
+const WHEN_HELP: &str =
+    "Time expressions (naive times are in DEFER_TIMEZONE, else TZ, else the system zone):";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "defer",
+    version,
+    about = "Schedule work for later: compact task snapshots, run by cron",
+    long_about = "Schedule work for later. `defer schedule` stores a compact snapshot of intent \
+(summary, key points, artifacts, constraints, a prompt) as one JSON line; cron runs \
+`defer run` every minute, which turns due tasks into prompt artifacts and hands them to \
+DEFER_EXECUTOR if one is configured.",
+    after_help = "State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Store a task to run later
+    #[command(after_help = when_examples())]
+    Schedule(ScheduleArgs),
+    /// Print active tasks as a JSON array
+    List(ListArgs),
+    /// Cancel a scheduled task
+    Cancel(CancelArgs),
+    /// Preview what a time expression means, without storing anything
+    #[command(after_help = when_examples())]
+    When(WhenArgs),
+}
+
+fn when_examples() -> String {
+    format!("{WHEN_HELP}\n{}", crate::when::EXAMPLES)
+}
+
+/// A value parser for a closed set: clap lists, validates and completes its names.
+fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(T::names())
+        .map(|name| T::from_name(&name).expect("clap only passes listed names"))
+}
+
+fn non_negative(text: &str) -> Result<u32, String> {
+    text.parse()
+        .map_err(|_| "accepted: a whole number, 0 or more".to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ...
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub when: String,
+    /// One-line description of the work (required unless --context-json or --reorient gives one)
+    #[arg(long, allow_hyphen_values = true)]
+    pub summary: Option<String>,
+    #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
+    pub intent: Intent,
+    #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
+    pub mode: Mode,
+    /// The prompt for the future run (default: the summary)
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub prompt_template: Option<String>,
+    #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
+    pub aura_level: AuraLevel,
+    /// How many times a failed execution is retried
+    #[arg(long, default_value = "0", value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    pub max_retries: u32,
+    /// A fact the future run needs (repeatable)
+    #[arg(long = "key-point", value_name = "TEXT", allow_hyphen_values = true)]
+    pub key_points: Vec<String>,
+    /// A file, URL or other thing the work produced or needs (repeatable)
+    #[arg(long = "artifact", value_name = "TEXT", allow_hyphen_values = true)]
+    pub artifacts: Vec<String>,
+    /// A rule the future run must follow (repeatable)
+    #[arg(long = "constraint", value_name = "TEXT", allow_hyphen_values = true)]
+    pub constraints: Vec<String>,
+    /// A JSON object with summary, key_points, artifacts, constraints to merge
+    #[arg(long, value_name = "JSON", allow_hyphen_values = true)]
+    pub context_json: Option<String>,
+    /// Use this id instead of a generated one ([A-Za-z0-9][A-Za-z0-9._-]{0,127})
+    #[arg(long, allow_hyphen_values = true)]
+    pub id: Option<String>,
+    /// Start from a CONTEXT.md snapshot (see `defer reorient`)
+    #[arg(long)]
+    pub reorient: bool,
+    /// The project whose CONTEXT.md --reorient reads
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub project: Option<String>,
+    /// The CONTEXT.md --reorient reads
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+    pub context_file: Option<String>,
+    /// Idempotency key: if a live task has it, print that task and store nothing
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// Print the task without storing it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show tasks with this status (repeatable; default: scheduled and executing)
+    #[arg(long = "status", value_parser = closed::<Status>(), allow_hyphen_values = true)]
+    pub statuses: Vec<Status>,
+    /// Show every status in the active store
+    #[arg(long, conflicts_with = "statuses")]
+    pub all: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// The task to cancel
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub positional: Option<String>,
+    /// The task to cancel (same as the positional ID)
+    #[arg(long = "id", value_name = "ID", allow_hyphen_values = true)]
+    pub flag: Option<String>,
+    /// Why, kept in the record as cancel_reason
+    #[arg(long, allow_hyphen_values = true)]
+    pub reason: Option<String>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhenArgs {
+    /// The expression, e.g. "tomorrow 9am" (several words may be given unquoted)
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
+    expr: Vec<String>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+impl WhenArgs {
+    /// The expression's words joined; a `--compact` among them (after a word that starts
+    /// with `-`, clap reads the rest as words) counts as the flag.
+    pub fn expression(&self) -> (String, bool) {
+        let compact = self.compact || self.expr.iter().any(|w| w == "--compact");
+        let words: Vec<&str> = self
+            .expr
+            .iter()
+            .map(String::as_str)
+            .filter(|w| *w != "--compact")
+            .collect();
+        (words.join(" "), compact)
+    }
+}
+
+/// Parses argv. Help and version print and exit 0; a bad value of a known flag exits 1
+/// with one `defer: invalid ...` line; other usage errors are clap's, exit 2.
+pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
+    Cli::try_parse_from(argv).map_err(|err| match bad_value_message(&err) {
+        Some(message) => {
+            eprintln!("defer: {message}");
+            ExitCode::from(exit::FAILURE)
+        }
+        None => {
+            let _ = err.print();
+            ExitCode::from(if err.use_stderr() { exit::USAGE } else { 0 })
+        }
+    })
+}
+
+/// `invalid --intent 'bogus' (accepted: resume_task, notify, execute_action)` for
+/// clap's invalid-value and validation errors; `None` for every other kind.
+pub fn bad_value_message(err: &clap::Error) -> Option<String> {
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    // clap reports a missing value as an invalid (empty) one; that is a usage error.
+    if err.to_string().contains("a value is required") {
+        return None;
+    }
+    let flag = match err.get(ContextKind::InvalidArg)? {
+        ContextValue::String(arg) => arg.split_whitespace().next()?.to_string(),
+        _ => return None,
+    };
+    let value = match err.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(value)) => value.clone(),
+        _ => String::new(),
+    };
+    let accepted = match err.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(names)) => format!("accepted: {}", names.join(", ")),
+        _ => match std::error::Error::source(err) {
+            Some(reason) => reason.to_string(),
+            None if value.is_empty() => "a value is required".to_string(),
+            None => "see --help".to_string(),
+        },
+    };
+    Some(format!("invalid {flag} '{value}' ({accepted})"))
+}

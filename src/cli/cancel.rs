@@ -1,0 +1,21 @@
+//! `defer cancel`: cancel a scheduled task by id and print it.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+use super::args::CancelArgs;
+use super::{output, Ctx};
+
+pub fn exec(ctx: &Ctx, args: CancelArgs) -> Result<ExitCode> {
+    let id = match (args.positional, args.flag) {
+        (Some(a), Some(b)) if a != b => bail!("two different ids given: '{a}' and --id '{b}'"),
+        (Some(id), _) | (None, Some(id)) => id,
+        (None, None) => bail!("which task? pass its id: defer cancel <id> (see `defer list`)"),
+    };
+    let audit = ctx.audit()?;
+    let task = crate::cancel::cancel(&ctx.store()?, &audit, &id, args.reason.as_deref(), ctx.now)?;
+    output::audit_warnings(&audit);
+    output::json(&task, args.compact)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,87 @@
+//! The command line: clap types, turning argv into domain requests, and all printing.
+//! Every command returns `Result<ExitCode>`; `main` prints an error once as `defer: ...`.
+
+mod args;
+mod cancel;
+mod list;
+mod output;
+mod schedule;
+mod when;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use clap::Parser;
+
+use crate::audit::AuditLog;
+use crate::config::{Env, Paths};
+use crate::store::Store;
+
+pub use args::{Cli, Command};
+
+/// Exit statuses are API: cron and scripts read them.
+pub mod exit {
+    /// A bad value, a failed action, an unusable store or configuration.
+    pub const FAILURE: u8 = 1;
+    /// Unknown flag, missing value: clap's usage errors.
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs the CLI on the process's argv and environment.
+pub fn main() -> ExitCode {
+    let cli = match args::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let now = crate::timestamp::Timestamp::new(Utc::now()).at();
+    match run(cli, Env::from_process(), now) {
+        Ok(code) => code,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("defer: {err:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// What every command may need, built once from the environment and the clock.
+pub struct Ctx {
+    pub env: Env,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx {
+    pub fn paths(&self) -> Result<Paths> {
+        self.env.paths()
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        let paths = self.paths()?;
+        Ok(Store::new(&paths.tasks_file, paths.store_lock()))
+    }
+
+    pub fn audit(&self) -> Result<AuditLog> {
+        Ok(AuditLog::new(self.paths()?.log_file))
+    }
+}
+
+/// Dispatches one parsed command line.
+pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
+    let ctx = Ctx { env, now };
+    match cli.command {
+        Command::Schedule(args) => schedule::exec(&ctx, args),
+        Command::List(args) => list::exec(&ctx, args),
+        Command::Cancel(args) => cancel::exec(&ctx, args),
+        Command::When(args) => when::exec(&ctx, args),
+    }
+}
+
+/// Parses argv like `main` does, for tests and tools that embed the CLI.
+pub fn parse_from<I, T>(argv: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(argv)
+}

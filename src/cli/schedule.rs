@@ -1,0 +1,76 @@
+//! `defer schedule`: argv → `schedule::Request` → the stored task, printed.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::args::ScheduleArgs;
+use super::{output, Ctx};
+use crate::reorient;
+use crate::schedule::{self, Outcome, Request};
+
+pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let tz = ctx.env.timezone()?;
+    let request = request(&args);
+    let snapshot = match request.reorient {
+        true => Some(reorient::load(&lookup(ctx, &request)?)?),
+        false => None,
+    };
+    let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    if prepared.in_past {
+        output::warn(&schedule::past_warning(prepared.task.run_at));
+    }
+    if args.dry_run {
+        output::json(&prepared.task, args.compact)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let audit = ctx.audit()?;
+    let outcome = schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?;
+    output::audit_warnings(&audit);
+    let task = match outcome {
+        Outcome::Created(task) => task,
+        Outcome::Existing(task) => {
+            output::warn(&format!(
+                "a task with key '{}' already exists ({}, {}); nothing stored",
+                task.key.as_deref().unwrap_or_default(),
+                task.id,
+                task.status
+            ));
+            task
+        }
+    };
+    output::json(&task, args.compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where `--reorient` looks for CONTEXT.md.
+pub fn lookup(ctx: &Ctx, request: &Request) -> Result<reorient::Lookup> {
+    Ok(reorient::Lookup {
+        context_file: request.context_file.as_ref().map(Into::into),
+        project: request.project.clone(),
+        env_context_file: ctx.env.context_file(),
+        home: ctx.env.home(),
+        cwd: std::env::current_dir()?,
+    })
+}
+
+fn request(args: &ScheduleArgs) -> Request {
+    Request {
+        when: args.when.clone(),
+        summary: args.summary.clone(),
+        intent: args.intent,
+        mode: args.mode,
+        prompt_template: args.prompt_template.clone(),
+        aura_level: args.aura_level,
+        max_retries: args.max_retries,
+        key_points: args.key_points.clone(),
+        artifacts: args.artifacts.clone(),
+        constraints: args.constraints.clone(),
+        context_json: args.context_json.clone(),
+        id: args.id.clone(),
+        reorient: args.reorient,
+        project: args.project.clone(),
+        context_file: args.context_file.clone(),
+        key: args.key.clone(),
+    }
+}

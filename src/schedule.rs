@@ -1,0 +1,259 @@
+//! `schedule`: turning a request into a task (time, context merge, id) and appending it
+//! under the store lock with the duplicate-id and `--key` checks.
+
+use anyhow::{bail, Result};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+use crate::audit::{AuditLog, Event};
+use crate::reorient::Snapshot;
+use crate::store::Store;
+use crate::task::{
+    is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Status, Task,
+};
+use crate::timestamp::Timestamp;
+use crate::{ids, when};
+
+/// What the user asked for, every input known.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub when: String,
+    pub summary: Option<String>,
+    pub intent: Intent,
+    pub mode: Mode,
+    pub prompt_template: Option<String>,
+    pub aura_level: AuraLevel,
+    pub max_retries: u32,
+    pub key_points: Vec<String>,
+    pub artifacts: Vec<String>,
+    pub constraints: Vec<String>,
+    pub context_json: Option<String>,
+    pub id: Option<String>,
+    pub reorient: bool,
+    pub project: Option<String>,
+    pub context_file: Option<String>,
+    pub key: Option<String>,
+}
+
+/// A built task, not yet stored.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub task: Task,
+    /// The id was generated, so a collision is retried rather than reported.
+    pub generated_id: bool,
+    /// `run_at` named an explicit instant before `now`.
+    pub in_past: bool,
+}
+
+/// Builds the task. `snapshot` is the CONTEXT.md snapshot when `--reorient` was given.
+pub fn build(
+    req: &Request,
+    now: DateTime<Utc>,
+    tz: Tz,
+    snapshot: Option<&Snapshot>,
+) -> Result<Prepared> {
+    let resolved = when::parse(&req.when, now, tz)
+        .map_err(|e| anyhow::anyhow!("invalid --when '{}': {e}", req.when))?;
+    let context = merge_context(req, snapshot)?;
+    let (id, generated_id) = match &req.id {
+        Some(id) if is_valid_id(id) => (id.clone(), false),
+        Some(id) => bail!(
+            "invalid --id '{id}' (accepted: a letter or digit, then up to 127 letters, digits, '.', '_' or '-')"
+        ),
+        None => (ids::generate(now), true),
+    };
+    if let Some(key) = req.key.as_deref().filter(|k| k.trim().is_empty()) {
+        bail!("invalid --key '{key}' (accepted: any non-empty text)");
+    }
+    let prompt_template = req
+        .prompt_template
+        .clone()
+        .unwrap_or_else(|| context.summary.clone());
+    let task = Task {
+        id,
+        created_at: now.into(),
+        run_at: resolved.at.into(),
+        kind: "deferred_task".into(),
+        intent: req.intent,
+        context,
+        execution: Execution {
+            mode: req.mode,
+            prompt_template,
+            aura_level: req.aura_level,
+            extra: Map::new(),
+        },
+        status: Status::Scheduled,
+        attempts: 0,
+        max_retries: req.max_retries,
+        reorient_requested: req.reorient,
+        reorient: Reorient {
+            requested: req.reorient,
+            project: req.project.clone(),
+            explicit_context_file: req.context_file.clone(),
+            extra: Map::new(),
+        },
+        key: req.key.clone(),
+        ..Task::blank()
+    };
+    Ok(Prepared {
+        task,
+        generated_id,
+        in_past: resolved.in_past,
+    })
+}
+
+/// Snapshot first, then `--context-json`, then the flags: lists concatenate in that
+/// order; the last summary given wins.
+fn merge_context(req: &Request, snapshot: Option<&Snapshot>) -> Result<Context> {
+    let mut context = Context::default();
+    if let Some(snap) = snapshot {
+        context.summary = snap.summary.clone();
+        context.key_points = snap.key_points.clone();
+        context.artifacts = snap.artifacts.clone();
+        context.constraints = snap.constraints.clone();
+        context.reoriented_from = Some(snap.reoriented_from.clone());
+    }
+    if let Some(json) = &req.context_json {
+        merge_json(&mut context, json)?;
+    }
+    if let Some(summary) = &req.summary {
+        context.summary = summary.clone();
+    }
+    context.key_points.extend(req.key_points.iter().cloned());
+    context.artifacts.extend(req.artifacts.iter().cloned());
+    context.constraints.extend(req.constraints.iter().cloned());
+    if context.summary.trim().is_empty() {
+        bail!("a summary is required: pass --summary <text> (or one in --context-json, or --reorient)");
+    }
+    Ok(context)
+}
+
+const LIST_FIELDS: [&str; 3] = ["key_points", "artifacts", "constraints"];
+
+fn merge_json(context: &mut Context, json: &str) -> Result<()> {
+    let shown = shorten(json);
+    let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(json) else {
+        bail!("invalid --context-json '{shown}' (accepted: a JSON object)");
+    };
+    match object.remove("summary") {
+        None => {}
+        Some(Value::String(summary)) => context.summary = summary,
+        Some(_) => bail!("invalid --context-json '{shown}': summary must be a string"),
+    }
+    for field in LIST_FIELDS {
+        let items = string_list(object.remove(field), field, &shown)?;
+        let target = match field {
+            "key_points" => &mut context.key_points,
+            "artifacts" => &mut context.artifacts,
+            _ => &mut context.constraints,
+        };
+        target.extend(items);
+    }
+    match object.remove("reoriented_from") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(from)) => context.reoriented_from = Some(from),
+        Some(_) => {
+            bail!("invalid --context-json '{shown}': reoriented_from must be a string or null")
+        }
+    }
+    context.extra.extend(object);
+    Ok(())
+}
+
+fn string_list(value: Option<Value>, field: &str, shown: &str) -> Result<Vec<String>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let items = match value {
+        Value::Array(items) => items,
+        _ => bail!("invalid --context-json '{shown}': {field} must be an array of strings"),
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(text) => Ok(text),
+            _ => bail!("invalid --context-json '{shown}': {field} must be an array of strings"),
+        })
+        .collect()
+}
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// What `persist` did.
+#[derive(Debug)]
+pub enum Outcome {
+    Created(Task),
+    /// A non-terminal task with the same `--key` exists; nothing was written.
+    Existing(Task),
+}
+
+/// Appends the task under the exclusive lock, unless its key is already taken.
+pub fn persist(
+    store: &Store,
+    audit: &AuditLog,
+    mut prepared: Prepared,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let mut locked = store.write()?;
+    if let Some(key) = prepared.task.key.clone() {
+        if let Some(existing) = find_by_key(&locked, &key)? {
+            return Ok(Outcome::Existing(existing));
+        }
+    }
+    while id_taken(&locked, &prepared.task.id)? {
+        if !prepared.generated_id {
+            bail!(
+                "task id already exists: {} (choose another --id)",
+                prepared.task.id
+            );
+        }
+        prepared.task.id = ids::generate(now);
+    }
+    locked.append(&[&prepared.task])?;
+    drop(locked);
+    let task = prepared.task;
+    audit.record(
+        now,
+        Event::Scheduled,
+        &[
+            ("id", &task.id),
+            ("run_at", &task.run_at),
+            ("intent", &task.intent),
+        ],
+    );
+    Ok(Outcome::Created(task))
+}
+
+fn id_taken<M>(locked: &crate::store::Locked<M>, id: &str) -> Result<bool> {
+    if !locked.contains(format!("\"{id}\"").as_bytes())? {
+        return Ok(false);
+    }
+    Ok(locked.scan()?.get(id).is_some())
+}
+
+fn find_by_key<M>(locked: &crate::store::Locked<M>, key: &str) -> Result<Option<Task>> {
+    let needle = serde_json::to_string(key)?;
+    if !locked.contains(needle.as_bytes())? {
+        return Ok(None);
+    }
+    let scan = locked.scan()?;
+    let found = scan
+        .entries
+        .iter()
+        .find(|e| !e.status.is_terminal() && e.key.as_deref() == Some(key));
+    found.map(|entry| locked.load(entry)).transpose()
+}
+
+/// Appears in the record as `run_at`; used for the CLI's past-time warning.
+pub fn past_warning(run_at: Timestamp) -> String {
+    format!("run_at {run_at} is in the past; the task will run at the next `defer run`")
+}
+
+#[cfg(test)]
+mod tests;
