@@ -15,7 +15,7 @@ pub fn cancel(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Task> {
-    let mut locked = store.write()?;
+    let locked = store.write()?;
     let scan = locked.scan()?;
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");

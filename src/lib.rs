@@ -1,14 +1,19 @@
 //! `defer` schedules work for later: compact task snapshots in an append-only JSONL
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
+pub mod archive;
 pub mod audit;
 pub mod cancel;
 pub mod cli;
 pub mod config;
+pub mod executor;
 pub mod fsx;
 pub mod ids;
+pub mod lifecycle;
+pub mod prompt;
 pub mod query;
 pub mod reorient;
+pub mod runner;
 pub mod schedule;
 pub mod store;
 pub mod task;

@@ -200,7 +200,7 @@ pub fn persist(
     mut prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
-    let mut locked = store.write()?;
+    let locked = store.write()?;
     if let Some(key) = prepared.task.key.clone() {
         if let Some(existing) = find_by_key(&locked, &key)? {
             return Ok(Outcome::Existing(existing));

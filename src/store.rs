@@ -345,7 +345,7 @@ impl<M> Locked<M> {
 impl Locked<Exclusive> {
     /// Appends one snapshot per task, fsynced before returning. A torn last line
     /// (no newline) is closed first so it stays a line of its own.
-    pub fn append(&mut self, tasks: &[&Task]) -> Result<()> {
+    pub fn append(&self, tasks: &[&Task]) -> Result<()> {
         let mut out = Vec::with_capacity(1024 * tasks.len());
         for task in tasks {
             serde_json::to_writer(&mut out, task)?;
@@ -354,7 +354,7 @@ impl Locked<Exclusive> {
         self.append_raw(&out)
     }
 
-    fn append_raw(&mut self, bytes: &[u8]) -> Result<()> {
+    fn append_raw(&self, bytes: &[u8]) -> Result<()> {
         let created = !self.file.exists();
         let mut file = fsx::open_rw(&self.file)?;
         let context = || format!("appending to {}", self.file.display());
@@ -376,7 +376,7 @@ impl Locked<Exclusive> {
     /// Replaces the store with what `fill` writes: a temp file in the same directory,
     /// fsynced, renamed over the store, then the directory fsynced. If `fill` fails,
     /// the store is untouched.
-    pub fn rewrite(&mut self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    pub fn rewrite(&self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         let dir = self.file.parent().unwrap_or(Path::new("."));
         fsx::ensure_dir(dir)?;
         let tmp = tempfile::NamedTempFile::new_in(dir)

@@ -41,6 +41,14 @@ pub enum Command {
     /// Preview what a time expression means, without storing anything
     #[command(after_help = when_examples())]
     When(WhenArgs),
+    /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
+    Run,
+    /// Execute one task now: a stored scheduled task (--id) or a task JSON on stdin
+    Execute(ExecuteArgs),
+    /// Move finished tasks to monthly archives and compact the store
+    Archive,
+    /// Print the snapshot a CONTEXT.md yields
+    Reorient(ReorientArgs),
 }
 
 fn when_examples() -> String {
@@ -165,6 +173,29 @@ impl WhenArgs {
             .collect();
         (words.join(" "), compact)
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    /// A scheduled task in the store (default: read one task JSON from stdin)
+    #[arg(long, allow_hyphen_values = true)]
+    pub id: Option<String>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReorientArgs {
+    /// Read ~/data/research/projects/NAME/CONTEXT.md
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub project: Option<String>,
+    /// Read this CONTEXT.md
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+    pub context_file: Option<String>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
 }
 
 /// Parses argv. Help and version print and exit 0; a bad value of a known flag exits 1

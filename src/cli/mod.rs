@@ -3,8 +3,11 @@
 
 mod args;
 mod cancel;
+mod execute;
 mod list;
 mod output;
+mod reorient;
+mod run;
 mod schedule;
 mod when;
 
@@ -74,6 +77,10 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::List(args) => list::exec(&ctx, args),
         Command::Cancel(args) => cancel::exec(&ctx, args),
         Command::When(args) => when::exec(&ctx, args),
+        Command::Run => run::exec_run(&ctx),
+        Command::Execute(args) => execute::exec(&ctx, args),
+        Command::Archive => run::exec_archive(&ctx),
+        Command::Reorient(args) => reorient::exec(&ctx, args),
     }
 }
 

@@ -1,0 +1,79 @@
+//! `defer execute`: run one task now, from the store (`--id`) or from stdin JSON.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::args::ExecuteArgs;
+use super::run::wait_for_runner;
+use super::{exit, output, Ctx};
+use crate::lifecycle;
+use crate::runner::{Runner, Settings};
+use crate::task::{is_valid_id, Status, Task};
+
+pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
+    let settings = Settings::from_env(&ctx.env)?;
+    let (paths, store, audit) = (ctx.paths()?, ctx.store()?, ctx.audit()?);
+    let clock = || crate::timestamp::Timestamp::new(chrono::Utc::now()).at();
+    let runner = Runner {
+        paths: &paths,
+        store: &store,
+        audit: &audit,
+        settings: &settings,
+        clock: &clock,
+    };
+    let task = match &args.id {
+        Some(id) => {
+            let _lock = wait_for_runner(&paths)?;
+            let mut scan = store.read()?.scan()?;
+            match scan.get(id) {
+                None => bail!("task not found: {id}"),
+                Some(e) if e.status != Status::Scheduled => bail!(
+                    "cannot execute task {id}: its status is {} (only scheduled tasks can be executed)",
+                    e.status
+                ),
+                Some(_) => {}
+            }
+            let mut bad = Vec::new();
+            runner
+                .execute_stored(id, &mut scan, &mut bad)?
+                .ok_or_else(|| anyhow!("task {id} changed while it was being claimed; try again"))?
+        }
+        None => runner.execute(&lifecycle::claim(&read_stdin_task()?, clock()))?,
+    };
+    output::audit_warnings(&audit);
+    output::json(&task, args.compact)?;
+    if task.status == Status::Completed {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let why = task
+        .error
+        .as_deref()
+        .or(task.last_error.as_deref())
+        .unwrap_or("unknown error");
+    eprintln!(
+        "defer: task {} did not complete ({}): {why}",
+        task.id, task.status
+    );
+    Ok(ExitCode::from(exit::FAILURE))
+}
+
+fn read_stdin_task() -> Result<Task> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading the task JSON from stdin")?;
+    if text.trim().is_empty() {
+        bail!("no task on stdin: pass --id <id>, or pipe one task JSON object (as `defer list` prints it)");
+    }
+    let task: Task = serde_json::from_str(text.trim())
+        .map_err(|e| anyhow!("invalid task JSON on stdin: {e} (accepted: one task object, as `defer schedule --compact` prints it)"))?;
+    if !is_valid_id(&task.id) {
+        bail!(
+            "invalid task JSON on stdin: id '{}' is not a valid task id",
+            task.id
+        );
+    }
+    Ok(task)
+}

@@ -1,0 +1,265 @@
+//! Running `DEFER_EXECUTOR` for one task: no shell, its own process group, the task
+//! JSON on stdin, stdout and stderr captured together, a wall-clock limit. One poll
+//! loop feeds stdin and drains output, so an executor that ignores stdin, floods
+//! output, hangs or leaves a child holding the pipe cannot wedge the runner.
+
+use std::fmt;
+use std::fs::File;
+#[cfg(not(unix))]
+use std::io::Read;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+/// Output kept in the record; the rest is only in `logs/<id>.output.txt`.
+pub const OUTPUT_CAP: usize = 64 * 1024;
+
+/// How to run the executor.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Wall-clock limit; `None` waits forever.
+    pub timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL of the process group.
+    pub kill_grace: Duration,
+    /// How long output is still read after the executor exits.
+    pub drain_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Some(Duration::from_secs(3600)),
+            kill_grace: Duration::from_secs(5),
+            drain_grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// One invocation.
+#[derive(Debug)]
+pub struct Invocation<'a> {
+    pub program: &'a Path,
+    pub stdin: &'a [u8],
+    pub env: &'a [(&'a str, String)],
+    /// Where the full combined output goes.
+    pub output_file: &'a Path,
+}
+
+/// How the executor ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut(Duration),
+    SpawnFailed(String),
+}
+
+impl Ending {
+    pub fn success(&self) -> bool {
+        *self == Ending::Exited(0)
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
+            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
+            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
+            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
+        }
+    }
+}
+
+/// What came back: the ending and the first `OUTPUT_CAP` bytes of output.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub ending: Ending,
+    pub output: Vec<u8>,
+    pub truncated: bool,
+}
+
+impl Outcome {
+    /// The kept output as text (invalid UTF-8 replaced, never cut inside a character).
+    pub fn output_text(&self) -> String {
+        String::from_utf8_lossy(&self.output).into_owned()
+    }
+}
+
+/// The program `DEFER_EXECUTOR` names, if it is an executable file: a path with a `/`
+/// as written, a bare name searched on `PATH`.
+pub fn resolve(program: &Path, path_var: Option<&str>) -> Option<PathBuf> {
+    if program.components().count() > 1 || program.is_absolute() {
+        return is_executable(program).then(|| program.to_path_buf());
+    }
+    std::env::split_paths(path_var?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    meta.is_file()
+}
+
+/// Runs the executor to completion (or its limit) and returns how it ended.
+/// Errors are the runner's own (cannot write the output file), not the executor's.
+pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
+    let mut sink = OutputSink::create(inv.output_file)?;
+    let (child, out_reader) = match spawn(inv) {
+        Ok(spawned) => spawned,
+        Err(e) => {
+            return Ok(Outcome {
+                ending: Ending::SpawnFailed(e.to_string()),
+                output: Vec::new(),
+                truncated: false,
+            })
+        }
+    };
+    let ending = supervise(child, out_reader, inv.stdin, limits, &mut sink)?;
+    sink.finish(ending)
+}
+
+fn spawn(inv: &Invocation) -> std::io::Result<(Child, std::io::PipeReader)> {
+    let (reader, writer) = std::io::pipe()?;
+    let mut command = Command::new(inv.program);
+    command
+        .stdin(Stdio::piped())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .envs(inv.env.iter().map(|(k, v)| (k, v)));
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = spawn_retrying(&mut command)?;
+    drop(command); // closes our copies of the pipe's write end
+    Ok((child, reader))
+}
+
+/// Retries briefly while the program is "text file busy" (just written, or written by
+/// a process that forked meanwhile).
+fn spawn_retrying(command: &mut Command) -> std::io::Result<Child> {
+    const ETXTBSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Where output goes while it streams: all of it to the file, the head to memory.
+struct OutputSink {
+    file: std::io::BufWriter<File>,
+    path: PathBuf,
+    head: Vec<u8>,
+    total: u64,
+}
+
+impl OutputSink {
+    fn create(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            crate::fsx::ensure_dir(dir)?;
+        }
+        let file = private_truncate(path)?;
+        Ok(OutputSink {
+            file: std::io::BufWriter::new(file),
+            path: path.to_path_buf(),
+            head: Vec::new(),
+            total: 0,
+        })
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        let room = OUTPUT_CAP.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.total += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn finish(mut self, ending: Ending) -> Result<Outcome> {
+        self.file
+            .flush()
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        let truncated = self.total > OUTPUT_CAP as u64;
+        if truncated {
+            let cut = utf8_boundary(&self.head);
+            self.head.truncate(cut);
+        }
+        Ok(Outcome {
+            ending,
+            output: self.head,
+            truncated,
+        })
+    }
+}
+
+/// The longest prefix of `bytes` that does not end inside a UTF-8 character.
+fn utf8_boundary(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => bytes.len(),
+    }
+}
+
+fn private_truncate(path: &Path) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix::supervise;
+
+#[cfg(not(unix))]
+fn supervise(
+    mut child: Child,
+    mut out: std::io::PipeReader,
+    stdin: &[u8],
+    _limits: &Limits,
+    sink: &mut OutputSink,
+) -> Result<Ending> {
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin);
+    }
+    let mut buf = Vec::new();
+    let _ = out.read_to_end(&mut buf);
+    sink.push(&buf)?;
+    let status = child.wait()?;
+    Ok(ending_of(status))
+}
+
+fn ending_of(status: ExitStatus) -> Ending {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Ending::Signalled(signal);
+    }
+    Ending::Exited(status.code().unwrap_or(-1))
+}
+
+#[cfg(all(test, unix))]
+mod tests;

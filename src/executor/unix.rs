@@ -1,0 +1,160 @@
+//! The supervision loop on Unix: `poll` over the child's stdin and output pipes.
+
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::process::{Child, ChildStdin, ExitStatus};
+use std::time::Instant;
+
+use anyhow::Result;
+
+use super::{ending_of, Ending, Limits, OutputSink};
+
+/// Where the child is in being stopped.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Running,
+    Terminating { since: Instant },
+    Killed,
+}
+
+pub(super) fn supervise(
+    mut child: Child,
+    mut out: std::io::PipeReader,
+    stdin: &[u8],
+    limits: &Limits,
+    sink: &mut OutputSink,
+) -> Result<Ending> {
+    let group = child.id() as libc::pid_t;
+    let started = Instant::now();
+    let mut input = child.stdin.take().filter(|_| !stdin.is_empty());
+    let mut written = 0;
+    let mut out_open = true;
+    let mut phase = Phase::Running;
+    let mut exited: Option<(ExitStatus, Instant)> = None;
+    let mut timed_out = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    set_nonblocking(out.as_raw_fd());
+    if let Some(pipe) = &input {
+        set_nonblocking(pipe.as_raw_fd());
+    }
+    loop {
+        if exited.is_none() {
+            if let Some(status) = child.try_wait()? {
+                exited = Some((status, Instant::now()));
+                input = None;
+            }
+        }
+        if let Some((_, at)) = exited {
+            if !out_open || at.elapsed() >= limits.drain_grace {
+                break;
+            }
+        } else {
+            phase = enforce_limit(group, phase, started, limits, &mut timed_out);
+        }
+        let wait_ms = if out_open || input.is_some() { 50 } else { 2 };
+        wait_ready(out_open.then(|| out.as_raw_fd()), input.as_ref(), wait_ms);
+        if out_open {
+            out_open = drain(&mut out, &mut buf, sink)?;
+        }
+        if let Some(pipe) = input.as_mut() {
+            if feed(pipe, stdin, &mut written) {
+                input = None;
+            }
+        }
+    }
+    let (status, _) = exited.expect("the loop ends only after the child exits");
+    Ok(match (timed_out, limits.timeout) {
+        (true, Some(limit)) => Ending::TimedOut(limit),
+        _ => ending_of(status),
+    })
+}
+
+/// SIGTERM to the group at the limit, SIGKILL after the grace period.
+fn enforce_limit(
+    group: libc::pid_t,
+    phase: Phase,
+    started: Instant,
+    limits: &Limits,
+    timed_out: &mut bool,
+) -> Phase {
+    match phase {
+        Phase::Running if limits.timeout.is_some_and(|t| started.elapsed() >= t) => {
+            *timed_out = true;
+            signal_group(group, libc::SIGTERM);
+            Phase::Terminating {
+                since: Instant::now(),
+            }
+        }
+        Phase::Terminating { since } if since.elapsed() >= limits.kill_grace => {
+            signal_group(group, libc::SIGKILL);
+            Phase::Killed
+        }
+        other => other,
+    }
+}
+
+fn signal_group(group: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory involved.
+    unsafe {
+        libc::kill(-group, signal);
+    }
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on a descriptor we own; flags are read then written back.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+/// Sleeps until output is readable, stdin is writable, or `ms` pass.
+fn wait_ready(out: Option<RawFd>, input: Option<&ChildStdin>, ms: i32) {
+    let mut fds = Vec::with_capacity(2);
+    if let Some(fd) = out {
+        fds.push(libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        });
+    }
+    if let Some(pipe) = input {
+        fds.push(libc::pollfd {
+            fd: pipe.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        });
+    }
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the call's duration.
+    unsafe {
+        libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms);
+    }
+}
+
+/// Reads what is available; false once the pipe is closed.
+fn drain(out: &mut std::io::PipeReader, buf: &mut [u8], sink: &mut OutputSink) -> Result<bool> {
+    loop {
+        match out.read(buf) {
+            Ok(0) => return Ok(false),
+            Ok(n) => sink.push(&buf[..n])?,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(true),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// Writes what the pipe takes; true when stdin is done (all written, or the reader left).
+fn feed(pipe: &mut ChildStdin, data: &[u8], written: &mut usize) -> bool {
+    while *written < data.len() {
+        match pipe.write(&data[*written..]) {
+            Ok(n) => *written += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return true,
+        }
+    }
+    true
+}
