@@ -377,7 +377,8 @@ fn snapshot(s: Sections, source: &Path) -> Snapshot {
         .unwrap_or_else(|| format!("Reoriented from {file_name}"));
     let mut key_points = s.current_state;
     if key_points.is_empty() {
-        key_points.push(format!("Context re-read from {file_name}"));
+        // The contract's literal text, whatever the file is called.
+        key_points.push("Context re-read from CONTEXT.md".to_string());
     }
     key_points.extend(prefixed("Open question", s.open_questions));
     let mut constraints = s.constraints;
@@ -606,7 +607,7 @@ mod tests {
     fn no_headings_uses_first_item_as_summary() {
         let snap = parse_fixture("no_headings.md");
         assert_eq!(snap.summary, "first bullet becomes the summary");
-        assert_eq!(snap.key_points, ["Context re-read from no_headings.md"]);
+        assert_eq!(snap.key_points, ["Context re-read from CONTEXT.md"]);
         assert!(snap.artifacts.is_empty() && snap.constraints.is_empty());
     }
 

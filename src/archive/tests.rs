@@ -126,7 +126,7 @@ fn rerun_after_a_crash_between_archive_append_and_rename_archives_once() {
 #[test]
 fn rerun_after_a_crash_before_any_append_archives_everything() {
     let done = record("a", "failed", r#","failed_at":"2026-04-01T00:00:05Z""#);
-    let fx = fixture(&[done.clone()]);
+    let fx = fixture(std::slice::from_ref(&done));
     std::fs::create_dir_all(&fx.paths.archive_dir).unwrap();
     std::fs::write(fx.paths.archive_dir.join(MARKER), "202604\n").unwrap();
     std::fs::write(fx.paths.archive_file("202604"), "{\"id\":\"a\",\"st").unwrap();
@@ -147,7 +147,7 @@ fn a_reused_id_is_archived_again_when_its_record_differs() {
         "completed",
         r#","completed_at":"2026-04-02T00:00:05Z""#,
     );
-    let fx = fixture(&[second.clone()]);
+    let fx = fixture(std::slice::from_ref(&second));
     std::fs::create_dir_all(&fx.paths.archive_dir).unwrap();
     std::fs::write(fx.paths.archive_dir.join(MARKER), "202604\n").unwrap();
     std::fs::write(fx.paths.archive_file("202604"), format!("{first}\n")).unwrap();
