@@ -1,0 +1,35 @@
+# defer — build, try, test. Everything here works on a fresh machine with only the
+# Rust toolchain: anything else a target needs, it installs (scripts/need.sh).
+
+CARGO   ?= cargo
+RELEASE := target/release/defer
+# `make demo` keeps its state here unless DEFER_RUNTIME_DIR is set.
+DEMO_RUNTIME ?= $(CURDIR)/.demo/runtime
+
+.PHONY: all build install test lint demo clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+install:
+	$(CARGO) install --locked --path .
+
+## Unit and integration tests, then the runnable examples against temp runtime dirs.
+test:
+	@scripts/need.sh jq
+	$(CARGO) test --all-targets
+	@scripts/run-examples.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## Build, schedule a task due now, run the runner, show what it produced.
+demo: build
+	@DEFER_RUNTIME_DIR="$${DEFER_RUNTIME_DIR:-$(DEMO_RUNTIME)}" scripts/demo.sh $(RELEASE)
+
+clean:
+	$(CARGO) clean
+	rm -rf .demo
