@@ -82,22 +82,22 @@ impl std::error::Error for WhenError {}
 /// A short table of example inputs and meanings, for `--help`.
 pub const EXAMPLES: &str = "\
 Time expressions (--when); naive times are in DEFER_TIMEZONE:
-  now                        this instant
-  10m, 2h, 45s, 1w           from now (m = minutes; 1d = exactly 24h)
-  1d2h30m, 1h 30m            combined durations
-  2 hours, 5 mins, 30 secs   verbose units
-  in 10m, +30m               same as 10m / 30m
-  9am, 9:30pm, 21:00, 2100   next time the clock shows it (today or tomorrow)
-  noon, midnight             next 12:00 / next 00:00
-  today 5pm                  today at 17:00 (warns if already past)
-  tomorrow                   tomorrow at the current time of day
-  tomorrow 9am, 9am tomorrow tomorrow at 09:00
-  next friday 9am            first Friday after today, at 09:00
-  friday, mon at 9am         next such day (and time) after now
-  dec 1 9am, 1 dec 2026      month-name dates (no year: next occurrence)
-  2026-12-01                 that day at 00:00 local
-  2026-12-01 09:00           that local time
-  2026-12-01T09:00:00Z       exact instant (offsets like +02:00 also fine)";
+  now                         this instant
+  10m, 2h, 45s, 1w            from now (m = minutes; 1d = exactly 24h)
+  1d2h30m, 1h 30m             combined durations
+  2 hours, 5 mins, 30 secs    verbose units
+  in 10m, +30m                same as 10m / 30m
+  9am, 9:30pm, 21:00, 2100    next time the clock shows it (today or tomorrow)
+  noon, midnight              next 12:00 / next 00:00
+  today 5pm                   today at 17:00 (warns if already past)
+  tomorrow                    tomorrow at the current time of day
+  tomorrow 9am, 9am tomorrow  tomorrow at 09:00
+  next friday 9am             first Friday after today, at 09:00
+  friday, mon at 9am          next such day (and time) after now
+  dec 1 9am, 1 dec 2026       month-name dates (no year: next occurrence)
+  2026-12-01                  that day at 00:00 local
+  2026-12-01 09:00            that local time
+  2026-12-01T09:00:00Z        exact instant (offsets like +02:00 also fine)";
 
 /// Resolve `input` to an instant, seen from `now`, reading naive times in `tz`.
 pub fn parse(input: &str, now: DateTime<Utc>, tz: Tz) -> Result<Resolved, WhenError> {
@@ -226,6 +226,15 @@ fn parse_expr(t: &[&str]) -> Option<Expr> {
         .or_else(|| parse_clock_all(t).map(Expr::NextClock))
         .or_else(|| parse_day_then_clock(t))
         .or_else(|| parse_clock_then_day(t))
+        .or_else(|| parse_at_clock(t))
+}
+
+/// `at 9am`, `at noon tomorrow`: a leading `at` before a clock-first form.
+fn parse_at_clock(t: &[&str]) -> Option<Expr> {
+    let rest = t.strip_prefix(&["at"])?;
+    parse_clock_all(rest)
+        .map(Expr::NextClock)
+        .or_else(|| parse_clock_then_day(rest))
 }
 
 /// `[in] [+|-] <number unit>...`
@@ -489,7 +498,7 @@ fn parse_iso_instant(text: &str) -> Option<DateTime<Utc>> {
     if !text.get(..10).is_some_and(is_iso_date_shape) {
         return None;
     }
-    let upper = text.to_uppercase();
+    let upper = join_trailing_offset(&text.to_uppercase());
     let normal = match upper.strip_suffix('Z') {
         Some(rest) => format!("{rest}+00:00"),
         None => upper,
@@ -508,6 +517,16 @@ fn parse_iso_instant(text: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|format| DateTime::parse_from_str(&normal, format).ok())
         .map(|at| at.with_timezone(&Utc))
+}
+
+/// `2026-12-01 09:00 +02:00` → `2026-12-01 09:00+02:00` (a spaced offset or `Z`).
+fn join_trailing_offset(text: &str) -> String {
+    match text.rsplit_once(' ') {
+        Some((head, offset)) if offset == "Z" || offset.starts_with(['+', '-']) => {
+            format!("{head}{offset}")
+        }
+        _ => text.to_string(),
+    }
 }
 
 // ---------------------------------------------------------------- meaning
@@ -699,7 +718,12 @@ fn zone_hint(zone: &str) -> String {
         .iter()
         .find(|(abbr, _)| *abbr == lower)
         .map(|(_, name)| name.to_string())
-        .or_else(|| zone.parse::<Tz>().ok().map(|tz| tz.name().to_string()));
+        .or_else(|| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|tz| tz.name().eq_ignore_ascii_case(zone))
+                .map(|tz| tz.name().to_string())
+        });
     match known {
         Some(name) => format!("set DEFER_TIMEZONE={name}"),
         None => "set DEFER_TIMEZONE to an IANA zone such as Europe/Paris".to_string(),
@@ -921,6 +945,8 @@ mod tests {
         assert_eq!(at("9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
         assert_eq!(at("noon on friday", now, NY), local(NY, 2026, 6, 12, 12, 0));
         assert_eq!(at("5pm today", now, NY), local(NY, 2026, 6, 10, 17, 0));
+        assert_eq!(at("at 9am", now, NY), local(NY, 2026, 6, 11, 9, 0));
+        assert_eq!(at("at 9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
     }
 
     #[test]
@@ -965,39 +991,28 @@ mod tests {
 
     #[test]
     fn iso_dates_and_times() {
-        let now = wed();
-        assert_future("2026-12-01", now, NY, utc(2026, 12, 1, 5, 0, 0));
-        assert_future("2026-12-01 09:00", now, NY, utc(2026, 12, 1, 14, 0, 0));
-        assert_future("2026-12-01T09:00", now, NY, utc(2026, 12, 1, 14, 0, 0));
-        assert_future("2026-12-01 09:00:30", now, NY, utc(2026, 12, 1, 14, 0, 30));
-        assert_future("2026-12-01 9am", now, NY, utc(2026, 12, 1, 14, 0, 0));
-        assert_future("2026-12-01T09:00:00Z", now, NY, utc(2026, 12, 1, 9, 0, 0));
-        assert_future("2026-12-01t09:00:00z", now, NY, utc(2026, 12, 1, 9, 0, 0));
-        assert_future("2026-12-01T09:00Z", now, NY, utc(2026, 12, 1, 9, 0, 0));
-        assert_future(
-            "2026-12-01T09:00:00+02:00",
-            now,
-            NY,
-            utc(2026, 12, 1, 7, 0, 0),
-        );
-        assert_future(
-            "2026-12-01 09:00:00+02:00",
-            now,
-            NY,
-            utc(2026, 12, 1, 7, 0, 0),
-        );
-        assert_future(
-            "2026-12-01T09:00:00-0530",
-            now,
-            NY,
-            utc(2026, 12, 1, 14, 30, 0),
-        );
-        assert_future(
-            "2026-12-01T09:00:00.250Z",
-            now,
-            NY,
-            utc(2026, 12, 1, 9, 0, 0) + TimeDelta::milliseconds(250),
-        );
+        let ms = TimeDelta::milliseconds;
+        let cases = [
+            ("2026-12-01", utc(2026, 12, 1, 5, 0, 0)), // 00:00 EST
+            ("2026-12-01 09:00", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01T09:00", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01 09:00:30", utc(2026, 12, 1, 14, 0, 30)),
+            ("2026-12-01 9am", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01T09:00:00Z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01t09:00:00z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01T09:00Z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01T09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01 09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01 09:00 +02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01T09:00:00-0530", utc(2026, 12, 1, 14, 30, 0)),
+            (
+                "2026-12-01T09:00:00.250Z",
+                utc(2026, 12, 1, 9, 0, 0) + ms(250),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_future(input, wed(), NY, expected);
+        }
     }
 
     #[test]
@@ -1042,6 +1057,8 @@ mod tests {
             assert!(message.contains("DEFER_TIMEZONE="), "{input}: {message}");
         }
         assert!(err("3pm Europe/Paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+        assert!(err("3pm europe/paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+        assert!(err("3pm Mars/Olympus", now, NY).contains("IANA zone"));
     }
 
     #[test]
@@ -1238,10 +1255,17 @@ mod tests {
     }
 
     #[test]
-    fn examples_table_is_short_and_plain() {
+    fn examples_table_is_short_plain_and_true() {
         let rows = EXAMPLES.lines().count();
         assert!((12..=20).contains(&rows), "{rows} rows");
         assert!(EXAMPLES.is_ascii());
+        for row in EXAMPLES.lines().skip(1) {
+            let (inputs, meaning) = row.trim_start().split_once("  ").unwrap();
+            assert!(!meaning.trim().is_empty(), "{row}");
+            for input in inputs.split(", ") {
+                resolve(input, wed(), NY);
+            }
+        }
     }
 
     #[test]
