@@ -1,55 +1,1341 @@
 //! Time expressions (`--when`): text → UTC instant, given `now` and a zone. Pure.
-//! PLACEHOLDER until the grammar branch lands: durations like `10m` and RFC 3339 only.
+//!
+//! Owns the whole `--when` grammar (see `docs/time-expressions.md`): durations,
+//! clock times, day phrases, weekdays, month-name dates and ISO 8601. Naive
+//! times are local to the given zone; DST gaps roll forward, ambiguous times
+//! take the earlier instant. No I/O, no clock reads: `now` is always a parameter.
 
-use chrono::{DateTime, Utc};
+use chrono::{
+    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
+    Utc, Weekday,
+};
 use chrono_tz::Tz;
+use std::fmt;
 
+/// The instant an expression names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {
     pub at: DateTime<Utc>,
+    /// True when the expression named an explicit instant earlier than `now`
+    /// (e.g. a past ISO date, or `today 9am` after 9am). The caller warns on stderr.
     pub in_past: bool,
 }
 
+/// Why an expression was rejected. Display gives the reason only (no input,
+/// no "defer:" prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WhenError(String);
+pub struct WhenError {
+    reason: Reason,
+}
 
-impl std::fmt::Display for WhenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reason {
+    Empty,
+    Unrecognised,
+    NotPositive,
+    OutOfRange,
+    ZoneSuffix(String),
+    AmbiguousNumber(String),
+    InvalidTime(String),
+    InvalidDate(String),
+    Trailing(String),
+}
+
+const ACCEPTED: &str = "now, 10m, 1d2h30m, 2 hours, in 10m, +30m, 9am, 21:00, noon, midnight, \
+     today 5pm, tomorrow 9am, next friday, monday 9am, dec 1 9am, 2026-12-01 09:00, \
+     2026-12-01T09:00:00Z";
+
+impl From<Reason> for WhenError {
+    fn from(reason: Reason) -> Self {
+        WhenError { reason }
     }
 }
+
+impl fmt::Display for WhenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            Reason::Empty => write!(f, "empty expression"),
+            Reason::Unrecognised => write!(f, "unrecognised expression (accepted: {ACCEPTED})"),
+            Reason::NotPositive => write!(f, "duration must be positive"),
+            Reason::OutOfRange => write!(f, "duration or date is out of range"),
+            Reason::ZoneSuffix(zone) => write!(
+                f,
+                "time-zone suffix '{zone}' is not accepted; naive times use DEFER_TIMEZONE ({})",
+                zone_hint(zone)
+            ),
+            Reason::AmbiguousNumber(n) => write!(
+                f,
+                "ambiguous number '{n}' (write a duration like {n}m or a clock time like 9am or 21:00)"
+            ),
+            Reason::InvalidTime(t) => write!(
+                f,
+                "invalid time of day '{t}' (hours 1-12 with am/pm, 00-23 otherwise; minutes 00-59)"
+            ),
+            Reason::InvalidDate(d) => write!(f, "invalid date '{d}'"),
+            Reason::Trailing(t) => write!(f, "unexpected trailing text '{t}'"),
+        }
+    }
+}
+
 impl std::error::Error for WhenError {}
 
-pub const EXAMPLES: &str = "  now, 10m, 2h";
+/// A short table of example inputs and meanings, for `--help`.
+pub const EXAMPLES: &str = "\
+Time expressions (--when); naive times are in DEFER_TIMEZONE:
+  now                         this instant
+  10m, 2h, 45s, 1w            from now (m = minutes; 1d = exactly 24h)
+  1d2h30m, 1h 30m             combined durations
+  2 hours, 5 mins, 30 secs    verbose units
+  in 10m, +30m                same as 10m / 30m
+  9am, 9:30pm, 21:00, 2100    next time the clock shows it (today or tomorrow)
+  noon, midnight              next 12:00 / next 00:00
+  today 5pm                   today at 17:00 (warns if already past)
+  tomorrow                    tomorrow at the current time of day
+  tomorrow 9am, 9am tomorrow  tomorrow at 09:00
+  next friday 9am             first Friday after today, at 09:00
+  friday, mon at 9am          next such day (and time) after now
+  dec 1 9am, 1 dec 2026       month-name dates (no year: next occurrence)
+  2026-12-01                  that day at 00:00 local
+  2026-12-01 09:00            that local time
+  2026-12-01T09:00:00Z        exact instant (offsets like +02:00 also fine)";
 
-pub fn parse(input: &str, now: DateTime<Utc>, _tz: Tz) -> Result<Resolved, WhenError> {
-    let t = input.trim();
-    if t == "now" {
-        return Ok(Resolved {
-            at: now,
-            in_past: false,
-        });
+/// Resolve `input` to an instant, seen from `now`, reading naive times in `tz`.
+pub fn parse(input: &str, now: DateTime<Utc>, tz: Tz) -> Result<Resolved, WhenError> {
+    let text = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return Err(Reason::Empty.into());
     }
-    if let Some(n) = t
-        .strip_suffix('m')
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-    {
-        return Ok(Resolved {
-            at: now + chrono::Duration::minutes(n),
-            in_past: false,
-        });
-    }
-    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        let at = at.with_timezone(&Utc);
-        return Ok(Resolved {
-            at,
-            in_past: at < now,
-        });
-    }
-    Err(WhenError("unrecognised expression".into()))
+    let at = match parse_iso_instant(&text) {
+        Some(at) => at,
+        None => {
+            let owned = tokenize(&text);
+            let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
+            let expr = parse_expr(&tokens).ok_or_else(|| diagnose(&tokens, &text))?;
+            evaluate(expr, now, tz)?
+        }
+    };
+    Ok(Resolved {
+        at,
+        in_past: at < now,
+    })
 }
 
+/// Human relative form of `at` seen from `now`: "in 2h 5m", "5m ago", "now".
+/// At most two adjacent units, largest first (d, h, m, s); the rest is truncated.
 pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    format!("{}s", (at - now).num_seconds())
+    let secs = at.signed_duration_since(now).num_seconds();
+    if secs == 0 {
+        return "now".to_string();
+    }
+    let text = two_units(secs.unsigned_abs());
+    if secs > 0 {
+        format!("in {text}")
+    } else {
+        format!("{text} ago")
+    }
+}
+
+fn two_units(secs: u64) -> String {
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs / 3_600 % 24, "h"),
+        (secs / 60 % 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+    parts[first..]
+        .iter()
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------- syntax
+
+/// What an expression says, before it is placed on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expr {
+    Now,
+    /// `seconds` saturates at `u64::MAX` on overflow (rejected later).
+    Duration {
+        seconds: u64,
+        negative: bool,
+    },
+    /// A bare clock time: its next occurrence strictly after now.
+    NextClock(NaiveTime),
+    /// A day, optionally at a clock time.
+    At {
+        day: DayRef,
+        clock: Option<NaiveTime>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayRef {
+    Today,
+    Tomorrow,
+    /// `next friday` (`next: true`) or bare `friday`.
+    Weekday {
+        day: Weekday,
+        next: bool,
+    },
+    Date(NaiveDate),
+    /// A month-name date without a year: its next occurrence from today.
+    MonthDay {
+        month: u32,
+        day: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClockParse {
+    Time(NaiveTime),
+    OutOfRange,
+    NotAClock,
+}
+
+/// Lower-case words; `a.m.` → `am`, commas dropped, `dateTtime` split in two.
+fn tokenize(text: &str) -> Vec<String> {
+    let lower = text
+        .to_lowercase()
+        .replace("a.m.", "am")
+        .replace("p.m.", "pm")
+        .replace("a.m", "am")
+        .replace("p.m", "pm")
+        .replace(',', " ");
+    let mut tokens = Vec::new();
+    for word in lower.split_whitespace() {
+        match word.split_once('t') {
+            Some((date, time)) if is_iso_date_shape(date) && !time.is_empty() => {
+                tokens.push(date.to_string());
+                tokens.push(time.to_string());
+            }
+            _ => tokens.push(word.to_string()),
+        }
+    }
+    tokens
+}
+
+fn parse_expr(t: &[&str]) -> Option<Expr> {
+    if t == ["now"] {
+        return Some(Expr::Now);
+    }
+    parse_duration_expr(t)
+        .or_else(|| parse_clock_all(t).map(Expr::NextClock))
+        .or_else(|| parse_day_then_clock(t))
+        .or_else(|| parse_clock_then_day(t))
+        .or_else(|| parse_at_clock(t))
+}
+
+/// `at 9am`, `at noon tomorrow`: a leading `at` before a clock-first form.
+fn parse_at_clock(t: &[&str]) -> Option<Expr> {
+    let rest = t.strip_prefix(&["at"])?;
+    parse_clock_all(rest)
+        .map(Expr::NextClock)
+        .or_else(|| parse_clock_then_day(rest))
+}
+
+/// `[in] [+|-] <number unit>...`
+fn parse_duration_expr(t: &[&str]) -> Option<Expr> {
+    let body = match t {
+        ["in", rest @ ..] => rest.join(" "),
+        _ => t.join(" "),
+    };
+    let (negative, body) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body.strip_prefix('+').unwrap_or(&body)),
+    };
+    let seconds = parse_duration(body)?;
+    Some(Expr::Duration { seconds, negative })
+}
+
+/// Sum of `<digits><spaces?><unit>` pairs; `None` unless the whole text is such pairs.
+fn parse_duration(text: &str) -> Option<u64> {
+    let mut rest = text.trim_start();
+    let mut total: Option<u64> = None;
+    while !rest.is_empty() {
+        let (digits, after) = split_leading(rest, |c| c.is_ascii_digit());
+        let (unit, after) = split_leading(after.trim_start(), |c| c.is_ascii_alphabetic());
+        if digits.is_empty() {
+            return None;
+        }
+        let amount = saturating_number(digits).saturating_mul(unit_seconds(unit)?);
+        total = Some(total.unwrap_or(0).saturating_add(amount));
+        rest = after.trim_start();
+    }
+    total
+}
+
+fn split_leading(text: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
+    let end = text.find(|c: char| !keep(c)).unwrap_or(text.len());
+    text.split_at(end)
+}
+
+/// The value of the ASCII digits in `digits` (callers check the shape), saturating.
+fn saturating_number(digits: &str) -> u64 {
+    digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u64, |n, b| {
+            n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        })
+}
+
+fn unit_seconds(unit: &str) -> Option<u64> {
+    match unit {
+        "s" | "sec" | "secs" | "second" | "seconds" => Some(1),
+        "m" | "min" | "mins" | "minute" | "minutes" => Some(60),
+        "h" | "hr" | "hrs" | "hour" | "hours" => Some(3_600),
+        "d" | "day" | "days" => Some(86_400),
+        "w" | "wk" | "wks" | "week" | "weeks" => Some(604_800),
+        _ => None,
+    }
+}
+
+/// A clock time at the start of `t`: `9am`, `9 am`, `21:00`, `noon`; with the token count.
+fn parse_clock_prefix(t: &[&str]) -> Option<(NaiveTime, usize)> {
+    if let [hour, meridiem @ ("am" | "pm"), ..] = t {
+        if let ClockParse::Time(time) = read_clock(&format!("{hour}{meridiem}")) {
+            return Some((time, 2));
+        }
+    }
+    match read_clock(t.first()?) {
+        ClockParse::Time(time) => Some((time, 1)),
+        _ => None,
+    }
+}
+
+fn parse_clock_all(t: &[&str]) -> Option<NaiveTime> {
+    let (time, used) = parse_clock_prefix(t)?;
+    (used == t.len()).then_some(time)
+}
+
+fn read_clock(word: &str) -> ClockParse {
+    match word {
+        "noon" => return hms(12, 0, 0, 12),
+        "midnight" => return hms(0, 0, 0, 23),
+        _ => {}
+    }
+    if let Some(body) = word.strip_suffix("am") {
+        return meridiem_clock(body, 0);
+    }
+    if let Some(body) = word.strip_suffix("pm") {
+        return meridiem_clock(body, 12);
+    }
+    if word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit()) {
+        let (h, m) = word.split_at(2);
+        return hms(saturating_number(h), saturating_number(m), 0, 23);
+    }
+    match split_hms(word) {
+        Some((h, m, s)) if word.contains(':') => hms(h, m, s, 23),
+        _ => ClockParse::NotAClock,
+    }
+}
+
+/// `9`, `9:30`, `9:30:15` followed by am/pm; `add` is 0 for am, 12 for pm.
+fn meridiem_clock(body: &str, add: u64) -> ClockParse {
+    match split_hms(body) {
+        Some((h, m, s)) if (1..=12).contains(&h) => hms(h % 12 + add, m, s, 23),
+        Some(_) => ClockParse::OutOfRange,
+        None => ClockParse::NotAClock,
+    }
+}
+
+/// `H[H][:MM[:SS]]` by shape only; values are checked by `hms`.
+fn split_hms(text: &str) -> Option<(u64, u64, u64)> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let digits = |p: &&str| p.bytes().all(|b| b.is_ascii_digit());
+    let shaped = (1..=3).contains(&parts.len())
+        && parts.iter().all(digits)
+        && (1..=2).contains(&parts[0].len())
+        && parts[1..].iter().all(|p| p.len() == 2);
+    if !shaped {
+        return None;
+    }
+    let field = |i: usize| parts.get(i).map_or(0, |p| saturating_number(p));
+    Some((field(0), field(1), field(2)))
+}
+
+fn hms(h: u64, m: u64, s: u64, max_hour: u64) -> ClockParse {
+    if h > max_hour || m > 59 || s > 59 {
+        return ClockParse::OutOfRange;
+    }
+    // The values are range-checked above, so the conversions cannot fail.
+    match NaiveTime::from_hms_opt(h as u32, m as u32, s as u32) {
+        Some(time) => ClockParse::Time(time),
+        None => ClockParse::OutOfRange,
+    }
+}
+
+/// `<day> [[at] <clock>]`
+fn parse_day_then_clock(t: &[&str]) -> Option<Expr> {
+    let (day, used) = parse_day_prefix(t)?;
+    let rest = &t[used..];
+    if rest.is_empty() {
+        return Some(Expr::At { day, clock: None });
+    }
+    let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
+    let clock = parse_clock_all(rest)?;
+    Some(Expr::At {
+        day,
+        clock: Some(clock),
+    })
+}
+
+/// `<clock> [on] <day>`, e.g. `9am tomorrow`, `noon on friday`.
+fn parse_clock_then_day(t: &[&str]) -> Option<Expr> {
+    let (clock, used) = parse_clock_prefix(t)?;
+    let rest = &t[used..];
+    let rest = rest.strip_prefix(&["on"]).unwrap_or(rest);
+    let (day, used) = parse_day_prefix(rest)?;
+    (used == rest.len()).then_some(Expr::At {
+        day,
+        clock: Some(clock),
+    })
+}
+
+fn parse_day_prefix(t: &[&str]) -> Option<(DayRef, usize)> {
+    match t {
+        ["today", ..] => Some((DayRef::Today, 1)),
+        ["tomorrow", ..] => Some((DayRef::Tomorrow, 1)),
+        ["next", word, ..] => weekday(word).map(|day| (DayRef::Weekday { day, next: true }, 2)),
+        [word, ..] if weekday(word).is_some() => {
+            weekday(word).map(|day| (DayRef::Weekday { day, next: false }, 1))
+        }
+        [word, ..] if is_iso_date_shape(word) => iso_date(word).map(|d| (DayRef::Date(d), 1)),
+        _ => parse_month_date(t),
+    }
+}
+
+/// `dec 1`, `december 1st 2026`, `1 dec`, `1 dec 2026`.
+fn parse_month_date(t: &[&str]) -> Option<(DayRef, usize)> {
+    let (month, day) = match t {
+        [a, b, ..] if month(a).is_some() => (month(a)?, day_of_month(b)?),
+        [a, b, ..] => (month(b)?, day_of_month(a)?),
+        _ => return None,
+    };
+    match t.get(2).filter(|w| is_year(w)) {
+        Some(year) => {
+            let year = i32::try_from(saturating_number(year)).ok()?;
+            NaiveDate::from_ymd_opt(year, month, day).map(|d| (DayRef::Date(d), 3))
+        }
+        // Valid in some year (2000 is a leap year, so `feb 29` passes).
+        None => {
+            NaiveDate::from_ymd_opt(2000, month, day).map(|_| (DayRef::MonthDay { month, day }, 2))
+        }
+    }
+}
+
+fn weekday(word: &str) -> Option<Weekday> {
+    match word {
+        "mon" | "monday" => Some(Weekday::Mon),
+        "tue" | "tues" | "tuesday" => Some(Weekday::Tue),
+        "wed" | "wednesday" => Some(Weekday::Wed),
+        "thu" | "thur" | "thurs" | "thursday" => Some(Weekday::Thu),
+        "fri" | "friday" => Some(Weekday::Fri),
+        "sat" | "saturday" => Some(Weekday::Sat),
+        "sun" | "sunday" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+fn month(word: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let word = if word == "sept" { "sep" } else { word };
+    let index = NAMES.iter().position(|name| {
+        word.len() >= 3 && name.starts_with(word) && (word.len() == 3 || word == *name)
+    })?;
+    u32::try_from(index + 1).ok()
+}
+
+fn day_of_month(word: &str) -> Option<u32> {
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| word.strip_suffix(suffix))
+        .unwrap_or(word);
+    if !(1..=2).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let day = saturating_number(digits);
+    (1..=31).contains(&day).then_some(day as u32)
+}
+
+fn is_year(word: &str) -> bool {
+    word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `dddd-dd-dd`, by shape only.
+fn is_iso_date_shape(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+fn iso_date(word: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(word, "%Y-%m-%d").ok()
+}
+
+/// ISO 8601 with an explicit offset (`Z`, `+02:00`, `+0200`): an exact instant.
+fn parse_iso_instant(text: &str) -> Option<DateTime<Utc>> {
+    if !text.get(..10).is_some_and(is_iso_date_shape) {
+        return None;
+    }
+    let upper = join_trailing_offset(&text.to_uppercase());
+    let normal = match upper.strip_suffix('Z') {
+        Some(rest) => format!("{rest}+00:00"),
+        None => upper,
+    };
+    const FORMATS: [&str; 8] = [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M%z",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|format| DateTime::parse_from_str(&normal, format).ok())
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// `2026-12-01 09:00 +02:00` → `2026-12-01 09:00+02:00` (a spaced offset or `Z`).
+fn join_trailing_offset(text: &str) -> String {
+    match text.rsplit_once(' ') {
+        Some((head, offset)) if offset == "Z" || offset.starts_with(['+', '-']) => {
+            format!("{head}{offset}")
+        }
+        _ => text.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- meaning
+
+fn evaluate(expr: Expr, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Reason> {
+    match expr {
+        Expr::Now => Ok(now),
+        Expr::Duration { seconds, negative } => add_duration(now, seconds, negative),
+        Expr::NextClock(time) => next_clock(now, tz, time),
+        Expr::At {
+            day: DayRef::Today,
+            clock: None,
+        } => Ok(now),
+        Expr::At { day, clock } => at_day(now, tz, day, clock),
+    }
+}
+
+/// Exact elapsed time: `1d` is 24 hours even across a DST change.
+fn add_duration(now: DateTime<Utc>, seconds: u64, negative: bool) -> Result<DateTime<Utc>, Reason> {
+    if negative || seconds == 0 {
+        return Err(Reason::NotPositive);
+    }
+    let delta = i64::try_from(seconds)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .ok_or(Reason::OutOfRange)?;
+    now.checked_add_signed(delta).ok_or(Reason::OutOfRange)
+}
+
+/// Today at `time` if that is still ahead of now, else tomorrow at `time`.
+fn next_clock(now: DateTime<Utc>, tz: Tz, time: NaiveTime) -> Result<DateTime<Utc>, Reason> {
+    let today = local_now(now, tz)?.date();
+    let first = localize(tz, today.and_time(time))?;
+    if first > now {
+        return Ok(first);
+    }
+    localize(tz, add_days(today, 1)?.and_time(time))
+}
+
+fn at_day(
+    now: DateTime<Utc>,
+    tz: Tz,
+    day: DayRef,
+    clock: Option<NaiveTime>,
+) -> Result<DateTime<Utc>, Reason> {
+    let local = local_now(now, tz)?;
+    let today = local.date();
+    let time = clock.unwrap_or(match day {
+        DayRef::Date(_) | DayRef::MonthDay { .. } => NaiveTime::MIN,
+        _ => local.time(),
+    });
+    let date = match day {
+        DayRef::Today => today,
+        DayRef::Tomorrow => add_days(today, 1)?,
+        DayRef::Weekday { day, next: true } => add_days(today, days_until(today.weekday(), day))?,
+        DayRef::Weekday { day, next: false } => return weekday_after(now, tz, day, time),
+        DayRef::Date(date) => date,
+        DayRef::MonthDay { month, day } => next_month_day(today, month, day)?,
+    };
+    localize(tz, date.and_time(time))
+}
+
+/// Days from `from` to the next `to`, 1..=7 (same weekday → a week).
+fn days_until(from: Weekday, to: Weekday) -> u64 {
+    let ahead = (7 + to.num_days_from_monday() - from.num_days_from_monday()) % 7;
+    u64::from(if ahead == 0 { 7 } else { ahead })
+}
+
+/// The first `day` at `time` strictly after now (today counts if still ahead).
+fn weekday_after(
+    now: DateTime<Utc>,
+    tz: Tz,
+    day: Weekday,
+    time: NaiveTime,
+) -> Result<DateTime<Utc>, Reason> {
+    let today = local_now(now, tz)?.date();
+    for offset in 0..=7 {
+        let date = add_days(today, offset)?;
+        if date.weekday() == day {
+            let at = localize(tz, date.and_time(time))?;
+            if at > now {
+                return Ok(at);
+            }
+        }
+    }
+    Err(Reason::OutOfRange)
+}
+
+/// This year's `month`/`day` if not before today, else the next year that has it.
+fn next_month_day(today: NaiveDate, month: u32, day: u32) -> Result<NaiveDate, Reason> {
+    (today.year()..=today.year().saturating_add(8))
+        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
+        .find(|date| *date >= today)
+        .ok_or(Reason::OutOfRange)
+}
+
+fn add_days(date: NaiveDate, days: u64) -> Result<NaiveDate, Reason> {
+    date.checked_add_days(Days::new(days))
+        .ok_or(Reason::OutOfRange)
+}
+
+/// Now's wall time in `tz` (checked: chrono panics at the edges of its range).
+fn local_now(now: DateTime<Utc>, tz: Tz) -> Result<NaiveDateTime, Reason> {
+    let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
+    now.naive_utc()
+        .checked_add_offset(offset)
+        .ok_or(Reason::OutOfRange)
+}
+
+/// Local wall time → instant. Ambiguous (fall back): the earlier instant.
+/// Inside a gap (spring forward): moved forward by the gap's length.
+fn localize(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Reason> {
+    if let Some(at) = tz.from_local_datetime(&local).earliest() {
+        return Ok(at.with_timezone(&Utc));
+    }
+    // Read the wall time with the offset in force before the gap.
+    let probe = local
+        .checked_sub_days(Days::new(1))
+        .ok_or(Reason::OutOfRange)?;
+    let before = tz.offset_from_utc_datetime(&probe).fix().local_minus_utc();
+    let utc = local
+        .checked_sub_signed(TimeDelta::seconds(i64::from(before)))
+        .ok_or(Reason::OutOfRange)?;
+    Ok(Utc.from_utc_datetime(&utc))
+}
+
+// ---------------------------------------------------------------- diagnosis
+
+/// The most specific reason an unparsed expression was rejected.
+fn diagnose(tokens: &[&str], text: &str) -> WhenError {
+    zone_suffix(tokens, text)
+        .or_else(|| ambiguous_number(tokens))
+        .or_else(|| invalid_clock(tokens))
+        .or_else(|| invalid_date(tokens))
+        .or_else(|| trailing_text(tokens))
+        .unwrap_or(Reason::Unrecognised)
+        .into()
+}
+
+/// `3pm EST`, `9am Europe/Paris`: the expression would parse without its last word.
+fn zone_suffix(tokens: &[&str], text: &str) -> Option<Reason> {
+    let (last, rest) = tokens.split_last()?;
+    if rest.is_empty() || !looks_like_zone(last) || parse_expr(rest).is_none() {
+        return None;
+    }
+    let raw = text.split([' ', ',']).rfind(|w| !w.is_empty())?;
+    Some(Reason::ZoneSuffix(raw.to_string()))
+}
+
+const ZONE_ABBREVIATIONS: [(&str, &str); 24] = [
+    ("utc", "UTC"),
+    ("gmt", "UTC"),
+    ("z", "UTC"),
+    ("est", "America/New_York"),
+    ("edt", "America/New_York"),
+    ("et", "America/New_York"),
+    ("cst", "America/Chicago"),
+    ("cdt", "America/Chicago"),
+    ("ct", "America/Chicago"),
+    ("mst", "America/Denver"),
+    ("mdt", "America/Denver"),
+    ("pst", "America/Los_Angeles"),
+    ("pdt", "America/Los_Angeles"),
+    ("pt", "America/Los_Angeles"),
+    ("bst", "Europe/London"),
+    ("wet", "Europe/Lisbon"),
+    ("cet", "Europe/Paris"),
+    ("cest", "Europe/Paris"),
+    ("eet", "Europe/Athens"),
+    ("msk", "Europe/Moscow"),
+    ("ist", "Asia/Kolkata"),
+    ("jst", "Asia/Tokyo"),
+    ("aest", "Australia/Sydney"),
+    ("nzst", "Pacific/Auckland"),
+];
+
+fn looks_like_zone(word: &str) -> bool {
+    ZONE_ABBREVIATIONS.iter().any(|(abbr, _)| *abbr == word)
+        || (word.contains('/') && word.chars().any(|c| c.is_ascii_alphabetic()))
+        || ["utc+", "utc-", "gmt+", "gmt-"]
+            .iter()
+            .any(|p| word.starts_with(p))
+}
+
+/// `set DEFER_TIMEZONE=...` with the best IANA name we can guess for `zone`.
+fn zone_hint(zone: &str) -> String {
+    let lower = zone.to_lowercase();
+    let known = ZONE_ABBREVIATIONS
+        .iter()
+        .find(|(abbr, _)| *abbr == lower)
+        .map(|(_, name)| name.to_string())
+        .or_else(|| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|tz| tz.name().eq_ignore_ascii_case(zone))
+                .map(|tz| tz.name().to_string())
+        });
+    match known {
+        Some(name) => format!("set DEFER_TIMEZONE={name}"),
+        None => "set DEFER_TIMEZONE to an IANA zone such as Europe/Paris".to_string(),
+    }
+}
+
+fn ambiguous_number(tokens: &[&str]) -> Option<Reason> {
+    match tokens {
+        [word] if word.bytes().all(|b| b.is_ascii_digit()) && word.len() != 4 => {
+            Some(Reason::AmbiguousNumber(word.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// A clock-shaped word with impossible values: `13pm`, `25:00`, `9:60`, `2400`.
+fn invalid_clock(tokens: &[&str]) -> Option<Reason> {
+    let pairs = tokens.windows(2).filter_map(|pair| match pair {
+        [hour, meridiem @ ("am" | "pm")] => Some(format!("{hour}{meridiem}")),
+        _ => None,
+    });
+    tokens
+        .iter()
+        .map(|w| w.to_string())
+        .chain(pairs)
+        .find(|word| read_clock(word) == ClockParse::OutOfRange)
+        .map(Reason::InvalidTime)
+}
+
+fn invalid_date(tokens: &[&str]) -> Option<Reason> {
+    tokens
+        .iter()
+        .find(|w| is_iso_date_shape(w) && iso_date(w).is_none())
+        .map(|w| Reason::InvalidDate(w.to_string()))
+}
+
+/// `tomorrow 9am foo`: the longest leading part that parses, and what follows it.
+fn trailing_text(tokens: &[&str]) -> Option<Reason> {
+    (1..tokens.len())
+        .rev()
+        .find(|&end| parse_expr(&tokens[..end]).is_some())
+        .map(|end| Reason::Trailing(tokens[end..].join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::America::New_York as NY;
+    use chrono_tz::Asia::{Kathmandu, Kolkata};
+    use chrono_tz::UTC;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    /// A wall time in `tz` (earlier instant if ambiguous), as UTC.
+    fn local(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        let at = tz.with_ymd_and_hms(y, mo, d, h, mi, 0).earliest().unwrap();
+        at.with_timezone(&Utc)
+    }
+
+    /// Wednesday 2026-06-10 10:15 EDT (14:15Z).
+    fn wed() -> DateTime<Utc> {
+        local(NY, 2026, 6, 10, 10, 15)
+    }
+
+    fn resolve(input: &str, now: DateTime<Utc>, tz: Tz) -> Resolved {
+        parse(input, now, tz).unwrap_or_else(|e| panic!("{input:?} rejected: {e}"))
+    }
+
+    fn at(input: &str, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        resolve(input, now, tz).at
+    }
+
+    fn err(input: &str, now: DateTime<Utc>, tz: Tz) -> String {
+        match parse(input, now, tz) {
+            Ok(r) => panic!("{input:?} accepted as {}", r.at),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn assert_future(input: &str, now: DateTime<Utc>, tz: Tz, expected: DateTime<Utc>) {
+        let r = resolve(input, now, tz);
+        assert_eq!(r.at, expected, "{input:?}");
+        assert!(!r.in_past, "{input:?} should not be in the past");
+    }
+
+    #[test]
+    fn now_is_this_instant() {
+        let r = resolve("now", wed(), NY);
+        assert_eq!(
+            r,
+            Resolved {
+                at: wed(),
+                in_past: false
+            }
+        );
+        assert_eq!(at("  NOW ", wed(), NY), wed());
+    }
+
+    #[test]
+    fn compact_durations() {
+        let now = wed();
+        let cases = [
+            ("10m", 600),
+            ("2h", 7_200),
+            ("45s", 45),
+            ("1w", 604_800),
+            ("1d", 86_400),
+            ("1d2h30m", 95_400),
+            ("1h 30m", 5_400),
+            ("10000m", 600_000),
+        ];
+        for (input, secs) in cases {
+            assert_future(input, now, NY, now + TimeDelta::seconds(secs));
+        }
+    }
+
+    #[test]
+    fn verbose_durations() {
+        let now = wed();
+        let cases = [
+            ("10 minutes", 600),
+            ("1 hour 30 minutes", 5_400),
+            ("2 hrs", 7_200),
+            ("5 mins", 300),
+            ("30 secs", 30),
+            ("1 day", 86_400),
+            ("2 weeks", 1_209_600),
+            ("1   Hour   30   Minutes", 5_400),
+        ];
+        for (input, secs) in cases {
+            assert_future(input, now, NY, now + TimeDelta::seconds(secs));
+        }
+    }
+
+    #[test]
+    fn prefixes_mean_the_same() {
+        let now = wed();
+        assert_eq!(at("in 10m", now, NY), now + TimeDelta::minutes(10));
+        assert_eq!(at("+30m", now, NY), now + TimeDelta::minutes(30));
+        assert_eq!(at("in 2 hours", now, NY), now + TimeDelta::hours(2));
+        assert_eq!(at("In 1h30m", now, NY), now + TimeDelta::minutes(90));
+    }
+
+    #[test]
+    fn clock_times_take_the_next_occurrence() {
+        let now = wed(); // 10:15 EDT
+        let today = |h, m| local(NY, 2026, 6, 10, h, m);
+        let tomorrow = |h, m| local(NY, 2026, 6, 11, h, m);
+        assert_future("11am", now, NY, today(11, 0));
+        assert_future("9am", now, NY, tomorrow(9, 0));
+        assert_future("9 am", now, NY, tomorrow(9, 0));
+        assert_future("9 a.m.", now, NY, tomorrow(9, 0));
+        assert_future("9:30pm", now, NY, today(21, 30));
+        assert_future("9:30 p.m.", now, NY, today(21, 30));
+        assert_future("21:00", now, NY, today(21, 0));
+        assert_future("2100", now, NY, today(21, 0));
+        assert_future("0930", now, NY, tomorrow(9, 30));
+        assert_future("10:15", now, NY, tomorrow(10, 15)); // equal to now → tomorrow
+        assert_future("10:16", now, NY, today(10, 16));
+        assert_future("21:00:30", now, NY, today(21, 0) + TimeDelta::seconds(30));
+    }
+
+    #[test]
+    fn twelve_am_and_pm() {
+        let now = wed();
+        assert_future("12am", now, NY, local(NY, 2026, 6, 11, 0, 0));
+        assert_future("12pm", now, NY, local(NY, 2026, 6, 10, 12, 0));
+        assert_future("12:30am", now, NY, local(NY, 2026, 6, 11, 0, 30));
+    }
+
+    #[test]
+    fn upper_case_works() {
+        let now = wed();
+        assert_eq!(at("9AM", now, NY), local(NY, 2026, 6, 11, 9, 0));
+        assert_eq!(at("TOMORROW 9AM", now, NY), local(NY, 2026, 6, 11, 9, 0));
+        assert_eq!(
+            at("Next FRIDAY 9 A.M.", now, NY),
+            local(NY, 2026, 6, 12, 9, 0)
+        );
+        assert_eq!(at("DEC 1 9PM", now, NY), local(NY, 2026, 12, 1, 21, 0));
+    }
+
+    #[test]
+    fn noon_and_midnight_roll_forward() {
+        let now = wed();
+        assert_future("noon", now, NY, local(NY, 2026, 6, 10, 12, 0));
+        assert_future("midnight", now, NY, local(NY, 2026, 6, 11, 0, 0));
+        let after_noon = local(NY, 2026, 6, 10, 13, 0);
+        assert_future("noon", after_noon, NY, local(NY, 2026, 6, 11, 12, 0));
+        let at_noon = local(NY, 2026, 6, 10, 12, 0);
+        assert_future("noon", at_noon, NY, local(NY, 2026, 6, 11, 12, 0));
+        let at_midnight = local(NY, 2026, 6, 10, 0, 0);
+        assert_future("midnight", at_midnight, NY, local(NY, 2026, 6, 11, 0, 0));
+    }
+
+    #[test]
+    fn today_and_tomorrow() {
+        let now = wed() + TimeDelta::milliseconds(250);
+        assert_eq!(
+            resolve("today", now, NY),
+            Resolved {
+                at: now,
+                in_past: false
+            }
+        );
+        assert_future("tomorrow", now, NY, now + TimeDelta::days(1));
+        assert_future("today 5pm", now, NY, local(NY, 2026, 6, 10, 17, 0));
+        assert_future("tomorrow 9am", now, NY, local(NY, 2026, 6, 11, 9, 0));
+        assert_future("tomorrow noon", now, NY, local(NY, 2026, 6, 11, 12, 0));
+        assert_future("tomorrow at 9am", now, NY, local(NY, 2026, 6, 11, 9, 0));
+        assert_future("tomorrow midnight", now, NY, local(NY, 2026, 6, 11, 0, 0));
+    }
+
+    #[test]
+    fn clock_before_day_is_read_as_day_then_clock() {
+        let now = wed();
+        assert_eq!(at("9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
+        assert_eq!(at("noon on friday", now, NY), local(NY, 2026, 6, 12, 12, 0));
+        assert_eq!(at("5pm today", now, NY), local(NY, 2026, 6, 10, 17, 0));
+        assert_eq!(at("at 9am", now, NY), local(NY, 2026, 6, 11, 9, 0));
+        assert_eq!(at("at 9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
+    }
+
+    #[test]
+    fn explicit_past_times_are_flagged() {
+        let now = wed();
+        let r = resolve("today 9am", now, NY);
+        assert_eq!(r.at, local(NY, 2026, 6, 10, 9, 0));
+        assert!(r.in_past);
+        let r = resolve("2020-01-01", now, NY);
+        assert_eq!(r.at, local(NY, 2020, 1, 1, 0, 0));
+        assert!(r.in_past);
+        let r = resolve("2026-06-10T14:00:00Z", now, NY);
+        assert!(r.in_past);
+    }
+
+    #[test]
+    fn next_weekday_is_after_today() {
+        let now = wed(); // Wednesday 10:15
+        assert_future("next friday", now, NY, local(NY, 2026, 6, 12, 10, 15));
+        assert_future("next fri", now, NY, local(NY, 2026, 6, 12, 10, 15));
+        assert_future("next wednesday", now, NY, local(NY, 2026, 6, 17, 10, 15));
+        assert_future("next monday 9am", now, NY, local(NY, 2026, 6, 15, 9, 0));
+        assert_future("next friday 9am", now, NY, local(NY, 2026, 6, 12, 9, 0));
+        assert_future("next tue at noon", now, NY, local(NY, 2026, 6, 16, 12, 0));
+        let monday = local(NY, 2026, 6, 8, 8, 0);
+        assert_future("next monday", monday, NY, local(NY, 2026, 6, 15, 8, 0));
+    }
+
+    #[test]
+    fn bare_weekday_is_strictly_after_now() {
+        let now = wed();
+        assert_future("friday", now, NY, local(NY, 2026, 6, 12, 10, 15));
+        assert_future("monday 9am", now, NY, local(NY, 2026, 6, 15, 9, 0));
+        assert_future("friday at 9am", now, NY, local(NY, 2026, 6, 12, 9, 0));
+        assert_future("wednesday", now, NY, local(NY, 2026, 6, 17, 10, 15));
+        assert_future("wed 11am", now, NY, local(NY, 2026, 6, 10, 11, 0));
+        assert_future("wed 9am", now, NY, local(NY, 2026, 6, 17, 9, 0));
+        let friday_early = local(NY, 2026, 6, 12, 7, 0);
+        assert_future("friday 9am", friday_early, NY, local(NY, 2026, 6, 12, 9, 0));
+        assert_future("friday", friday_early, NY, local(NY, 2026, 6, 19, 7, 0));
+    }
+
+    #[test]
+    fn iso_dates_and_times() {
+        let ms = TimeDelta::milliseconds;
+        let cases = [
+            ("2026-12-01", utc(2026, 12, 1, 5, 0, 0)), // 00:00 EST
+            ("2026-12-01 09:00", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01T09:00", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01 09:00:30", utc(2026, 12, 1, 14, 0, 30)),
+            ("2026-12-01 9am", utc(2026, 12, 1, 14, 0, 0)),
+            ("2026-12-01T09:00:00Z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01t09:00:00z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01T09:00Z", utc(2026, 12, 1, 9, 0, 0)),
+            ("2026-12-01T09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01 09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01 09:00 +02:00", utc(2026, 12, 1, 7, 0, 0)),
+            ("2026-12-01T09:00:00-0530", utc(2026, 12, 1, 14, 30, 0)),
+            (
+                "2026-12-01T09:00:00.250Z",
+                utc(2026, 12, 1, 9, 0, 0) + ms(250),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_future(input, wed(), NY, expected);
+        }
+    }
+
+    #[test]
+    fn month_name_dates() {
+        let now = wed();
+        assert_future("dec 1 9am", now, NY, local(NY, 2026, 12, 1, 9, 0));
+        assert_future("december 25", now, NY, local(NY, 2026, 12, 25, 0, 0));
+        assert_future("1 dec 2026", now, NY, local(NY, 2026, 12, 1, 0, 0));
+        assert_future(
+            "dec 1st 2027 at 21:00",
+            now,
+            NY,
+            local(NY, 2027, 12, 1, 21, 0),
+        );
+        assert_future("sept 3", now, NY, local(NY, 2026, 9, 3, 0, 0));
+        assert_future("jan 5", now, NY, local(NY, 2027, 1, 5, 0, 0)); // already passed this year
+        assert_future("feb 29", now, NY, local(NY, 2028, 2, 29, 0, 0));
+        let r = resolve("jun 10 9am", now, NY); // today, explicit and past
+        assert_eq!(r.at, local(NY, 2026, 6, 10, 9, 0));
+        assert!(r.in_past);
+    }
+
+    #[test]
+    fn zone_suffixes_are_rejected() {
+        let now = wed();
+        assert_eq!(
+            err("3pm EST", now, NY),
+            "time-zone suffix 'EST' is not accepted; naive times use DEFER_TIMEZONE \
+             (set DEFER_TIMEZONE=America/New_York)"
+        );
+        for input in [
+            "9am UTC",
+            "3pm Europe/Paris",
+            "tomorrow 9am PST",
+            "2026-12-01 09:00 UTC",
+        ] {
+            let message = err(input, now, NY);
+            assert!(
+                message.starts_with("time-zone suffix"),
+                "{input}: {message}"
+            );
+            assert!(message.contains("DEFER_TIMEZONE="), "{input}: {message}");
+        }
+        assert!(err("3pm Europe/Paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+        assert!(err("3pm europe/paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+        assert!(err("3pm Mars/Olympus", now, NY).contains("IANA zone"));
+    }
+
+    #[test]
+    fn trailing_words_are_rejected() {
+        let now = wed();
+        assert_eq!(
+            err("tomorrow 9am foo", now, NY),
+            "unexpected trailing text 'foo'"
+        );
+        let long = err("tomorrow 9am abcdefghijklmnopqrstu", now, NY);
+        assert_eq!(long, "unexpected trailing text 'abcdefghijklmnopqrstu'");
+        assert!(err("10 minutes please", now, NY).contains("trailing text 'please'"));
+        assert!(err("9am tomorrow foo", now, NY).contains("trailing"));
+        err("tomorrow at", now, NY);
+        err("next", now, NY);
+        err("in", now, NY);
+    }
+
+    #[test]
+    fn non_positive_durations_are_rejected() {
+        for input in [
+            "-5m",
+            "0m",
+            "in 0 minutes",
+            "-1h",
+            "- 5 mins",
+            "in -5m",
+            "0s0m",
+        ] {
+            assert_eq!(
+                err(input, wed(), NY),
+                "duration must be positive",
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_is_rejected() {
+        assert_eq!(err("", wed(), NY), "empty expression");
+        assert_eq!(err(" \t ", wed(), NY), "empty expression");
+    }
+
+    #[test]
+    fn invalid_clock_times_are_rejected() {
+        for input in [
+            "13pm",
+            "25:00",
+            "9:60",
+            "0am",
+            "2400",
+            "tomorrow 13pm",
+            "13 pm",
+        ] {
+            let message = err(input, wed(), NY);
+            assert!(
+                message.starts_with("invalid time of day"),
+                "{input}: {message}"
+            );
+        }
+        assert!(err("10", wed(), NY).starts_with("ambiguous number '10'"));
+        assert!(err("930", wed(), NY).starts_with("ambiguous number"));
+        assert!(err("2026-02-30", wed(), NY).starts_with("invalid date"));
+    }
+
+    #[test]
+    fn unit_words_and_unknown_phrases_are_rejected() {
+        for input in [
+            "hour",
+            "day",
+            "week",
+            "morning",
+            "tonight",
+            "1.5h",
+            "10 parsecs",
+            "3 months",
+        ] {
+            let message = err(input, wed(), NY);
+            assert!(
+                message.starts_with("unrecognised expression (accepted: now, 10m"),
+                "{input}"
+            );
+            assert!(!message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn absurd_durations_are_errors() {
+        for input in [
+            "99999999999w",
+            "999999999999999999999999999m",
+            "18446744073709551615s",
+        ] {
+            assert_eq!(
+                err(input, wed(), NY),
+                "duration or date is out of range",
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn spring_forward_gap_rolls_forward() {
+        let before = local(NY, 2026, 3, 7, 12, 0); // Saturday, EST
+        assert_eq!(
+            at("2026-03-08 02:30", before, NY),
+            utc(2026, 3, 8, 7, 30, 0)
+        );
+        assert_eq!(at("tomorrow 2:30am", before, NY), utc(2026, 3, 8, 7, 30, 0));
+        let early = local(NY, 2026, 3, 8, 1, 0);
+        assert_eq!(at("2:30am", early, NY), utc(2026, 3, 8, 7, 30, 0));
+        assert_eq!(
+            at("2026-03-08 03:30", before, NY),
+            utc(2026, 3, 8, 7, 30, 0)
+        );
+        // `tomorrow` keeps the wall time: 23 hours of elapsed time this day.
+        assert_eq!(at("tomorrow", before, NY), utc(2026, 3, 8, 16, 0, 0));
+    }
+
+    #[test]
+    fn fall_back_ambiguity_takes_the_earlier_instant() {
+        let before = local(NY, 2026, 10, 31, 12, 0);
+        assert_eq!(
+            at("2026-11-01 01:30", before, NY),
+            utc(2026, 11, 1, 5, 30, 0)
+        );
+        assert_eq!(
+            at("tomorrow 1:30am", before, NY),
+            utc(2026, 11, 1, 5, 30, 0)
+        );
+        // During the repeated hour (01:30 EST, the second one) `today` is still now.
+        let second = utc(2026, 11, 1, 6, 30, 0);
+        assert_eq!(
+            resolve("today", second, NY),
+            Resolved {
+                at: second,
+                in_past: false
+            }
+        );
+    }
+
+    #[test]
+    fn durations_are_exact_across_dst() {
+        let spring = local(NY, 2026, 3, 7, 12, 0); // 17:00Z
+        assert_eq!(at("1d", spring, NY), utc(2026, 3, 8, 17, 0, 0)); // 13:00 EDT
+        assert_eq!(at("24h", spring, NY), at("1d", spring, NY));
+        let fall = local(NY, 2026, 10, 31, 12, 0); // 16:00Z EDT
+        assert_eq!(at("1w", fall, NY), utc(2026, 11, 7, 16, 0, 0)); // 11:00 EST
+    }
+
+    #[test]
+    fn half_hour_and_quarter_hour_zones() {
+        let now = local(Kolkata, 2026, 6, 10, 10, 15); // 04:45Z
+        assert_eq!(now, utc(2026, 6, 10, 4, 45, 0));
+        assert_eq!(at("9am", now, Kolkata), utc(2026, 6, 11, 3, 30, 0));
+        assert_eq!(at("11am", now, Kolkata), utc(2026, 6, 10, 5, 30, 0));
+        assert_eq!(
+            at("2026-12-01 09:00", now, Kolkata),
+            utc(2026, 12, 1, 3, 30, 0)
+        );
+        assert_eq!(at("midnight", now, Kolkata), utc(2026, 6, 10, 18, 30, 0));
+        let now = local(Kathmandu, 2026, 6, 10, 10, 15);
+        assert_eq!(at("noon", now, Kathmandu), utc(2026, 6, 10, 6, 15, 0));
+        assert_eq!(
+            at("tomorrow 9am", now, Kathmandu),
+            utc(2026, 6, 11, 3, 15, 0)
+        );
+    }
+
+    #[test]
+    fn utc_zone() {
+        let now = utc(2026, 6, 10, 10, 15, 0);
+        assert_eq!(at("tomorrow 9am", now, UTC), utc(2026, 6, 11, 9, 0, 0));
+        assert_eq!(at("9am", now, UTC), utc(2026, 6, 11, 9, 0, 0));
+        assert_eq!(at("2026-12-01", now, UTC), utc(2026, 12, 1, 0, 0, 0));
+        assert_eq!(at("next friday noon", now, UTC), utc(2026, 6, 12, 12, 0, 0));
+    }
+
+    #[test]
+    fn relative_forms() {
+        let now = wed();
+        let later = |secs: i64| now + TimeDelta::seconds(secs);
+        assert_eq!(relative(now, now), "now");
+        assert_eq!(relative(now, now + TimeDelta::milliseconds(999)), "now");
+        assert_eq!(relative(now, now - TimeDelta::milliseconds(999)), "now");
+        assert_eq!(relative(now, later(45)), "in 45s");
+        assert_eq!(relative(now, later(2 * 3600 + 5 * 60 + 7)), "in 2h 5m");
+        assert_eq!(relative(now, later(-300)), "5m ago");
+        assert_eq!(relative(now, later(3 * 86_400 + 4 * 3600 + 59)), "in 3d 4h");
+        assert_eq!(relative(now, later(3600 + 30)), "in 1h");
+        assert_eq!(relative(now, later(2 * 86_400 + 300)), "in 2d");
+        assert_eq!(relative(now, later(90)), "in 1m 30s");
+        assert_eq!(relative(now, later(-(86_400 + 3600))), "1d 1h ago");
+    }
+
+    #[test]
+    fn examples_table_is_short_plain_and_true() {
+        let rows = EXAMPLES.lines().count();
+        assert!((12..=20).contains(&rows), "{rows} rows");
+        assert!(EXAMPLES.is_ascii());
+        for row in EXAMPLES.lines().skip(1) {
+            let (inputs, meaning) = row.trim_start().split_once("  ").unwrap();
+            assert!(!meaning.trim().is_empty(), "{row}");
+            for input in inputs.split(", ") {
+                resolve(input, wed(), NY);
+            }
+        }
+    }
+
+    #[test]
+    fn junk_never_panics() {
+        let pieces = [
+            "",
+            " ",
+            "9",
+            "am",
+            "PM",
+            "a.m.",
+            ":",
+            "::",
+            "-",
+            "+",
+            "in",
+            "at",
+            "on",
+            "next",
+            "today",
+            "TOMORROW",
+            "friday",
+            "dec",
+            "1st",
+            "2026",
+            "2026-12-01",
+            "T",
+            "Z",
+            "+02:00",
+            "99999999999999999999",
+            "w",
+            "m",
+            "hours",
+            "noon",
+            "midnight",
+            "EST",
+            "Europe/Paris",
+            "abcdefghijklmnopqrstuvwxyz",
+            "é",
+            "日本",
+            "\u{0}",
+            "12",
+            "13pm",
+            "00:00",
+            "23:59:59",
+            "0",
+            "-0",
+            "1d2h",
+            "and",
+            ",",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let now = local(NY, 2026, 3, 8, 1, 59);
+        for _ in 0..600 {
+            let mut input = String::new();
+            for _ in 0..(seed % 5 + 1) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let piece = pieces[(seed >> 33) as usize % pieces.len()];
+                input.push_str(piece);
+                if seed & 1 == 0 {
+                    input.push(' ');
+                }
+            }
+            for tz in [NY, Kolkata, UTC] {
+                let _ = parse(&input, now, tz);
+                let _ = parse(&input, DateTime::<Utc>::MAX_UTC, tz);
+                let _ = parse(&input, DateTime::<Utc>::MIN_UTC, tz);
+            }
+        }
+    }
 }
