@@ -1,0 +1,568 @@
+use super::*;
+use chrono_tz::America::New_York as NY;
+use chrono_tz::Asia::{Kathmandu, Kolkata};
+use chrono_tz::UTC;
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+/// A wall time in `tz` (earlier instant if ambiguous), as UTC.
+fn local(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    let at = tz.with_ymd_and_hms(y, mo, d, h, mi, 0).earliest().unwrap();
+    at.with_timezone(&Utc)
+}
+
+/// Wednesday 2026-06-10 10:15 EDT (14:15Z).
+fn wed() -> DateTime<Utc> {
+    local(NY, 2026, 6, 10, 10, 15)
+}
+
+fn resolve(input: &str, now: DateTime<Utc>, tz: Tz) -> Resolved {
+    parse(input, now, tz).unwrap_or_else(|e| panic!("{input:?} rejected: {e}"))
+}
+
+fn at(input: &str, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    resolve(input, now, tz).at
+}
+
+fn err(input: &str, now: DateTime<Utc>, tz: Tz) -> String {
+    match parse(input, now, tz) {
+        Ok(r) => panic!("{input:?} accepted as {}", r.at),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_future(input: &str, now: DateTime<Utc>, tz: Tz, expected: DateTime<Utc>) {
+    let r = resolve(input, now, tz);
+    assert_eq!(r.at, expected, "{input:?}");
+    assert!(!r.in_past, "{input:?} should not be in the past");
+}
+
+#[test]
+fn now_is_this_instant() {
+    let r = resolve("now", wed(), NY);
+    assert_eq!(
+        r,
+        Resolved {
+            at: wed(),
+            in_past: false
+        }
+    );
+    assert_eq!(at("  NOW ", wed(), NY), wed());
+}
+
+#[test]
+fn compact_durations() {
+    let now = wed();
+    let cases = [
+        ("10m", 600),
+        ("2h", 7_200),
+        ("45s", 45),
+        ("1w", 604_800),
+        ("1d", 86_400),
+        ("1d2h30m", 95_400),
+        ("1h 30m", 5_400),
+        ("10000m", 600_000),
+    ];
+    for (input, secs) in cases {
+        assert_future(input, now, NY, now + TimeDelta::seconds(secs));
+    }
+}
+
+#[test]
+fn verbose_durations() {
+    let now = wed();
+    let cases = [
+        ("10 minutes", 600),
+        ("1 hour 30 minutes", 5_400),
+        ("2 hrs", 7_200),
+        ("5 mins", 300),
+        ("30 secs", 30),
+        ("1 day", 86_400),
+        ("2 weeks", 1_209_600),
+        ("1   Hour   30   Minutes", 5_400),
+    ];
+    for (input, secs) in cases {
+        assert_future(input, now, NY, now + TimeDelta::seconds(secs));
+    }
+}
+
+#[test]
+fn prefixes_mean_the_same() {
+    let now = wed();
+    assert_eq!(at("in 10m", now, NY), now + TimeDelta::minutes(10));
+    assert_eq!(at("+30m", now, NY), now + TimeDelta::minutes(30));
+    assert_eq!(at("in 2 hours", now, NY), now + TimeDelta::hours(2));
+    assert_eq!(at("In 1h30m", now, NY), now + TimeDelta::minutes(90));
+}
+
+#[test]
+fn clock_times_take_the_next_occurrence() {
+    let now = wed(); // 10:15 EDT
+    let today = |h, m| local(NY, 2026, 6, 10, h, m);
+    let tomorrow = |h, m| local(NY, 2026, 6, 11, h, m);
+    assert_future("11am", now, NY, today(11, 0));
+    assert_future("9am", now, NY, tomorrow(9, 0));
+    assert_future("9 am", now, NY, tomorrow(9, 0));
+    assert_future("9 a.m.", now, NY, tomorrow(9, 0));
+    assert_future("9:30pm", now, NY, today(21, 30));
+    assert_future("9:30 p.m.", now, NY, today(21, 30));
+    assert_future("21:00", now, NY, today(21, 0));
+    assert_future("2100", now, NY, today(21, 0));
+    assert_future("0930", now, NY, tomorrow(9, 30));
+    assert_future("10:15", now, NY, tomorrow(10, 15)); // equal to now → tomorrow
+    assert_future("10:16", now, NY, today(10, 16));
+    assert_future("21:00:30", now, NY, today(21, 0) + TimeDelta::seconds(30));
+}
+
+#[test]
+fn twelve_am_and_pm() {
+    let now = wed();
+    assert_future("12am", now, NY, local(NY, 2026, 6, 11, 0, 0));
+    assert_future("12pm", now, NY, local(NY, 2026, 6, 10, 12, 0));
+    assert_future("12:30am", now, NY, local(NY, 2026, 6, 11, 0, 30));
+}
+
+#[test]
+fn upper_case_works() {
+    let now = wed();
+    assert_eq!(at("9AM", now, NY), local(NY, 2026, 6, 11, 9, 0));
+    assert_eq!(at("TOMORROW 9AM", now, NY), local(NY, 2026, 6, 11, 9, 0));
+    assert_eq!(
+        at("Next FRIDAY 9 A.M.", now, NY),
+        local(NY, 2026, 6, 12, 9, 0)
+    );
+    assert_eq!(at("DEC 1 9PM", now, NY), local(NY, 2026, 12, 1, 21, 0));
+}
+
+#[test]
+fn noon_and_midnight_roll_forward() {
+    let now = wed();
+    assert_future("noon", now, NY, local(NY, 2026, 6, 10, 12, 0));
+    assert_future("midnight", now, NY, local(NY, 2026, 6, 11, 0, 0));
+    let after_noon = local(NY, 2026, 6, 10, 13, 0);
+    assert_future("noon", after_noon, NY, local(NY, 2026, 6, 11, 12, 0));
+    let at_noon = local(NY, 2026, 6, 10, 12, 0);
+    assert_future("noon", at_noon, NY, local(NY, 2026, 6, 11, 12, 0));
+    let at_midnight = local(NY, 2026, 6, 10, 0, 0);
+    assert_future("midnight", at_midnight, NY, local(NY, 2026, 6, 11, 0, 0));
+}
+
+#[test]
+fn today_and_tomorrow() {
+    let now = wed() + TimeDelta::milliseconds(250);
+    assert_eq!(
+        resolve("today", now, NY),
+        Resolved {
+            at: now,
+            in_past: false
+        }
+    );
+    assert_future("tomorrow", now, NY, now + TimeDelta::days(1));
+    assert_future("today 5pm", now, NY, local(NY, 2026, 6, 10, 17, 0));
+    assert_future("tomorrow 9am", now, NY, local(NY, 2026, 6, 11, 9, 0));
+    assert_future("tomorrow noon", now, NY, local(NY, 2026, 6, 11, 12, 0));
+    assert_future("tomorrow at 9am", now, NY, local(NY, 2026, 6, 11, 9, 0));
+    assert_future("tomorrow midnight", now, NY, local(NY, 2026, 6, 11, 0, 0));
+}
+
+#[test]
+fn clock_before_day_is_read_as_day_then_clock() {
+    let now = wed();
+    assert_eq!(at("9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
+    assert_eq!(at("noon on friday", now, NY), local(NY, 2026, 6, 12, 12, 0));
+    assert_eq!(at("5pm today", now, NY), local(NY, 2026, 6, 10, 17, 0));
+    assert_eq!(at("at 9am", now, NY), local(NY, 2026, 6, 11, 9, 0));
+    assert_eq!(at("at 9am tomorrow", now, NY), local(NY, 2026, 6, 11, 9, 0));
+}
+
+#[test]
+fn explicit_past_times_are_flagged() {
+    let now = wed();
+    let r = resolve("today 9am", now, NY);
+    assert_eq!(r.at, local(NY, 2026, 6, 10, 9, 0));
+    assert!(r.in_past);
+    let r = resolve("2020-01-01", now, NY);
+    assert_eq!(r.at, local(NY, 2020, 1, 1, 0, 0));
+    assert!(r.in_past);
+    let r = resolve("2026-06-10T14:00:00Z", now, NY);
+    assert!(r.in_past);
+}
+
+#[test]
+fn next_weekday_is_after_today() {
+    let now = wed(); // Wednesday 10:15
+    assert_future("next friday", now, NY, local(NY, 2026, 6, 12, 10, 15));
+    assert_future("next fri", now, NY, local(NY, 2026, 6, 12, 10, 15));
+    assert_future("next wednesday", now, NY, local(NY, 2026, 6, 17, 10, 15));
+    assert_future("next monday 9am", now, NY, local(NY, 2026, 6, 15, 9, 0));
+    assert_future("next friday 9am", now, NY, local(NY, 2026, 6, 12, 9, 0));
+    assert_future("next tue at noon", now, NY, local(NY, 2026, 6, 16, 12, 0));
+    let monday = local(NY, 2026, 6, 8, 8, 0);
+    assert_future("next monday", monday, NY, local(NY, 2026, 6, 15, 8, 0));
+}
+
+#[test]
+fn bare_weekday_is_strictly_after_now() {
+    let now = wed();
+    assert_future("friday", now, NY, local(NY, 2026, 6, 12, 10, 15));
+    assert_future("monday 9am", now, NY, local(NY, 2026, 6, 15, 9, 0));
+    assert_future("friday at 9am", now, NY, local(NY, 2026, 6, 12, 9, 0));
+    assert_future("wednesday", now, NY, local(NY, 2026, 6, 17, 10, 15));
+    assert_future("wed 11am", now, NY, local(NY, 2026, 6, 10, 11, 0));
+    assert_future("wed 9am", now, NY, local(NY, 2026, 6, 17, 9, 0));
+    let friday_early = local(NY, 2026, 6, 12, 7, 0);
+    assert_future("friday 9am", friday_early, NY, local(NY, 2026, 6, 12, 9, 0));
+    assert_future("friday", friday_early, NY, local(NY, 2026, 6, 19, 7, 0));
+}
+
+#[test]
+fn iso_dates_and_times() {
+    let ms = TimeDelta::milliseconds;
+    let cases = [
+        ("2026-12-01", utc(2026, 12, 1, 5, 0, 0)), // 00:00 EST
+        ("2026-12-01 09:00", utc(2026, 12, 1, 14, 0, 0)),
+        ("2026-12-01T09:00", utc(2026, 12, 1, 14, 0, 0)),
+        ("2026-12-01 09:00:30", utc(2026, 12, 1, 14, 0, 30)),
+        ("2026-12-01 9am", utc(2026, 12, 1, 14, 0, 0)),
+        ("2026-12-01T09:00:00Z", utc(2026, 12, 1, 9, 0, 0)),
+        ("2026-12-01t09:00:00z", utc(2026, 12, 1, 9, 0, 0)),
+        ("2026-12-01T09:00Z", utc(2026, 12, 1, 9, 0, 0)),
+        ("2026-12-01T09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+        ("2026-12-01 09:00:00+02:00", utc(2026, 12, 1, 7, 0, 0)),
+        ("2026-12-01 09:00 +02:00", utc(2026, 12, 1, 7, 0, 0)),
+        ("2026-12-01T09:00:00-0530", utc(2026, 12, 1, 14, 30, 0)),
+        (
+            "2026-12-01T09:00:00.250Z",
+            utc(2026, 12, 1, 9, 0, 0) + ms(250),
+        ),
+    ];
+    for (input, expected) in cases {
+        assert_future(input, wed(), NY, expected);
+    }
+}
+
+#[test]
+fn month_name_dates() {
+    let now = wed();
+    assert_future("dec 1 9am", now, NY, local(NY, 2026, 12, 1, 9, 0));
+    assert_future("december 25", now, NY, local(NY, 2026, 12, 25, 0, 0));
+    assert_future("1 dec 2026", now, NY, local(NY, 2026, 12, 1, 0, 0));
+    assert_future(
+        "dec 1st 2027 at 21:00",
+        now,
+        NY,
+        local(NY, 2027, 12, 1, 21, 0),
+    );
+    assert_future("sept 3", now, NY, local(NY, 2026, 9, 3, 0, 0));
+    assert_future("jan 5", now, NY, local(NY, 2027, 1, 5, 0, 0)); // already passed this year
+    assert_future("feb 29", now, NY, local(NY, 2028, 2, 29, 0, 0));
+    let r = resolve("jun 10 9am", now, NY); // today, explicit and past
+    assert_eq!(r.at, local(NY, 2026, 6, 10, 9, 0));
+    assert!(r.in_past);
+}
+
+#[test]
+fn zone_suffixes_are_rejected() {
+    let now = wed();
+    assert_eq!(
+        err("3pm EST", now, NY),
+        "time-zone suffix 'EST' is not accepted; naive times use DEFER_TIMEZONE \
+         (set DEFER_TIMEZONE=America/New_York)"
+    );
+    for input in [
+        "9am UTC",
+        "3pm Europe/Paris",
+        "tomorrow 9am PST",
+        "2026-12-01 09:00 UTC",
+    ] {
+        let message = err(input, now, NY);
+        assert!(
+            message.starts_with("time-zone suffix"),
+            "{input}: {message}"
+        );
+        assert!(message.contains("DEFER_TIMEZONE="), "{input}: {message}");
+    }
+    assert!(err("3pm Europe/Paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+    assert!(err("3pm europe/paris", now, NY).contains("DEFER_TIMEZONE=Europe/Paris"));
+    assert!(err("3pm Mars/Olympus", now, NY).contains("IANA zone"));
+}
+
+#[test]
+fn trailing_words_are_rejected() {
+    let now = wed();
+    assert_eq!(
+        err("tomorrow 9am foo", now, NY),
+        "unexpected trailing text 'foo'"
+    );
+    let long = err("tomorrow 9am abcdefghijklmnopqrstu", now, NY);
+    assert_eq!(long, "unexpected trailing text 'abcdefghijklmnopqrstu'");
+    assert!(err("10 minutes please", now, NY).contains("trailing text 'please'"));
+    assert!(err("9am tomorrow foo", now, NY).contains("trailing"));
+    err("tomorrow at", now, NY);
+    err("next", now, NY);
+    err("in", now, NY);
+}
+
+#[test]
+fn non_positive_durations_are_rejected() {
+    for input in [
+        "-5m",
+        "0m",
+        "in 0 minutes",
+        "-1h",
+        "- 5 mins",
+        "in -5m",
+        "0s0m",
+    ] {
+        assert_eq!(
+            err(input, wed(), NY),
+            "duration must be positive",
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn empty_is_rejected() {
+    assert_eq!(err("", wed(), NY), "empty expression");
+    assert_eq!(err(" \t ", wed(), NY), "empty expression");
+}
+
+#[test]
+fn invalid_clock_times_are_rejected() {
+    for input in [
+        "13pm",
+        "25:00",
+        "9:60",
+        "0am",
+        "2400",
+        "tomorrow 13pm",
+        "13 pm",
+    ] {
+        let message = err(input, wed(), NY);
+        assert!(
+            message.starts_with("invalid time of day"),
+            "{input}: {message}"
+        );
+    }
+    assert!(err("10", wed(), NY).starts_with("ambiguous number '10'"));
+    assert!(err("930", wed(), NY).starts_with("ambiguous number"));
+    assert!(err("2026-02-30", wed(), NY).starts_with("invalid date"));
+}
+
+#[test]
+fn unit_words_and_unknown_phrases_are_rejected() {
+    for input in [
+        "hour",
+        "day",
+        "week",
+        "morning",
+        "tonight",
+        "1.5h",
+        "10 parsecs",
+        "3 months",
+    ] {
+        let message = err(input, wed(), NY);
+        assert!(
+            message.starts_with("unrecognised expression (accepted: now, 10m"),
+            "{input}"
+        );
+        assert!(!message.contains('\n'));
+    }
+}
+
+#[test]
+fn absurd_durations_are_errors() {
+    for input in [
+        "99999999999w",
+        "999999999999999999999999999m",
+        "18446744073709551615s",
+    ] {
+        assert_eq!(
+            err(input, wed(), NY),
+            "duration or date is out of range",
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn spring_forward_gap_rolls_forward() {
+    let before = local(NY, 2026, 3, 7, 12, 0); // Saturday, EST
+    assert_eq!(
+        at("2026-03-08 02:30", before, NY),
+        utc(2026, 3, 8, 7, 30, 0)
+    );
+    assert_eq!(at("tomorrow 2:30am", before, NY), utc(2026, 3, 8, 7, 30, 0));
+    let early = local(NY, 2026, 3, 8, 1, 0);
+    assert_eq!(at("2:30am", early, NY), utc(2026, 3, 8, 7, 30, 0));
+    assert_eq!(
+        at("2026-03-08 03:30", before, NY),
+        utc(2026, 3, 8, 7, 30, 0)
+    );
+    // `tomorrow` keeps the wall time: 23 hours of elapsed time this day.
+    assert_eq!(at("tomorrow", before, NY), utc(2026, 3, 8, 16, 0, 0));
+}
+
+#[test]
+fn fall_back_ambiguity_takes_the_earlier_instant() {
+    let before = local(NY, 2026, 10, 31, 12, 0);
+    assert_eq!(
+        at("2026-11-01 01:30", before, NY),
+        utc(2026, 11, 1, 5, 30, 0)
+    );
+    assert_eq!(
+        at("tomorrow 1:30am", before, NY),
+        utc(2026, 11, 1, 5, 30, 0)
+    );
+    // During the repeated hour (01:30 EST, the second one) `today` is still now.
+    let second = utc(2026, 11, 1, 6, 30, 0);
+    assert_eq!(
+        resolve("today", second, NY),
+        Resolved {
+            at: second,
+            in_past: false
+        }
+    );
+}
+
+#[test]
+fn durations_are_exact_across_dst() {
+    let spring = local(NY, 2026, 3, 7, 12, 0); // 17:00Z
+    assert_eq!(at("1d", spring, NY), utc(2026, 3, 8, 17, 0, 0)); // 13:00 EDT
+    assert_eq!(at("24h", spring, NY), at("1d", spring, NY));
+    let fall = local(NY, 2026, 10, 31, 12, 0); // 16:00Z EDT
+    assert_eq!(at("1w", fall, NY), utc(2026, 11, 7, 16, 0, 0)); // 11:00 EST
+}
+
+#[test]
+fn half_hour_and_quarter_hour_zones() {
+    let now = local(Kolkata, 2026, 6, 10, 10, 15); // 04:45Z
+    assert_eq!(now, utc(2026, 6, 10, 4, 45, 0));
+    assert_eq!(at("9am", now, Kolkata), utc(2026, 6, 11, 3, 30, 0));
+    assert_eq!(at("11am", now, Kolkata), utc(2026, 6, 10, 5, 30, 0));
+    assert_eq!(
+        at("2026-12-01 09:00", now, Kolkata),
+        utc(2026, 12, 1, 3, 30, 0)
+    );
+    assert_eq!(at("midnight", now, Kolkata), utc(2026, 6, 10, 18, 30, 0));
+    let now = local(Kathmandu, 2026, 6, 10, 10, 15);
+    assert_eq!(at("noon", now, Kathmandu), utc(2026, 6, 10, 6, 15, 0));
+    assert_eq!(
+        at("tomorrow 9am", now, Kathmandu),
+        utc(2026, 6, 11, 3, 15, 0)
+    );
+}
+
+#[test]
+fn utc_zone() {
+    let now = utc(2026, 6, 10, 10, 15, 0);
+    assert_eq!(at("tomorrow 9am", now, UTC), utc(2026, 6, 11, 9, 0, 0));
+    assert_eq!(at("9am", now, UTC), utc(2026, 6, 11, 9, 0, 0));
+    assert_eq!(at("2026-12-01", now, UTC), utc(2026, 12, 1, 0, 0, 0));
+    assert_eq!(at("next friday noon", now, UTC), utc(2026, 6, 12, 12, 0, 0));
+}
+
+#[test]
+fn relative_forms() {
+    let now = wed();
+    let later = |secs: i64| now + TimeDelta::seconds(secs);
+    assert_eq!(relative(now, now), "now");
+    assert_eq!(relative(now, now + TimeDelta::milliseconds(999)), "now");
+    assert_eq!(relative(now, now - TimeDelta::milliseconds(999)), "now");
+    assert_eq!(relative(now, later(45)), "in 45s");
+    assert_eq!(relative(now, later(2 * 3600 + 5 * 60 + 7)), "in 2h 5m");
+    assert_eq!(relative(now, later(-300)), "5m ago");
+    assert_eq!(relative(now, later(3 * 86_400 + 4 * 3600 + 59)), "in 3d 4h");
+    assert_eq!(relative(now, later(3600 + 30)), "in 1h");
+    assert_eq!(relative(now, later(2 * 86_400 + 300)), "in 2d");
+    assert_eq!(relative(now, later(90)), "in 1m 30s");
+    assert_eq!(relative(now, later(-(86_400 + 3600))), "1d 1h ago");
+}
+
+#[test]
+fn examples_table_is_short_plain_and_true() {
+    let rows = EXAMPLES.lines().count();
+    assert!((12..=20).contains(&rows), "{rows} rows");
+    assert!(EXAMPLES.is_ascii());
+    for row in EXAMPLES.lines().skip(1) {
+        let (inputs, meaning) = row.trim_start().split_once("  ").unwrap();
+        assert!(!meaning.trim().is_empty(), "{row}");
+        for input in inputs.split(", ") {
+            resolve(input, wed(), NY);
+        }
+    }
+}
+
+#[test]
+fn junk_never_panics() {
+    let pieces = [
+        "",
+        " ",
+        "9",
+        "am",
+        "PM",
+        "a.m.",
+        ":",
+        "::",
+        "-",
+        "+",
+        "in",
+        "at",
+        "on",
+        "next",
+        "today",
+        "TOMORROW",
+        "friday",
+        "dec",
+        "1st",
+        "2026",
+        "2026-12-01",
+        "T",
+        "Z",
+        "+02:00",
+        "99999999999999999999",
+        "w",
+        "m",
+        "hours",
+        "noon",
+        "midnight",
+        "EST",
+        "Europe/Paris",
+        "abcdefghijklmnopqrstuvwxyz",
+        "é",
+        "日本",
+        "\u{0}",
+        "12",
+        "13pm",
+        "00:00",
+        "23:59:59",
+        "0",
+        "-0",
+        "1d2h",
+        "and",
+        ",",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let now = local(NY, 2026, 3, 8, 1, 59);
+    for _ in 0..600 {
+        let mut input = String::new();
+        for _ in 0..(seed % 5 + 1) {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let piece = pieces[(seed >> 33) as usize % pieces.len()];
+            input.push_str(piece);
+            if seed & 1 == 0 {
+                input.push(' ');
+            }
+        }
+        for tz in [NY, Kolkata, UTC] {
+            let _ = parse(&input, now, tz);
+            let _ = parse(&input, DateTime::<Utc>::MAX_UTC, tz);
+            let _ = parse(&input, DateTime::<Utc>::MIN_UTC, tz);
+        }
+    }
+}
