@@ -270,3 +270,48 @@ fn nested_runtime_dir_is_created_private() {
     }
     assert_eq!(mode(&nested.join("deferred.jsonl")), 0o600);
 }
+
+/// A line with a valid-looking head (`id`, `status`, `run_at`, `created_at`) but no
+/// `context`/`execution`: not a task record.
+const HEAD_ONLY: &str = r#"{"id":"x","status":"scheduled","run_at":"2026-04-08T16:45:00Z","created_at":"2026-04-08T16:35:00Z"}"#;
+
+#[test]
+#[ignore = "BUG: an invalid line whose id/status/run_at/created_at parse replaces the task's valid snapshot: list drops the task, cancel fails"]
+fn invalid_line_does_not_hide_the_valid_snapshot() {
+    let env = Env::new();
+    env.write_store(format!("{}\n{HEAD_ONLY}\n", record_line("x", "real")));
+    let out = env.cmd(&["list", "--compact"]).success();
+    assert!(
+        out.stderr.contains("deferred.jsonl:2:"),
+        "line 2 reported: {}",
+        out.stderr
+    );
+    let listed = out.json();
+    assert_eq!(
+        ids(listed.as_array().unwrap()),
+        ["x"],
+        "line 1 is x's state"
+    );
+    assert_eq!(listed[0]["context"]["summary"], "real");
+    let cancelled = env.cmd(&["cancel", "x", "--compact"]).success().json();
+    assert_eq!(cancelled["context"]["summary"], "real");
+}
+
+#[test]
+#[ignore = "BUG: cancel treats a head-only invalid line as a task (fails 'invalid record for task x' instead of 'task not found: x')"]
+fn cancel_skips_a_head_only_line() {
+    let env = Env::new();
+    env.write_store(format!("{HEAD_ONLY}\n"));
+    let out = env.cmd(&["cancel", "x"]).failure(1);
+    assert!(out.stderr.contains("task not found: x"), "{}", out.stderr);
+}
+
+#[test]
+#[ignore = "BUG: list reports a head-only invalid line only when its status is selected"]
+fn invalid_lines_are_reported_whatever_the_filter() {
+    let env = Env::new();
+    env.write_store(format!("{HEAD_ONLY}\ngarbage\n"));
+    let out = env.cmd(&["list", "--status", "completed"]).success();
+    assert!(out.stderr.contains("deferred.jsonl:2:"), "{}", out.stderr);
+    assert!(out.stderr.contains("deferred.jsonl:1:"), "{}", out.stderr);
+}
