@@ -4,19 +4,22 @@ use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditLog, Event};
-use crate::store::Store;
+use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 
 /// Cancels `id` if it is `scheduled`; any other status is an error naming it.
+/// `bad` receives the store's invalid lines, for the caller to report.
 pub fn cancel(
     store: &Store,
     audit: &AuditLog,
     id: &str,
     reason: Option<&str>,
     now: DateTime<Utc>,
+    bad: &mut Vec<BadLine>,
 ) -> Result<Task> {
     let locked = store.write()?;
     let scan = locked.scan()?;
+    bad.extend(scan.bad.iter().cloned());
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };

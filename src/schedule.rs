@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::audit::{AuditLog, Event};
 use crate::reorient::Snapshot;
-use crate::store::Store;
+use crate::store::{Locked, Store};
 use crate::task::{
     is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Status, Task,
 };
@@ -201,19 +201,8 @@ pub fn persist(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let locked = store.write()?;
-    if let Some(key) = prepared.task.key.clone() {
-        if let Some(existing) = find_by_key(&locked, &key)? {
-            return Ok(Outcome::Existing(existing));
-        }
-    }
-    while id_taken(&locked, &prepared.task.id)? {
-        if !prepared.generated_id {
-            bail!(
-                "task id already exists: {} (choose another --id)",
-                prepared.task.id
-            );
-        }
-        prepared.task.id = ids::generate(now);
+    if let Some(existing) = settle(&locked, &mut prepared, now)? {
+        return Ok(Outcome::Existing(existing));
     }
     locked.append(&[&prepared.task])?;
     drop(locked);
@@ -230,14 +219,47 @@ pub fn persist(
     Ok(Outcome::Created(task))
 }
 
-fn id_taken<M>(locked: &crate::store::Locked<M>, id: &str) -> Result<bool> {
+/// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
+pub fn preview(store: &Store, mut prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
+    let locked = store.read()?;
+    Ok(match settle(&locked, &mut prepared, now)? {
+        Some(existing) => Outcome::Existing(existing),
+        None => Outcome::Created(prepared.task),
+    })
+}
+
+/// The store's say on a new task: the live task holding its `--key` if any; an error
+/// for an explicit id already in use; a fresh id for a generated one that collided.
+fn settle<M>(
+    locked: &Locked<M>,
+    prepared: &mut Prepared,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>> {
+    if let Some(key) = prepared.task.key.clone() {
+        if let Some(existing) = find_by_key(locked, &key)? {
+            return Ok(Some(existing));
+        }
+    }
+    while id_taken(locked, &prepared.task.id)? {
+        if !prepared.generated_id {
+            bail!(
+                "task id already exists: {} (choose another --id)",
+                prepared.task.id
+            );
+        }
+        prepared.task.id = ids::generate(now);
+    }
+    Ok(None)
+}
+
+fn id_taken<M>(locked: &Locked<M>, id: &str) -> Result<bool> {
     if !locked.contains(format!("\"{id}\"").as_bytes())? {
         return Ok(false);
     }
     Ok(locked.scan()?.get(id).is_some())
 }
 
-fn find_by_key<M>(locked: &crate::store::Locked<M>, key: &str) -> Result<Option<Task>> {
+fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
     let needle = serde_json::to_string(key)?;
     if !locked.contains(needle.as_bytes())? {
         return Ok(None);

@@ -3,7 +3,6 @@
 //! kept and reported), appends and the atomic rewrite used by compaction. It does not
 //! decide what to write: commands, the runner and the archive sweep do.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -11,7 +10,6 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use serde::Deserialize;
 
 use crate::fsx;
 use crate::task::{is_valid_id, Status, Task};
@@ -137,7 +135,7 @@ impl Scan {
         if is_blank(bytes) {
             return;
         }
-        match parse_head(bytes, line_no, offset) {
+        match parse_entry(bytes, line_no, offset) {
             Ok(entry) => match self.index.get(&entry.id) {
                 Some(&i) => self.entries[i] = entry,
                 None => {
@@ -159,49 +157,19 @@ pub fn is_blank(bytes: &[u8]) -> bool {
     bytes.iter().all(u8::is_ascii_whitespace)
 }
 
-/// The fields of a record the store reads on every pass; the rest is skipped.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    status: Status,
-    #[serde(borrow)]
-    run_at: Cow<'a, str>,
-    #[serde(borrow)]
-    created_at: Cow<'a, str>,
-    #[serde(default, borrow)]
-    completed_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    failed_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    cancelled_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    key: Option<Cow<'a, str>>,
-}
-
-fn stamp(text: &str, field: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(text).ok_or_else(|| format!("{field} '{text}' is not a timestamp"))
-}
-
-fn parse_head(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, String> {
-    let head: Head = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if !is_valid_id(&head.id) {
-        return Err(format!("id '{}' is not a valid task id", head.id));
+/// A line is a record when it parses as a whole `Task` with a valid id; only then can
+/// it be the latest snapshot of its task.
+fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, String> {
+    let task: Task = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if !is_valid_id(&task.id) {
+        return Err(format!("id '{}' is not a valid task id", task.id));
     }
-    let ended = [&head.completed_at, &head.failed_at, &head.cancelled_at]
-        .into_iter()
-        .flatten()
-        .next();
-    let archive_stamp = match ended {
-        Some(text) => stamp(text, "end time")?,
-        None => stamp(&head.created_at, "created_at")?,
-    };
     Ok(Entry {
-        id: head.id.into_owned(),
-        status: head.status,
-        run_at: stamp(&head.run_at, "run_at")?,
-        archive_stamp,
-        key: head.key.map(Cow::into_owned),
+        status: task.status,
+        run_at: task.run_at,
+        archive_stamp: task.archive_stamp(),
+        key: task.key,
+        id: task.id,
         line_no,
         offset,
         len: bytes.len(),

@@ -201,7 +201,8 @@ pub struct ReorientArgs {
 /// Parses argv. Help and version print and exit 0; a bad value of a known flag exits 1
 /// with one `defer: invalid ...` line; other usage errors are clap's, exit 2.
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
-    Cli::try_parse_from(argv).map_err(|err| match bad_value_message(&err) {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    Cli::try_parse_from(&argv).map_err(|err| match bad_value_message(&err, &argv) {
         Some(message) => {
             eprintln!("defer: {message}");
             ExitCode::from(exit::FAILURE)
@@ -214,22 +215,26 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
 }
 
 /// `invalid --intent 'bogus' (accepted: resume_task, notify, execute_action)` for
-/// clap's invalid-value and validation errors; `None` for every other kind.
-pub fn bad_value_message(err: &clap::Error) -> Option<String> {
+/// clap's invalid-value and validation errors; `None` for every other kind, and for a
+/// flag given last with no value at all (a usage error).
+pub fn bad_value_message(err: &clap::Error, argv: &[OsString]) -> Option<String> {
     if !matches!(
         err.kind(),
         ErrorKind::InvalidValue | ErrorKind::ValueValidation
     ) {
         return None;
     }
-    // clap reports a missing value as an invalid (empty) one; that is a usage error.
-    if err.to_string().contains("a value is required") {
-        return None;
-    }
     let flag = match err.get(ContextKind::InvalidArg)? {
         ContextValue::String(arg) => arg.split_whitespace().next()?.to_string(),
         _ => return None,
     };
+    // clap reports `--intent` (end of argv) like `--intent ''`; only the first is missing.
+    if argv
+        .last()
+        .is_some_and(|last| last.to_str() == Some(flag.as_str()))
+    {
+        return None;
+    }
     let value = match err.get(ContextKind::InvalidValue) {
         Some(ContextValue::String(value)) => value.clone(),
         _ => String::new(),

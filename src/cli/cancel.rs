@@ -13,8 +13,18 @@ pub fn exec(ctx: &Ctx, args: CancelArgs) -> Result<ExitCode> {
         (Some(id), _) | (None, Some(id)) => id,
         (None, None) => bail!("which task? pass its id: defer cancel <id> (see `defer list`)"),
     };
-    let audit = ctx.audit()?;
-    let task = crate::cancel::cancel(&ctx.store()?, &audit, &id, args.reason.as_deref(), ctx.now)?;
+    let (audit, store) = (ctx.audit()?, ctx.store()?);
+    let mut bad = Vec::new();
+    let cancelled = crate::cancel::cancel(
+        &store,
+        &audit,
+        &id,
+        args.reason.as_deref(),
+        ctx.now,
+        &mut bad,
+    );
+    output::bad_lines(store.path(), &bad);
+    let task = cancelled?;
     output::audit_warnings(&audit);
     output::json(&task, args.compact)?;
     Ok(ExitCode::SUCCESS)

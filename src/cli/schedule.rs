@@ -20,18 +20,17 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     if prepared.in_past {
         output::warn(&schedule::past_warning(prepared.task.run_at));
     }
-    if args.dry_run {
-        output::json(&prepared.task, args.compact)?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let audit = ctx.audit()?;
-    let outcome = schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?;
+    let outcome = match args.dry_run {
+        true => schedule::preview(&ctx.store()?, prepared, ctx.now)?,
+        false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
+    };
     output::audit_warnings(&audit);
     let task = match outcome {
         Outcome::Created(task) => task,
         Outcome::Existing(task) => {
             output::warn(&format!(
-                "a task with key '{}' already exists ({}, {}); nothing stored",
+                "a task with key '{}' already exists ({}, {}); nothing to store",
                 task.key.as_deref().unwrap_or_default(),
                 task.id,
                 task.status

@@ -667,11 +667,65 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-#[ignore = "BUG: an empty value for a closed-set flag (--intent '') is reported as a missing value (clap's multi-line error, exit 2), not as a bad value (exit 1)"]
 fn empty_closed_set_value_is_a_bad_value() {
     let out = rejected(
         &["--when", "10m", "--summary", "s", "--intent", ""],
         &["--intent", "''"],
     );
     assert!(out.stderr.contains("resume_task"), "{}", out.stderr);
+}
+
+#[test]
+fn dry_run_previews_the_id_and_key_checks() {
+    let env = Env::new();
+    env.schedule("taken", "s");
+    let keyed = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "10m",
+            "--summary",
+            "k",
+            "--key",
+            "nightly",
+            "--compact",
+        ])
+        .success()
+        .json();
+    let before = env.store_bytes();
+    let err = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "10m",
+            "--summary",
+            "s",
+            "--id",
+            "taken",
+            "--dry-run",
+        ])
+        .failure(1);
+    assert_eq!(
+        err.error_line(),
+        "defer: task id already exists: taken (choose another --id)"
+    );
+    let again = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "other",
+            "--key",
+            "nightly",
+            "--dry-run",
+            "--compact",
+        ])
+        .success();
+    assert_eq!(
+        again.json()["id"],
+        keyed["id"],
+        "the existing keyed task is what a real run would print"
+    );
+    assert_eq!(env.store_bytes(), before, "dry runs write nothing");
 }

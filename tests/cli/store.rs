@@ -276,7 +276,6 @@ fn nested_runtime_dir_is_created_private() {
 const HEAD_ONLY: &str = r#"{"id":"x","status":"scheduled","run_at":"2026-04-08T16:45:00Z","created_at":"2026-04-08T16:35:00Z"}"#;
 
 #[test]
-#[ignore = "BUG: an invalid line whose id/status/run_at/created_at parse replaces the task's valid snapshot: list drops the task, cancel fails"]
 fn invalid_line_does_not_hide_the_valid_snapshot() {
     let env = Env::new();
     env.write_store(format!("{}\n{HEAD_ONLY}\n", record_line("x", "real")));
@@ -298,7 +297,6 @@ fn invalid_line_does_not_hide_the_valid_snapshot() {
 }
 
 #[test]
-#[ignore = "BUG: cancel treats a head-only invalid line as a task (fails 'invalid record for task x' instead of 'task not found: x')"]
 fn cancel_skips_a_head_only_line() {
     let env = Env::new();
     env.write_store(format!("{HEAD_ONLY}\n"));
@@ -307,7 +305,6 @@ fn cancel_skips_a_head_only_line() {
 }
 
 #[test]
-#[ignore = "BUG: list reports a head-only invalid line only when its status is selected"]
 fn invalid_lines_are_reported_whatever_the_filter() {
     let env = Env::new();
     env.write_store(format!("{HEAD_ONLY}\ngarbage\n"));
