@@ -6,27 +6,19 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::args::ExecuteArgs;
-use super::run::wait_for_runner;
+use super::run::{wait_for_runner, Wiring};
 use super::{exit, output, Ctx};
 use crate::lifecycle;
-use crate::runner::{Runner, Settings};
 use crate::task::{is_valid_id, Status, Task};
 
 pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
-    let settings = Settings::from_env(&ctx.env)?;
-    let (paths, store, audit) = (ctx.paths()?, ctx.store()?, ctx.audit()?);
-    let clock = || crate::timestamp::Timestamp::new(chrono::Utc::now()).at();
-    let runner = Runner {
-        paths: &paths,
-        store: &store,
-        audit: &audit,
-        settings: &settings,
-        clock: &clock,
-    };
+    let wiring = Wiring::new(ctx)?;
+    let runner = wiring.runner();
     let task = match &args.id {
         Some(id) => {
-            let _lock = wait_for_runner(&paths)?;
-            let mut scan = store.read()?.scan()?;
+            let _lock = wait_for_runner(&wiring.paths)?;
+            let mut scan = wiring.store.read()?.scan()?;
+            output::bad_lines(wiring.store.path(), &scan.bad);
             match scan.get(id) {
                 None => bail!("task not found: {id}"),
                 Some(e) if e.status != Status::Scheduled => bail!(
@@ -40,9 +32,9 @@ pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
                 .execute_stored(id, &mut scan, &mut bad)?
                 .ok_or_else(|| anyhow!("task {id} changed while it was being claimed; try again"))?
         }
-        None => runner.execute(&lifecycle::claim(&read_stdin_task()?, clock()))?,
+        None => runner.execute(&lifecycle::claim(&read_stdin_task()?, ctx.now))?,
     };
-    output::audit_warnings(&audit);
+    output::audit_warnings(&wiring.audit);
     output::json(&task, args.compact)?;
     if task.status == Status::Completed {
         return Ok(ExitCode::SUCCESS);

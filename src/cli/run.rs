@@ -6,23 +6,52 @@ use anyhow::Result;
 
 use super::{output, Ctx};
 use crate::archive;
+use crate::audit::AuditLog;
+use crate::config::Paths;
 use crate::runner::{Runner, RunnerLock, Settings};
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+
+/// What a runner is built from, read from the environment once; bad settings fail
+/// here, before anything is touched.
+pub struct Wiring {
+    pub settings: Settings,
+    pub paths: Paths,
+    pub store: Store,
+    pub audit: AuditLog,
+}
+
+impl Wiring {
+    pub fn new(ctx: &Ctx) -> Result<Self> {
+        Ok(Wiring {
+            settings: Settings::from_env(&ctx.env)?,
+            paths: ctx.paths()?,
+            store: ctx.store()?,
+            audit: ctx.audit()?,
+        })
+    }
+
+    pub fn runner(&self) -> Runner<'_> {
+        Runner {
+            paths: &self.paths,
+            store: &self.store,
+            audit: &self.audit,
+            settings: &self.settings,
+            clock: &wall_clock,
+        }
+    }
+}
+
+/// The runner's clock: time passes while executors run, so it is read at each step.
+fn wall_clock() -> chrono::DateTime<chrono::Utc> {
+    Timestamp::new(chrono::Utc::now()).at()
+}
 
 pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
-    let settings = Settings::from_env(&ctx.env)?;
-    let (paths, store, audit) = (ctx.paths()?, ctx.store()?, ctx.audit()?);
-    let clock = || crate::timestamp::Timestamp::new(chrono::Utc::now()).at();
-    let runner = Runner {
-        paths: &paths,
-        store: &store,
-        audit: &audit,
-        settings: &settings,
-        clock: &clock,
-    };
-    let report = runner.run();
-    output::audit_warnings(&audit);
-    let report = report?;
-    output::bad_lines(store.path(), &report.bad);
+    let wiring = Wiring::new(ctx)?;
+    let report = wiring.runner().run();
+    output::audit_warnings(&wiring.audit);
+    output::bad_lines(wiring.store.path(), &report?.bad);
     Ok(ExitCode::SUCCESS)
 }
 
