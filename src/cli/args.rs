@@ -51,8 +51,8 @@ pub enum Command {
     Reorient(ReorientArgs),
 }
 
-fn when_examples() -> String {
-    format!("{WHEN_HELP}\n{}", crate::when::EXAMPLES)
+fn when_examples() -> &'static str {
+    crate::when::EXAMPLES
 }
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
