@@ -10,9 +10,6 @@ use clap::{Args, Parser, Subcommand};
 use super::exit;
 use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
 
-const WHEN_HELP: &str =
-    "Time expressions (naive times are in DEFER_TIMEZONE, else TZ, else the system zone):";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "defer",
