@@ -24,7 +24,6 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let line = line(ctx)?;
-    println!("{line}");
     if args.install {
         let existing = crontab::read()?;
         let updated = cron::install(&existing, &line);
@@ -36,6 +35,7 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
             }
         }
     }
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }
 

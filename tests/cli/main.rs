@@ -11,3 +11,9 @@ mod race;
 mod schedule;
 mod store;
 mod when_cmd;
+
+mod cron;
+mod key;
+mod show_wait;
+mod skill;
+mod views;
