@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::support::{Cmd, Env, BIN};
 
@@ -24,7 +24,7 @@ fn fake_crontab(env: &Env) -> (PathBuf, PathBuf) {
     (bin, file)
 }
 
-fn with_path(cmd: Cmd, bin: &PathBuf) -> Cmd {
+fn with_path(cmd: Cmd, bin: &Path) -> Cmd {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     cmd.env("PATH", path)
 }
