@@ -43,14 +43,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Store a task to run later
-    #[command(after_help = when_examples())]
+    #[command(after_help = when_examples(SCHEDULE_EXAMPLES))]
     Schedule(ScheduleArgs),
     /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
     /// Cancel a scheduled task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
-    #[command(after_help = when_examples())]
+    #[command(after_help = when_examples(WHEN_EXAMPLES))]
     When(WhenArgs),
     /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
     Run,
@@ -82,9 +82,21 @@ Exit status:
   1    the task failed or was cancelled (the record is printed), or no such task
   124  --timeout passed first (the current record is printed)";
 
-fn when_examples() -> String {
-    format!("{WHEN_HELP}\n{}", crate::when::EXAMPLES)
+/// The time-expression table (its own title replaced by ours), then example commands.
+fn when_examples(commands: &str) -> String {
+    let examples = crate::when::EXAMPLES;
+    let table = examples.split_once('\n').map_or(examples, |(_, rest)| rest);
+    format!("{WHEN_HELP}\n{table}\n\nExamples:\n{commands}")
 }
+
+const SCHEDULE_EXAMPLES: &str =
+    "  defer schedule --when 10m --intent notify --summary 'Check the build'
+  defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
+      --key-point 'cohorts left' --artifact ~/q3/churn.ipynb --key q3-resume --compact
+  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
+
+const WHEN_EXAMPLES: &str = "  defer when next friday 9am
+  defer when 2026-12-01T09:00:00Z --compact";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
