@@ -30,7 +30,7 @@ impl ClosedSet for Format {
     }
 }
 
-/// The width used when `COLUMNS` is unset or not a number.
+/// The width used when neither `COLUMNS` nor the terminal gives one.
 pub const DEFAULT_WIDTH: usize = 100;
 /// The summary column never gets narrower than this, even if the row overflows.
 const MIN_SUMMARY: usize = 10;

@@ -20,7 +20,10 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
-            let width = view::width(ctx.env.get("COLUMNS"));
+            let width = match ctx.env.get("COLUMNS") {
+                Some(columns) => view::width(Some(columns)),
+                None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
+            };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             view::table(&mut out, &tasks, ctx.now, ctx.env.timezone()?, width)?;
             out.flush()?;
