@@ -71,6 +71,11 @@ impl Env {
         }
     }
 
+    /// Every variable, as (name, value).
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A set, non-empty variable.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars

@@ -9,6 +9,20 @@ use clap::{Args, Parser, Subcommand};
 
 use super::exit;
 use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+use crate::view::Format;
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  defer schedule --when 10m --summary 'Check the build' --intent notify
+  defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
+      --key-point 'tests pass' --artifact report.md --key analysis-1 --compact
+  defer list --format table
+  defer cron --install          # run due tasks every minute
+
+State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`.";
+
+const WHEN_HELP: &str =
+    "Time expressions (naive times are in DEFER_TIMEZONE, else TZ, else the system zone):";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,7 +33,7 @@ use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
 (summary, key points, artifacts, constraints, a prompt) as one JSON line; cron runs \
 `defer run` every minute, which turns due tasks into prompt artifacts and hands them to \
 DEFER_EXECUTOR if one is configured.",
-    after_help = "State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`."
+    after_help = TOP_EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -29,14 +43,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Store a task to run later
-    #[command(after_help = when_examples())]
+    #[command(after_help = when_examples(SCHEDULE_EXAMPLES))]
     Schedule(ScheduleArgs),
-    /// Print active tasks as a JSON array
+    /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
     /// Cancel a scheduled task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
-    #[command(after_help = when_examples())]
+    #[command(after_help = when_examples(WHEN_EXAMPLES))]
     When(WhenArgs),
     /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
     Run,
@@ -46,11 +60,43 @@ pub enum Command {
     Archive,
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
+    /// Print one task's latest record (active or archived), prompt or output
+    Show(ShowArgs),
+    /// Wait until a task finishes; exit 0 only if it completed
+    #[command(after_help = WAIT_EXIT_CODES)]
+    Wait(WaitArgs),
+    /// Print the crontab line for `defer run`, or install / remove it
+    Cron(CronArgs),
+    /// Install or print the agent skill (SKILL.md)
+    #[command(subcommand)]
+    Skill(SkillCommand),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
 }
 
-fn when_examples() -> &'static str {
-    crate::when::EXAMPLES
+const WAIT_EXIT_CODES: &str = "\
+Exit status:
+  0    the task completed
+  1    the task failed or was cancelled (the record is printed), or no such task
+  124  --timeout passed first (the current record is printed)";
+
+/// The time-expression table (its own title replaced by ours), then example commands.
+fn when_examples(commands: &str) -> String {
+    let examples = crate::when::EXAMPLES;
+    let table = examples.split_once('\n').map_or(examples, |(_, rest)| rest);
+    format!("{WHEN_HELP}\n{table}\n\nExamples:\n{commands}")
 }
+
+const SCHEDULE_EXAMPLES: &str =
+    "  defer schedule --when 10m --intent notify --summary 'Check the build'
+  defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
+      --key-point 'cohorts left' --artifact ~/q3/churn.ipynb --key q3-resume --compact
+  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
+
+const WHEN_EXAMPLES: &str = "  defer when next friday 9am
+  defer when 2026-12-01T09:00:00Z --compact";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
@@ -126,9 +172,88 @@ pub struct ListArgs {
     /// Show every status in the active store
     #[arg(long, conflicts_with = "statuses")]
     pub all: bool,
+    /// Show tasks with this intent (repeatable; default: all)
+    #[arg(long = "intent", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
+    pub intents: Vec<Intent>,
+    /// Only tasks due now (run_at at or before now)
+    #[arg(long)]
+    pub due: bool,
+    /// Only tasks that run at or before EXPR (a time expression, e.g. tomorrow)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub before: Option<String>,
+    /// Only tasks that run at or after EXPR (a time expression, e.g. 1h)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub after: Option<String>,
+    /// json (default) or table (for people: local time, relative time, summary)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// Print the prompt artifact written when the task ran
+    #[arg(long, conflicts_with = "output")]
+    pub prompt: bool,
+    /// Print the executor's full output
+    #[arg(long)]
+    pub output: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// Give up after this many seconds (exit 124); default: wait for ever
+    #[arg(long, value_name = "SECONDS", value_parser = non_negative, allow_hyphen_values = true)]
+    pub timeout: Option<u32>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CronArgs {
+    /// Add the line to your crontab (replacing an older defer line)
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// Remove the defer line from your crontab
+    #[arg(long)]
+    pub uninstall: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillCommand {
+    /// Write SKILL.md (and the reorient skill) where agent hosts look
+    Install(SkillInstallArgs),
+    /// Print SKILL.md
+    Print,
+}
+
+#[derive(Debug, Args)]
+pub struct SkillInstallArgs {
+    /// Write DIR/SKILL.md and DIR/reorient/SKILL.md instead of ~/.claude/skills/{defer,defer-reorient}/SKILL.md
+    #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
+    pub dir: Option<std::path::PathBuf>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

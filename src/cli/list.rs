@@ -1,22 +1,53 @@
-//! `defer list`: the selected tasks as a JSON array.
+//! `defer list`: the selected tasks as a JSON array, or a table for people.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
+use chrono::{DateTime, Utc};
 
 use super::args::ListArgs;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
+use crate::view::{self, Format};
+use crate::when;
 
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
+    let filter = filter(ctx, &args)?;
     let store = ctx.store()?;
-    let filter = Filter {
-        statuses: args.statuses,
-        all: args.all,
-        ..Filter::default()
-    };
     let (tasks, bad) = query::list(&store, &filter)?;
     output::bad_lines(store.path(), &bad);
-    output::json(&tasks, args.compact)?;
+    match args.format {
+        Format::Json => output::json(&tasks, args.compact)?,
+        Format::Table => {
+            let width = match ctx.env.get("COLUMNS") {
+                Some(columns) => view::width(Some(columns)),
+                None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            view::table(&mut out, &tasks, ctx.now, ctx.env.timezone()?, width)?;
+            out.flush()?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {
+    let before = instant(ctx, "--before", args.before.as_deref())?;
+    let due = args.due.then_some(ctx.now);
+    Ok(Filter {
+        statuses: args.statuses.clone(),
+        all: args.all,
+        intents: args.intents.clone(),
+        run_before: [before, due].into_iter().flatten().min(),
+        run_after: instant(ctx, "--after", args.after.as_deref())?,
+    })
+}
+
+/// A `--before` / `--after` expression as an instant.
+fn instant(ctx: &Ctx, flag: &str, expr: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    let Some(expr) = expr else { return Ok(None) };
+    let resolved = when::parse(expr, ctx.now, ctx.env.timezone()?)
+        .map_err(|e| anyhow!("invalid {flag} '{expr}': {e}"))?;
+    Ok(Some(resolved.at))
 }

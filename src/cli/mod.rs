@@ -3,12 +3,17 @@
 
 mod args;
 mod cancel;
+mod completions;
+mod cron;
 mod execute;
 mod list;
 mod output;
 mod reorient;
 mod run;
 mod schedule;
+mod show;
+mod skill;
+mod wait;
 mod when;
 
 use std::process::ExitCode;
@@ -29,6 +34,10 @@ pub mod exit {
     pub const FAILURE: u8 = 1;
     /// Unknown flag, missing value: clap's usage errors.
     pub const USAGE: u8 = 2;
+    /// `defer wait --timeout`: the limit passed before the task finished (as timeout(1)).
+    /// `wait` otherwise exits 0 for `completed` and `FAILURE` for `failed`, `cancelled`
+    /// or an unknown id.
+    pub const TIMEOUT: u8 = 124;
 }
 
 /// Runs the CLI on the process's argv and environment.
@@ -81,6 +90,12 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
+        Command::Show(args) => show::exec(&ctx, args),
+        Command::Wait(args) => wait::exec(&ctx, args),
+        Command::Cron(args) => cron::exec(&ctx, args),
+        Command::Skill(command) => skill::exec(&ctx, command),
+        Command::Completions(args) => completions::exec_completions(args),
+        Command::Man => completions::exec_man(),
     }
 }
 

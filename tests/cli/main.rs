@@ -12,3 +12,9 @@ mod reorient;
 mod schedule;
 mod store;
 mod when_cmd;
+
+mod cron;
+mod key;
+mod show_wait;
+mod skill;
+mod views;

@@ -1,0 +1,26 @@
+//! `defer completions <shell>` and `defer man`: generated from the clap definition.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use super::args::{Cli, CompletionsArgs};
+
+pub fn exec_completions(args: CompletionsArgs) -> Result<ExitCode> {
+    // Generated into memory first: clap_complete panics on a write error (`| head`).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "defer", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn exec_man() -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

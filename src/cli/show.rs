@@ -1,0 +1,61 @@
+//! `defer show`: a task's latest record wherever it is, or its prompt / output file.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context, Result};
+
+use super::args::ShowArgs;
+use super::{output, Ctx};
+use crate::lookup;
+use crate::task::Task;
+
+pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
+    let paths = ctx.paths()?;
+    let task = lookup::find(&ctx.store()?, &paths, &args.id)?
+        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
+        .task;
+    match (args.prompt, args.output) {
+        (true, _) => print_file("prompt", &task, prompt_path(&task, &paths)),
+        (_, true) => print_file("output", &task, paths.output_path(&task.id)),
+        _ => output::json(&task, args.compact),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The prompt file the record names, else where the runner would write it.
+fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
+    match &task.result {
+        Some(result) => PathBuf::from(&result.prompt_path),
+        None => paths.prompt_path(&task.id),
+    }
+}
+
+fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(anyhow!(
+                "no {what} file for task {} ({}): {} does not exist{}",
+                task.id,
+                task.status,
+                path.display(),
+                hint(what, task)
+            ))
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn hint(what: &str, task: &Task) -> &'static str {
+    match (what, task.result.is_some()) {
+        (_, false) => " (it is written when the task runs)",
+        ("output", true) => " (only an executor writes one; none was configured?)",
+        _ => "",
+    }
+}

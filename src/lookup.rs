@@ -1,0 +1,169 @@
+//! Finding one task wherever it is: the active store, else the monthly archives, newest
+//! month first. Streaming: a file is read line by line and only lines that mention the
+//! id are parsed. Owns no writes; `show` and `wait` print what it finds.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::config::Paths;
+use crate::store::Store;
+use crate::task::Task;
+
+/// Where the latest record of a task was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Active,
+    Archive(PathBuf),
+}
+
+/// The latest record of a task and where it sits.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub task: Task,
+    pub location: Location,
+}
+
+/// The latest record of `id`: the active store's if it has one, else the newest
+/// archive month's (the last line for the id in that file). `None` when no file has it.
+///
+/// The archive sweep appends to the archive before it drops the record from the store,
+/// so a task that is not in the store when we read it is already in its archive file.
+pub fn find(store: &Store, paths: &Paths, id: &str) -> Result<Option<Found>> {
+    if let Some(task) = find_active(store, id)? {
+        return Ok(Some(Found {
+            task,
+            location: Location::Active,
+        }));
+    }
+    for file in archive_files(&paths.archive_dir)? {
+        if let Some(task) = last_in_file(&file, id)? {
+            return Ok(Some(Found {
+                task,
+                location: Location::Archive(file),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn find_active(store: &Store, id: &str) -> Result<Option<Task>> {
+    let locked = store.read()?;
+    if !locked.contains(&needle(id))? {
+        return Ok(None);
+    }
+    let mut found = None;
+    locked.for_each_line(|_, _, bytes| {
+        if let Some(task) = matching(bytes, id) {
+            found = Some(task);
+        }
+    })?;
+    Ok(found)
+}
+
+/// `"<id>"`: every record line that belongs to `id` contains it.
+fn needle(id: &str) -> Vec<u8> {
+    format!("\"{id}\"").into_bytes()
+}
+
+/// The record on this line, if the line mentions `id` and is a record of it.
+fn matching(bytes: &[u8], id: &str) -> Option<Task> {
+    memchr::memmem::find(bytes, &needle(id))?;
+    serde_json::from_slice::<Task>(bytes)
+        .ok()
+        .filter(|task| task.id == id)
+}
+
+/// The last record of `id` in one JSONL file.
+pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut buf = Vec::with_capacity(4096);
+    let mut found = None;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            return Ok(found);
+        }
+        if let Some(task) = matching(&buf, id) {
+            found = Some(task);
+        }
+    }
+}
+
+/// The `deferred_YYYYMM.jsonl` files of an archive directory, newest month first.
+/// A missing directory has none.
+pub fn archive_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("reading directory {}", dir.display())),
+    };
+    let mut months = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading directory {}", dir.display()))?;
+        let name = entry.file_name();
+        if let Some(month) = name.to_str().and_then(archive_month) {
+            months.push((month.to_string(), entry.path()));
+        }
+    }
+    months.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(months.into_iter().map(|(_, path)| path).collect())
+}
+
+/// `deferred_202604.jsonl` → `202604`.
+fn archive_month(name: &str) -> Option<&str> {
+    let month = name.strip_prefix("deferred_")?.strip_suffix(".jsonl")?;
+    (month.len() == 6 && month.bytes().all(|b| b.is_ascii_digit())).then_some(month)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_names() {
+        assert_eq!(archive_month("deferred_202604.jsonl"), Some("202604"));
+        assert_eq!(archive_month("deferred_2026.jsonl"), None);
+        assert_eq!(archive_month(".sweep-pending"), None);
+        assert_eq!(archive_month("deferred_20260x.jsonl"), None);
+    }
+
+    #[test]
+    fn newest_month_first_and_last_line_wins() {
+        let tmp = tempfile::tempdir().unwrap();
+        let line = |id: &str, summary: &str| {
+            Task {
+                id: id.into(),
+                context: crate::task::Context {
+                    summary: summary.into(),
+                    ..Default::default()
+                },
+                ..Task::blank()
+            }
+            .to_line()
+        };
+        let old = format!("{}\n{}\n", line("a", "old"), line("b", "b"));
+        let new = format!(
+            "{}\nnot json \"a\"\n{}\n",
+            line("a", "first"),
+            line("a", "last")
+        );
+        std::fs::write(tmp.path().join("deferred_202603.jsonl"), old).unwrap();
+        std::fs::write(tmp.path().join("deferred_202604.jsonl"), new).unwrap();
+        let files = archive_files(tmp.path()).unwrap();
+        assert!(files[0].ends_with("deferred_202604.jsonl"));
+        let task = last_in_file(&files[0], "a").unwrap().unwrap();
+        assert_eq!(task.context.summary, "last");
+        assert!(last_in_file(&files[0], "b").unwrap().is_none());
+    }
+}

@@ -1,0 +1,147 @@
+//! Human views of tasks: `list --format table`. One row per task with its id, status,
+//! local run time plus a relative form, intent and summary, cut to the terminal width.
+//! Writes to any `W: Write`; JSON output stays with the CLI.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::task::{ClosedSet, Task};
+use crate::when;
+
+/// How `list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Json,
+    Table,
+}
+
+impl ClosedSet for Format {
+    const WHAT: &'static str = "--format";
+    const ALL: &'static [Self] = &[Format::Json, Format::Table];
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Table => "table",
+        }
+    }
+}
+
+/// The width used when neither `COLUMNS` nor the terminal gives one.
+pub const DEFAULT_WIDTH: usize = 100;
+/// The summary column never gets narrower than this, even if the row overflows.
+const MIN_SUMMARY: usize = 10;
+const HEADERS: [&str; 6] = ["ID", "STATUS", "RUN AT", "WHEN", "INTENT", "SUMMARY"];
+
+/// The terminal width from a `COLUMNS` value.
+pub fn width(columns: Option<&str>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&w: &usize| w > 0)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Writes `tasks` as an aligned table no wider than `width` (when it can be).
+pub fn table<W: Write>(
+    out: &mut W,
+    tasks: &[Task],
+    now: DateTime<Utc>,
+    tz: Tz,
+    width: usize,
+) -> Result<()> {
+    if tasks.is_empty() {
+        writeln!(out, "no tasks")?;
+        return Ok(());
+    }
+    let mut rows = vec![HEADERS.map(String::from)];
+    rows.extend(tasks.iter().map(|task| row(task, now, tz)));
+    let mut widths = [0usize; 5];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let fixed: usize = widths.iter().map(|w| w + 2).sum();
+    let summary_width = width.saturating_sub(fixed).max(MIN_SUMMARY);
+    for row in &rows {
+        let mut line = String::new();
+        for (cell, w) in row.iter().zip(widths) {
+            line.push_str(&format!("{cell:<w$}  "));
+        }
+        line.push_str(&cut(&row[5], summary_width));
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
+    let at = task.run_at.at();
+    [
+        task.id.clone(),
+        task.status.to_string(),
+        at.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string(),
+        when::relative(now, at),
+        task.intent.to_string(),
+        one_line(&task.context.summary),
+    ]
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` in at most `width` characters, ending with `…` when cut.
+pub fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timestamp::Timestamp;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        Timestamp::parse(text).unwrap().at()
+    }
+
+    #[test]
+    fn widths_and_cuts() {
+        assert_eq!(width(Some("60")), 60);
+        assert_eq!(width(Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(width(None), DEFAULT_WIDTH);
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+    }
+
+    #[test]
+    fn table_rows_fit_the_width() {
+        let task = Task {
+            id: "t1".into(),
+            run_at: Timestamp::parse("2026-04-08T18:45:00Z").unwrap(),
+            context: crate::task::Context {
+                summary: "a long summary ".repeat(10),
+                ..Default::default()
+            },
+            ..Task::blank()
+        };
+        let mut out = Vec::new();
+        let now = at("2026-04-08T16:40:00Z");
+        table(&mut out, &[task], now, Tz::Europe__Paris, 80).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("ID"), "{text}");
+        assert!(lines[1].contains("2026-04-08 20:45 CEST"), "{text}");
+        assert!(lines[1].contains("in 2h 5m"), "{text}");
+        assert!(lines[1].ends_with('…'), "{text}");
+        assert_eq!(lines[1].chars().count(), 80, "{text}");
+    }
+}

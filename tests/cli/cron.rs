@@ -1,0 +1,130 @@
+//! `defer cron`: the crontab line with the binary and settings baked in, and
+//! `--install` / `--uninstall` against a fake `crontab` on PATH.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::support::{Cmd, Env, BIN};
+
+const MARKER: &str = "# defer-runner";
+
+/// A fake `crontab` (`-l` prints the file or says "no crontab"; `-` stores stdin) in
+/// `bin/`; returns (bin dir, crontab file).
+fn fake_crontab(env: &Env) -> (PathBuf, PathBuf) {
+    let bin = env.root().join("bin");
+    let file = env.root().join("crontab.txt");
+    fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\nf='{}'\ncase \"$1\" in\n  -l) [ -f \"$f\" ] || {{ echo 'no crontab for user' >&2; exit 1; }}; cat \"$f\" ;;\n  -) cat > \"$f\" ;;\n  *) exit 2 ;;\nesac\n",
+        file.display()
+    );
+    fs::write(bin.join("crontab"), script).unwrap();
+    fs::set_permissions(bin.join("crontab"), fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, file)
+}
+
+fn with_path(cmd: Cmd, bin: &Path) -> Cmd {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    cmd.env("PATH", path)
+}
+
+fn ours(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.ends_with(MARKER)).collect()
+}
+
+#[test]
+fn line_has_the_absolute_binary_and_the_settings() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["cron"])
+        .env("DEFER_LOG_DIR", "logs-here")
+        .env("DEFER_EXECUTOR", "/opt/my agent/run")
+        .success();
+    let line = out.stdout.trim_end();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    let bin = fs::canonicalize(BIN).unwrap();
+    assert!(line.starts_with("* * * * * "), "{line}");
+    assert!(
+        line.ends_with(&format!("{} run {MARKER}", bin.display())),
+        "{line}"
+    );
+    let runtime = env.runtime_dir();
+    assert!(
+        line.contains(&format!("DEFER_RUNTIME_DIR={}", runtime.display())),
+        "{line}"
+    );
+    assert!(line.contains("DEFER_TIMEZONE=America/New_York"), "{line}");
+    assert!(
+        line.contains("DEFER_EXECUTOR='/opt/my agent/run'"),
+        "{line}"
+    );
+    let logs = env.home().join("logs-here");
+    assert!(
+        line.contains(&format!("DEFER_LOG_DIR={}", logs.display())),
+        "{line}"
+    );
+    assert!(line.contains(" PATH="), "{line}");
+    assert!(!line.contains("HOME="), "{line}");
+}
+
+#[test]
+fn install_is_idempotent_and_keeps_other_lines() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    let out = with_path(env.cmd(&["cron", "--install"]), &bin).success();
+    let first = fs::read_to_string(&file).unwrap();
+    assert_eq!(ours(&first), vec![out.stdout.trim_end()]);
+
+    fs::write(&file, format!("MAILTO=me\n{first}0 3 * * * backup\n")).unwrap();
+    let out = with_path(env.cmd(&["cron", "--install"]), &bin).success();
+    assert!(out.stderr.contains("up to date"), "{}", out.stderr);
+    let text = fs::read_to_string(&file).unwrap();
+    assert_eq!(ours(&text).len(), 1, "{text}");
+    assert!(text.starts_with("MAILTO=me\n") && text.ends_with("0 3 * * * backup\n"));
+
+    // New settings replace our line in place.
+    with_path(env.cmd(&["cron", "--install"]), &bin)
+        .env("DEFER_EXECUTOR", "/bin/true")
+        .success();
+    let text = fs::read_to_string(&file).unwrap();
+    assert_eq!(ours(&text).len(), 1, "{text}");
+    assert!(
+        ours(&text)[0].contains("DEFER_EXECUTOR=/bin/true"),
+        "{text}"
+    );
+    assert_eq!(text.lines().nth(1), Some(ours(&text)[0]), "{text}");
+}
+
+#[test]
+fn uninstall_removes_only_our_line() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    fs::write(&file, "0 3 * * * backup\n").unwrap();
+    with_path(env.cmd(&["cron", "--install"]), &bin).success();
+    let out = with_path(env.cmd(&["cron", "--uninstall"]), &bin).success();
+    assert!(out.stdout.is_empty());
+    assert_eq!(fs::read_to_string(&file).unwrap(), "0 3 * * * backup\n");
+    let out = with_path(env.cmd(&["cron", "--uninstall"]), &bin).success();
+    assert!(out.stderr.contains("nothing to remove"), "{}", out.stderr);
+}
+
+#[test]
+fn missing_crontab_command_is_a_clear_error() {
+    let env = Env::new();
+    let empty = env.root().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    for flag in ["--install", "--uninstall"] {
+        let out = env
+            .cmd(&["cron", flag])
+            .env("PATH", empty.display().to_string())
+            .failure(1);
+        assert!(
+            out.stderr.ends_with(
+                "defer: crontab not found on PATH (install the 'cron' package, e.g. apt-get install cron)\n"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Human views and generated docs: `list --format table`, list filters, `completions`,
+//! `man`, and the examples in `--help`.
+
+use crate::support::Env;
+
+fn ids(out: &crate::support::Output) -> Vec<String> {
+    out.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn schedule(env: &Env, id: &str, when: &str, intent: &str) {
+    env.cmd(&[
+        "schedule",
+        "--when",
+        when,
+        "--summary",
+        id,
+        "--id",
+        id,
+        "--intent",
+        intent,
+    ])
+    .success();
+}
+
+#[test]
+fn table_shows_id_status_times_and_a_cut_summary() {
+    let env = Env::new();
+    let summary = "Resume the analysis of the quarterly numbers and write the report";
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "2h",
+        "--summary",
+        summary,
+        "--id",
+        "t1",
+    ])
+    .success();
+    let out = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "60")
+        .success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("SUMMARY"),
+        "{}",
+        out.stdout
+    );
+    let row = lines[1];
+    assert!(row.starts_with("t1 "), "{row}");
+    assert!(
+        row.contains("scheduled") && row.contains("resume_task"),
+        "{row}"
+    );
+    assert!(row.contains("in 2h") || row.contains("in 1h 59m"), "{row}");
+    assert!(
+        row.contains(" E"),
+        "local zone abbreviation (EST/EDT): {row}"
+    );
+    assert!(row.ends_with('…') && row.contains("Resume th"), "{row}");
+    // The fixed columns take 57 characters; the summary keeps at least 10.
+    assert!(row.chars().count() <= 57 + 10, "{row}");
+    let at_80 = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "80")
+        .success();
+    let row = at_80.stdout.lines().nth(1).unwrap();
+    assert!(row.ends_with('…') && row.chars().count() == 80, "{row}");
+
+    let wide = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "200")
+        .success();
+    assert!(wide.stdout.contains(summary), "{}", wide.stdout);
+}
+
+#[test]
+fn table_of_nothing_and_json_by_default() {
+    let env = Env::new();
+    let out = env.cmd(&["list", "--format", "table"]).success();
+    assert_eq!(out.stdout, "no tasks\n");
+    assert_eq!(
+        env.cmd(&["list", "--format", "json"]).success().stdout,
+        "[]\n"
+    );
+    let out = env.cmd(&["list", "--format", "xml"]).failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: invalid --format 'xml' (accepted: json, table)"
+    );
+}
+
+#[test]
+fn filters_by_intent_and_time() {
+    let env = Env::new();
+    schedule(&env, "a", "10m", "notify");
+    schedule(&env, "b", "3h", "resume_task");
+    schedule(&env, "c", "now", "execute_action");
+    let list = |args: &[&str]| {
+        let mut argv = vec!["list", "--compact"];
+        argv.extend_from_slice(args);
+        ids(&env.cmd(&argv).success())
+    };
+    assert_eq!(list(&["--intent", "notify"]), ["a"]);
+    assert_eq!(
+        list(&["--intent", "notify", "--intent", "resume_task"]),
+        ["a", "b"]
+    );
+    assert_eq!(list(&["--due"]), ["c"]);
+    assert_eq!(list(&["--before", "1h"]), ["a", "c"]);
+    assert_eq!(list(&["--after", "1h"]), ["b"]);
+    assert_eq!(list(&["--after", "5m", "--before", "1h"]), ["a"]);
+    assert_eq!(list(&["--due", "--intent", "notify"]), Vec::<String>::new());
+}
+
+#[test]
+fn bad_filter_values_name_the_flag() {
+    let env = Env::new();
+    let out = env.cmd(&["list", "--before", "bogus"]).failure(1);
+    assert!(
+        out.error_line()
+            .starts_with("defer: invalid --before 'bogus': "),
+        "{}",
+        out.stderr
+    );
+    let out = env.cmd(&["list", "--after", "-5m"]).failure(1);
+    assert!(
+        out.error_line()
+            .starts_with("defer: invalid --after '-5m': "),
+        "{}",
+        out.stderr
+    );
+    let out = env.cmd(&["list", "--intent", "bogus"]).failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: invalid --intent 'bogus' (accepted: resume_task, notify, execute_action)"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = env.cmd(&["completions", shell]).success();
+        assert!(out.stdout.len() > 100, "{shell}");
+        assert!(out.stdout.contains("schedule"), "{shell}");
+    }
+    let out = env.cmd(&["completions", "tcsh"]).failure(1);
+    assert!(
+        out.error_line().starts_with("defer: invalid"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn man_page_is_roff() {
+    let env = Env::new();
+    let out = env.cmd(&["man"]).success();
+    assert!(
+        out.stdout.starts_with(".ie \\n(.g"),
+        "{}",
+        &out.stdout[..80]
+    );
+    assert!(out.stdout.contains(".TH defer 1"));
+    assert!(out.stdout.contains("schedule"));
+}
+
+#[test]
+fn help_teaches_by_example() {
+    let env = Env::new();
+    let out = env.cmd(&["--help"]).success();
+    assert!(
+        out.stdout
+            .contains("Examples:\n  defer schedule --when 10m"),
+        "{}",
+        out.stdout
+    );
+    let out = env.cmd(&["schedule", "--help"]).success();
+    assert!(out.stdout.contains("tomorrow 9am"));
+    let out = env.cmd(&["wait", "--help"]).success();
+    assert!(out.stdout.contains("124"));
+}
