@@ -8,6 +8,7 @@ mod cancel;
 mod kill;
 mod list;
 mod race;
+mod runner;
 mod schedule;
 mod store;
 mod when_cmd;
