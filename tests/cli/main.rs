@@ -8,6 +8,7 @@ mod cancel;
 mod kill;
 mod list;
 mod race;
+mod run_kill;
 mod runner;
 mod schedule;
 mod store;
