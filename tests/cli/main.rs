@@ -4,7 +4,10 @@
 
 mod support;
 
+mod archive;
 mod cancel;
+mod execute;
+mod hostile;
 mod kill;
 mod list;
 mod race;
