@@ -6,6 +6,7 @@ mod support;
 
 mod archive;
 mod cancel;
+mod examples;
 mod execute;
 mod hostile;
 mod kill;
