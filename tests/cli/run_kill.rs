@@ -317,7 +317,7 @@ fn random_kills_of_run_and_archive_lose_and_duplicate_nothing() {
             // More work for the next command, written while no `defer` runs.
             append(&env, &fixture.batch(&format!("r{round:02}_"), 60));
         }
-        let command = if rng.next() % 2 == 0 {
+        let command = if rng.next().is_multiple_of(2) {
             "run"
         } else {
             "archive"

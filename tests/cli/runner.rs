@@ -263,14 +263,20 @@ fn executor_that_is_not_executable_fails_without_retry() {
 #[test]
 fn executor_over_the_timeout_fails_in_bounded_time() {
     let env = Env::new();
-    let exe = env.write_executor("slow", "echo started; sleep 30");
+    let pid_file = env.root().join("slow.pid");
+    let exe = env.write_executor(
+        "slow",
+        r#"echo started; echo $$ > "$DIR/slow.pid"; exec sleep 30"#,
+    );
     schedule_due(&env, "t1", &[]);
     let started = Instant::now();
     env.cmd(&["run"])
         .env("DEFER_EXECUTOR", exe.to_str().unwrap())
         .env("DEFER_EXECUTOR_TIMEOUT_SECONDS", "1")
+        .env("DIR", env.root().to_str().unwrap())
         .timeout(Duration::from_secs(30))
         .success();
+    crate::hostile::kill_group_from(&pid_file);
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
