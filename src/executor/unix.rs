@@ -44,12 +44,17 @@ pub(super) fn supervise(
                 input = None;
             }
         }
+        // After a timeout the whole group gets its SIGKILL, even when the leader died
+        // of the SIGTERM: other members may have ignored or missed it.
+        let terminating = matches!(phase, Phase::Terminating { .. });
+        if exited.is_none() || terminating {
+            phase = enforce_limit(group, phase, started, limits, &mut timed_out);
+        }
         if let Some((_, at)) = exited {
-            if !out_open || at.elapsed() >= limits.drain_grace {
+            let settled = !terminating || !group_alive(group);
+            if settled && (!out_open || at.elapsed() >= limits.drain_grace) {
                 break;
             }
-        } else {
-            phase = enforce_limit(group, phase, started, limits, &mut timed_out);
         }
         let wait_ms = if out_open || input.is_some() { 50 } else { 2 };
         wait_ready(out_open.then(|| out.as_raw_fd()), input.as_ref(), wait_ms);
@@ -98,6 +103,12 @@ fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     unsafe {
         libc::kill(-group, signal);
     }
+}
+
+/// True while any process of the group is alive (signal 0 checks without signalling).
+fn group_alive(group: libc::pid_t) -> bool {
+    // SAFETY: kill(2) with signal 0 sends nothing; it only reports whether the group exists.
+    unsafe { libc::kill(-group, 0) == 0 }
 }
 
 fn set_nonblocking(fd: RawFd) {

@@ -8,22 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::Env;
+use crate::support::{Env, XorShift};
 
 const WORKERS: usize = 2;
 const MAX_PER_WORKER: usize = 300;
-
-/// A small deterministic-per-seed generator for kill delays (no extra crates).
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// How long an unkilled `schedule` takes here, in microseconds (the median of a few
 /// runs), so that kills land anywhere in a command's life on a fast or slow machine.

@@ -4,11 +4,17 @@
 
 mod support;
 
+mod archive;
 mod cancel;
+mod examples;
+mod execute;
+mod hostile;
 mod kill;
 mod list;
 mod race;
 mod reorient;
+mod run_kill;
+mod runner;
 mod schedule;
 mod store;
 mod when_cmd;

@@ -451,3 +451,145 @@ pub fn now_secs() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap()
 }
+
+// ---- Runner and archive helpers -------------------------------------------------------
+
+impl Env {
+    /// `DEFER_ARCHIVE_DIR` (default layout).
+    pub fn archive_dir(&self) -> PathBuf {
+        self.runtime_dir().join("archive")
+    }
+
+    /// The archive files `deferred_*.jsonl` with their lines, sorted by file name.
+    pub fn archive_files(&self) -> Vec<(String, Vec<String>)> {
+        let Ok(dir) = fs::read_dir(self.archive_dir()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<(String, Vec<String>)> = dir
+            .map(|entry| entry.expect("reading archive/").path())
+            .filter(|path| {
+                let name = path.file_name().unwrap().to_string_lossy();
+                name.starts_with("deferred_") && name.ends_with(".jsonl")
+            })
+            .map(|path| {
+                let text = fs::read_to_string(&path).expect("reading an archive file");
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, text.lines().map(str::to_string).collect())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Every line of every archive file, parsed; panics on a line that is not JSON.
+    pub fn archive_records(&self) -> Vec<Value> {
+        self.archive_files()
+            .into_iter()
+            .flat_map(|(name, lines)| {
+                lines.into_iter().map(move |line| {
+                    serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("{name}: line is not JSON ({e}): {line}"))
+                })
+            })
+            .collect()
+    }
+
+    /// The latest snapshot of each id in the active store (last line wins), skipping
+    /// lines that are not JSON objects with a string `id`.
+    pub fn latest(&self) -> std::collections::BTreeMap<String, Value> {
+        let mut latest = std::collections::BTreeMap::new();
+        for line in self.store_lines() {
+            if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                if let Some(id) = value.get("id").and_then(Value::as_str) {
+                    latest.insert(id.to_string(), value);
+                }
+            }
+        }
+        latest
+    }
+
+    /// The latest snapshot of `id` in the active store; panics when absent.
+    pub fn task(&self, id: &str) -> Value {
+        self.latest()
+            .remove(id)
+            .unwrap_or_else(|| panic!("task {id} not in the active store"))
+    }
+
+    /// Writes an executable `sh` script `root/bin/<name>` with this body (after a
+    /// `#!/bin/sh` line) and returns its path, for `DEFER_EXECUTOR`. Written to a temp
+    /// name and renamed, so a concurrent fork never holds it open for writing.
+    pub fn write_executor(&self, name: &str, body: &str) -> PathBuf {
+        let dir = self.root().join("bin");
+        fs::create_dir_all(&dir).expect("creating bin/");
+        let path = dir.join(name);
+        let temp = dir.join(format!(".{name}.tmp"));
+        fs::write(&temp, format!("#!/bin/sh\n{body}\n")).expect("writing an executor");
+        fs::set_permissions(&temp, fs::Permissions::from_mode(0o755)).expect("chmod executor");
+        fs::rename(&temp, &path).expect("renaming the executor");
+        path
+    }
+
+    /// Audit log lines whose event (after the timestamp) starts with `event `.
+    pub fn log_events(&self, event: &str) -> Vec<String> {
+        let prefix = format!("{event} ");
+        self.log_lines()
+            .into_iter()
+            .filter(|line| {
+                line.split_once(' ')
+                    .is_some_and(|(_, rest)| rest.starts_with(&prefix))
+            })
+            .collect()
+    }
+}
+
+/// Schedules `id` due now (`--when now`) with extra arguments; returns the record.
+pub fn schedule_due(env: &Env, id: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "schedule",
+        "--when",
+        "now",
+        "--summary",
+        id,
+        "--id",
+        id,
+        "--compact",
+    ];
+    args.extend_from_slice(extra);
+    env.cmd(&args).success().json()
+}
+
+/// Polls `condition` every 10 ms until it holds; panics after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A tiny deterministic generator (xorshift64) for kill delays; no extra crates.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// `record_line(id, id)` with top-level fields replaced or added (`null` values are set
+/// as `null`, not removed), for hand-made stores: e.g. a due task is
+/// `record_with("a", &[("run_at", json!("2020-01-01T00:00:00Z"))])`.
+pub fn record_with(id: &str, fields: &[(&str, Value)]) -> String {
+    let mut value: Value = serde_json::from_str(&record_line(id, id)).unwrap();
+    let object = value.as_object_mut().unwrap();
+    for (key, field) in fields {
+        object.insert(key.to_string(), field.clone());
+    }
+    value.to_string()
+}

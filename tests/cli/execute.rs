@@ -1,0 +1,194 @@
+//! `defer execute` (SPEC §6): one task now, from the store (`--id`, must be scheduled)
+//! or from stdin JSON (store untouched); prints the resulting record.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+/// The store's snapshots of `id`, in order.
+fn snapshots(env: &Env, id: &str) -> Vec<Value> {
+    env.records()
+        .into_iter()
+        .filter(|r| r["id"] == id)
+        .collect()
+}
+
+#[test]
+fn execute_by_id_runs_a_future_task_now() {
+    let env = Env::new();
+    env.schedule("x1", "run me early");
+    let out = env.cmd(&["execute", "--id", "x1", "--compact"]).success();
+    out.assert_stderr_empty();
+    let printed = out.json();
+    assert_eq!(printed["status"], "completed");
+    assert_eq!(printed["result"]["type"], "prompt_prepared");
+    let statuses: Vec<Value> = snapshots(&env, "x1")
+        .iter()
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["scheduled", "executing", "completed"]);
+    assert_eq!(snapshots(&env, "x1")[2], printed, "prints what it stored");
+    assert!(env.log_dir().join("x1.prompt.txt").exists());
+}
+
+#[test]
+fn execute_by_id_pretty_prints_by_default() {
+    let env = Env::new();
+    env.schedule("x2", "pretty");
+    let out = env.cmd(&["execute", "--id", "x2"]).success();
+    assert!(out.stdout.lines().count() > 5, "{}", out.stdout);
+    assert_eq!(out.json()["status"], "completed");
+}
+
+#[test]
+fn execute_by_id_reports_a_failure_but_prints_the_record() {
+    let env = Env::new();
+    let exe = env.write_executor("boom", "echo nope; exit 5");
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "s",
+        "--id",
+        "f1",
+        "--max-retries",
+        "1",
+    ])
+    .success();
+    env.cmd(&["schedule", "--when", "1h", "--summary", "s", "--id", "f0"])
+        .success();
+
+    let out = env
+        .cmd(&["execute", "--id", "f1", "--compact"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .failure(1);
+    let line = out.error_line();
+    assert!(
+        line.contains("f1") && line.contains("executor exited with status 5"),
+        "{line}"
+    );
+    let printed = out.json();
+    assert_eq!(printed["status"], "scheduled");
+    assert_eq!(printed["result"]["type"], "retry_scheduled");
+    assert_eq!(printed["attempts"], 1);
+
+    let out = env
+        .cmd(&["execute", "--id", "f0", "--compact"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .failure(1);
+    out.error_line();
+    assert_eq!(out.json()["status"], "failed");
+    assert_eq!(out.json()["result"]["output"], "nope\n");
+    let statuses: Vec<Value> = snapshots(&env, "f0")
+        .iter()
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["scheduled", "executing", "failed"]);
+}
+
+#[test]
+fn execute_by_id_refuses_other_statuses_and_unknown_ids() {
+    let env = Env::new();
+    env.schedule("c1", "cancel me");
+    env.cmd(&["cancel", "c1"]).success();
+    env.schedule("d1", "done");
+    env.cmd(&["execute", "--id", "d1"]).success();
+    let store = env.store_bytes();
+    for (id, status) in [("c1", "cancelled"), ("d1", "completed")] {
+        let out = env.cmd(&["execute", "--id", id]).failure(1);
+        assert_eq!(out.stdout, "");
+        let line = out.error_line();
+        assert!(line.contains(id) && line.contains(status), "{line}");
+    }
+    let out = env.cmd(&["execute", "--id", "nope"]).failure(1);
+    assert_eq!(out.error_line(), "defer: task not found: nope");
+    assert_eq!(env.store_bytes(), store, "refusals write nothing");
+}
+
+#[test]
+fn execute_from_stdin_runs_without_touching_the_store() {
+    let env = Env::new();
+    env.schedule("other", "already here");
+    let store = env.store_bytes();
+    let task = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "piped",
+            "--id",
+            "p1",
+            "--dry-run",
+            "--compact",
+        ])
+        .success()
+        .stdout;
+    assert_eq!(env.store_bytes(), store, "dry run");
+    let seen = env.root().join("stdin.json");
+    let exe = env.write_executor("probe", r#"cat > "$SEEN"; echo "ran $DEFER_TASK_ID""#);
+    let out = env
+        .cmd(&["execute", "--compact"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("SEEN", seen.to_str().unwrap())
+        .stdin(task)
+        .success();
+    let printed = out.json();
+    assert_eq!(printed["id"], "p1");
+    assert_eq!(printed["status"], "completed");
+    assert_eq!(printed["result"]["type"], "executor_output");
+    assert_eq!(printed["result"]["output"], "ran p1\n");
+    let given: Value = serde_json::from_str(&fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(given["status"], "executing");
+    assert_eq!(given["context"]["summary"], "piped");
+    assert!(env.log_dir().join("p1.prompt.txt").exists());
+    assert_eq!(
+        env.store_bytes(),
+        store,
+        "execute from stdin never writes the store"
+    );
+}
+
+#[test]
+fn execute_from_stdin_failure_exits_one_with_the_record() {
+    let env = Env::new();
+    let task = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--id",
+            "p2",
+            "--dry-run",
+            "--compact",
+        ])
+        .success()
+        .stdout;
+    let exe = env.write_executor("boom", "exit 7");
+    let out = env
+        .cmd(&["execute", "--compact"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .stdin(task)
+        .failure(1);
+    out.error_line();
+    assert_eq!(out.json()["status"], "failed");
+    assert!(!env.store_exists() || env.store_bytes().is_empty());
+}
+
+#[test]
+fn execute_rejects_invalid_stdin() {
+    let env = Env::new();
+    let bad_id = crate::support::record_with("x", &[("id", serde_json::json!("../escape"))]);
+    for input in ["", "not json", "{\"id\":\"x\"}", "[1]", &bad_id] {
+        let out = env.cmd(&["execute"]).stdin(input).failure(1);
+        assert_eq!(out.stdout, "", "{input:?}");
+        out.error_line();
+    }
+    assert!(!env.store_exists());
+    assert!(!env.runtime_dir().join("escape.prompt.txt").exists());
+}
