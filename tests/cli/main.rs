@@ -10,4 +10,5 @@ mod list;
 mod race;
 mod schedule;
 mod store;
+mod summary;
 mod when_cmd;
