@@ -318,23 +318,37 @@ impl<M> Locked<M> {
 
     /// True when `needle` occurs anywhere in the file: a fast pre-check before a scan.
     pub fn contains(&self, needle: &[u8]) -> Result<bool> {
+        Ok(self.contains_each(&[needle])?[0])
+    }
+
+    /// For each needle, whether it occurs anywhere in the file, in one pass over it.
+    pub fn contains_each(&self, needles: &[&[u8]]) -> Result<Vec<bool>> {
+        let mut found = vec![false; needles.len()];
         let Some(mut file) = self.open()? else {
-            return Ok(false);
+            return Ok(found);
         };
-        let finder = memchr::memmem::Finder::new(needle);
-        let keep = needle.len().saturating_sub(1);
-        let mut buf = vec![0u8; 1 << 20];
+        let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
+        let keep = needles
+            .iter()
+            .map(|n| n.len())
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(1);
+        let mut buf = vec![0u8; 1 << 17];
         let mut filled = 0;
         loop {
             let read = file
                 .read(&mut buf[filled..])
                 .with_context(|| format!("reading {}", self.file.display()))?;
             if read == 0 {
-                return Ok(false);
+                return Ok(found);
             }
             filled += read;
-            if finder.find(&buf[..filled]).is_some() {
-                return Ok(true);
+            for (finder, hit) in finders.iter().zip(found.iter_mut()) {
+                *hit = *hit || finder.find(&buf[..filled]).is_some();
+            }
+            if found.iter().all(|&hit| hit) {
+                return Ok(found);
             }
             let tail = filled.min(keep);
             buf.copy_within(filled - tail..filled, 0);
