@@ -33,3 +33,12 @@ demo: build
 clean:
 	$(CARGO) clean
 	rm -rf .demo
+
+## Benchmarks against generated stores of 1k, 10k and 100k records (bench/run.sh);
+## bench-quick stops at 10k. Results: docs/performance.md.
+.PHONY: bench bench-quick
+bench:
+	@bench/run.sh
+
+bench-quick:
+	@bench/run.sh --quick

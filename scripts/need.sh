@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure each named command exists, installing its Debian package if it does not.
-# Usage: scripts/need.sh jq [hyperfine ...]
+# Usage: scripts/need.sh jq [hyperfine ...] [/usr/bin/time:time ...]
+# An argument `cmd:package` checks `cmd` (a name or a path) and installs `package`.
 set -euo pipefail
 missing=()
 for tool in "$@"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  cmd="${tool%%:*}"
+  pkg="${tool#*:}"
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}" >&2

@@ -106,6 +106,9 @@ impl Runner<'_> {
         };
         let now = (self.clock)();
         let locked = self.store.write()?;
+        if self.idle(&locked, now) {
+            return Ok(report);
+        }
         let mut scan = locked.scan()?;
         report.recovered = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
@@ -121,6 +124,13 @@ impl Runner<'_> {
         report.bad.sort_by_key(|b| b.line_no);
         report.bad.dedup_by_key(|b| b.line_no);
         Ok(report)
+    }
+
+    /// True when the store's saved summary shows nothing to recover, execute, sweep or
+    /// report at `now`, so the scan can be skipped (see `store::summary`).
+    fn idle(&self, locked: &Locked<Exclusive>, now: DateTime<Utc>) -> bool {
+        locked.summary().is_some_and(|s| s.idle_at(now.timestamp()))
+            && !self.paths.archive_dir.join(archive::MARKER).exists()
     }
 
     /// Tasks left `executing` by a runner that died count an `interrupted` attempt.
@@ -308,6 +318,7 @@ impl Runner<'_> {
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         if !archive::needed(scan, self.paths) {
+            locked.save_summary(scan);
             return Ok(0);
         }
         let swept = archive::sweep(&locked, scan, self.paths)?;

@@ -230,17 +230,25 @@ pub fn preview(store: &Store, mut prepared: Prepared, now: DateTime<Utc>) -> Res
 
 /// The store's say on a new task: the live task holding its `--key` if any; an error
 /// for an explicit id already in use; a fresh id for a generated one that collided.
+/// One pass over the file looks for both the id and the key; only a hit scans.
 fn settle<M>(
     locked: &Locked<M>,
     prepared: &mut Prepared,
     now: DateTime<Utc>,
 ) -> Result<Option<Task>> {
-    if let Some(key) = prepared.task.key.clone() {
-        if let Some(existing) = find_by_key(locked, &key)? {
+    let key = prepared.task.key.clone();
+    let key_needle = key.as_deref().map(serde_json::to_string).transpose()?;
+    let id_needle = quoted(&prepared.task.id);
+    let mut needles = vec![id_needle.as_bytes()];
+    needles.extend(key_needle.as_deref().map(str::as_bytes));
+    let found = locked.contains_each(&needles)?;
+    if let (Some(key), Some(true)) = (key.as_deref(), found.get(1)) {
+        if let Some(existing) = find_by_key(locked, key)? {
             return Ok(Some(existing));
         }
     }
-    while id_taken(locked, &prepared.task.id)? {
+    let mut maybe_taken = found[0];
+    while maybe_taken && locked.scan()?.get(&prepared.task.id).is_some() {
         if !prepared.generated_id {
             bail!(
                 "task id already exists: {} (choose another --id)",
@@ -248,22 +256,18 @@ fn settle<M>(
             );
         }
         prepared.task.id = ids::generate(now);
+        maybe_taken = locked.contains(quoted(&prepared.task.id).as_bytes())?;
     }
     Ok(None)
 }
 
-fn id_taken<M>(locked: &Locked<M>, id: &str) -> Result<bool> {
-    if !locked.contains(format!("\"{id}\"").as_bytes())? {
-        return Ok(false);
-    }
-    Ok(locked.scan()?.get(id).is_some())
+/// The id as it appears in a record, for the pre-check.
+fn quoted(id: &str) -> String {
+    format!("\"{id}\"")
 }
 
+/// The live task holding `key`; scans the store.
 fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
-    let needle = serde_json::to_string(key)?;
-    if !locked.contains(needle.as_bytes())? {
-        return Ok(None);
-    }
     let scan = locked.scan()?;
     let found = scan
         .entries

@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 
 use crate::fsx;
+use crate::store::summary::{Identity, Summary};
 use crate::task::{is_valid_id, Status, Task};
 use crate::timestamp::Timestamp;
+
+pub mod summary;
 
 /// The store's files. Cheap to build; opens nothing until locked.
 #[derive(Debug, Clone)]
@@ -113,6 +116,8 @@ pub struct Scan {
     /// Bytes consumed through the last complete line.
     end: u64,
     lines: usize,
+    /// The store's identity just before the full scan began.
+    identity: Option<Identity>,
 }
 
 impl Scan {
@@ -123,6 +128,26 @@ impl Scan {
     /// The number of lines read (records, superseded snapshots and bad lines).
     pub fn line_count(&self) -> usize {
         self.lines
+    }
+
+    /// What `run` needs to know about the scanned store (see `summary`).
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            bad: !self.bad.is_empty(),
+            ..Summary::default()
+        };
+        for entry in &self.entries {
+            match entry.status {
+                Status::Scheduled => {
+                    let at = entry.run_at.at().timestamp();
+                    let earliest = summary.earliest_scheduled.map_or(at, |e| e.min(at));
+                    summary.earliest_scheduled = Some(earliest);
+                }
+                Status::Executing => summary.executing = true,
+                _ => summary.terminal = true,
+            }
+        }
+        summary
     }
 
     /// True when line `line_no` holds the latest snapshot of its task.
@@ -191,7 +216,10 @@ impl<M> Locked<M> {
 
     /// Reads the whole store.
     pub fn scan(&self) -> Result<Scan> {
-        let mut scan = Scan::default();
+        let mut scan = Scan {
+            identity: summary::identity(&self.file),
+            ..Scan::default()
+        };
         self.catch_up(&mut scan)?;
         Ok(scan)
     }
@@ -219,6 +247,11 @@ impl<M> Locked<M> {
                 }
             },
         )
+    }
+
+    /// The saved summary, if it describes the store exactly as it is now.
+    pub fn summary(&self) -> Option<Summary> {
+        summary::load(&self.file, summary::identity(&self.file)?)
     }
 
     /// Calls `each(line_no, offset, bytes)` for every line, without its newline.
@@ -285,23 +318,37 @@ impl<M> Locked<M> {
 
     /// True when `needle` occurs anywhere in the file: a fast pre-check before a scan.
     pub fn contains(&self, needle: &[u8]) -> Result<bool> {
+        Ok(self.contains_each(&[needle])?[0])
+    }
+
+    /// For each needle, whether it occurs anywhere in the file, in one pass over it.
+    pub fn contains_each(&self, needles: &[&[u8]]) -> Result<Vec<bool>> {
+        let mut found = vec![false; needles.len()];
         let Some(mut file) = self.open()? else {
-            return Ok(false);
+            return Ok(found);
         };
-        let finder = memchr::memmem::Finder::new(needle);
-        let keep = needle.len().saturating_sub(1);
-        let mut buf = vec![0u8; 1 << 20];
+        let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
+        let keep = needles
+            .iter()
+            .map(|n| n.len())
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(1);
+        let mut buf = vec![0u8; 1 << 17];
         let mut filled = 0;
         loop {
             let read = file
                 .read(&mut buf[filled..])
                 .with_context(|| format!("reading {}", self.file.display()))?;
             if read == 0 {
-                return Ok(false);
+                return Ok(found);
             }
             filled += read;
-            if finder.find(&buf[..filled]).is_some() {
-                return Ok(true);
+            for (finder, hit) in finders.iter().zip(found.iter_mut()) {
+                *hit = *hit || finder.find(&buf[..filled]).is_some();
+            }
+            if found.iter().all(|&hit| hit) {
+                return Ok(found);
             }
             let tail = filled.min(keep);
             buf.copy_within(filled - tail..filled, 0);
@@ -312,24 +359,36 @@ impl<M> Locked<M> {
 
 impl Locked<Exclusive> {
     /// Appends one snapshot per task, fsynced before returning. A torn last line
-    /// (no newline) is closed first so it stays a line of its own.
+    /// (no newline) is closed first so it stays a line of its own. A summary that
+    /// described the store before is updated to describe it after.
     pub fn append(&self, tasks: &[&Task]) -> Result<()> {
         let mut out = Vec::with_capacity(1024 * tasks.len());
         for task in tasks {
             serde_json::to_writer(&mut out, task)?;
             out.push(b'\n');
         }
-        self.append_raw(&out)
+        let (identity, mut summary) = self.append_raw(&out)?;
+        if let (Some(identity), Some(summary)) = (identity, summary.as_mut()) {
+            tasks.iter().for_each(|task| summary.note(task));
+            summary::save(&self.file, identity, summary);
+        }
+        Ok(())
     }
 
-    fn append_raw(&self, bytes: &[u8]) -> Result<()> {
+    /// Appends `bytes`; returns the store's identity after the write and the summary
+    /// that held before it, when both are known (else the summary is stale for good).
+    fn append_raw(&self, bytes: &[u8]) -> Result<(Option<Identity>, Option<Summary>)> {
         let created = !self.file.exists();
         let mut file = fsx::open_rw(&self.file)?;
         let context = || format!("appending to {}", self.file.display());
         let len = file.seek(SeekFrom::End(0)).with_context(context)?;
+        let mut before = summary::identity_of(&file)
+            .filter(|i| i.file_len() == len)
+            .and_then(|i| summary::load(&self.file, i));
         let mut out = Vec::with_capacity(bytes.len() + 1);
         if len > 0 && !ends_with_newline(&mut file, len).with_context(context)? {
             out.push(b'\n');
+            before = None;
         }
         out.extend_from_slice(bytes);
         file.write_all(&out)
@@ -338,7 +397,22 @@ impl Locked<Exclusive> {
         if created {
             fsx::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
         }
-        Ok(())
+        let after = summary::identity_of(&file).filter(|i| i.file_len() == len + out.len() as u64);
+        if before.is_some() && after.is_none() {
+            summary::forget(&self.file);
+        }
+        Ok((after, before))
+    }
+
+    /// Saves the summary of `scan` when it is a full scan of the store exactly as it
+    /// is now: nothing written since the scan began, by this process or any other.
+    pub fn save_summary(&self, scan: &Scan) {
+        let now = summary::identity(&self.file);
+        if let Some(identity) =
+            now.filter(|i| Some(*i) == scan.identity && i.file_len() == scan.end)
+        {
+            summary::save(&self.file, identity, &scan.summary());
+        }
     }
 
     /// Replaces the store with what `fill` writes: a temp file in the same directory,

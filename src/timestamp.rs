@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A whole-second UTC instant. Reads any RFC 3339 form (records written by hand or by
@@ -28,12 +28,45 @@ impl Timestamp {
 
     /// Parses the canonical form quickly, any RFC 3339 form otherwise.
     pub fn parse(text: &str) -> Option<Self> {
+        if let Some(ts) = Timestamp::parse_canonical(text.as_bytes()) {
+            return Some(ts);
+        }
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%SZ") {
             return Some(Timestamp::new(naive.and_utc()));
         }
         DateTime::parse_from_rfc3339(text)
             .ok()
             .map(|at| Timestamp::new(at.with_timezone(&Utc)))
+    }
+}
+
+impl Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ` read digit by digit (every record has several, and a
+    /// format-string parse was a tenth of a scan). `None` for anything else, including
+    /// leap seconds, which then take the general path.
+    fn parse_canonical(b: &[u8]) -> Option<Self> {
+        let shape = b.len() == 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[19] == b'Z';
+        if !shape {
+            return None;
+        }
+        let num = |from: usize, to: usize| {
+            b[from..to].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+        let second = num(17, 19)?;
+        if second >= 60 {
+            return None;
+        }
+        let time = NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, second)?;
+        Some(Timestamp(date.and_time(time).and_utc()))
     }
 }
 
@@ -64,8 +97,29 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        deserializer.deserialize_string(TimestampVisitor)
+    }
+}
+
+/// Reads the string without copying it; accepts what a `String` accepts.
+struct TimestampVisitor;
+
+impl serde::de::Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Timestamp, E> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.visit_str(text),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self)),
+        }
     }
 }
 
@@ -83,6 +137,56 @@ mod tests {
     #[test]
     fn offsets_and_fractions_normalise_to_utc_seconds() {
         let ts: Timestamp = "2026-04-08T18:35:00.75+02:00".parse().unwrap();
+        assert_eq!(ts.to_string(), "2026-04-08T16:35:00Z");
+    }
+
+    #[test]
+    fn canonical_fast_path_agrees_with_the_format_parse() {
+        let slow = |t: &str| {
+            NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%SZ")
+                .ok()
+                .map(|n| Timestamp::new(n.and_utc()))
+        };
+        for text in [
+            "2026-04-08T16:35:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2024-02-29T12:00:00Z",
+            "2025-02-29T12:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-04-08T24:00:00Z",
+            "2026-04-08T16:60:00Z",
+            "2026-04-08T16:35:60Z",
+            "2026-04-08T16:35:61Z",
+            "2026-04-08 16:35:00Z",
+            "2026-04-08T16:35:00z",
+            "2026-4-08T16:35:00ZZ",
+            "+026-04-08T16:35:00Z",
+            "2026-04-08T16:3a:00Z",
+            "２026-04-08T16:35:00Z",
+        ] {
+            let fast = Timestamp::parse_canonical(text.as_bytes());
+            if fast.is_some() {
+                assert_eq!(fast, slow(text), "{text}");
+            }
+            assert_eq!(
+                Timestamp::parse(text).is_some(),
+                slow(text).is_some() || DateTime::parse_from_rfc3339(text).is_ok(),
+                "{text}"
+            );
+        }
+        assert!(Timestamp::parse_canonical(b"2026-04-08T16:35:00Z").is_some());
+    }
+
+    #[test]
+    fn wrong_types_fail_as_for_a_string() {
+        let err = serde_json::from_str::<Timestamp>("5")
+            .unwrap_err()
+            .to_string();
+        let expected = serde_json::from_str::<String>("5").unwrap_err().to_string();
+        assert_eq!(err, expected);
+        let ts: Timestamp = serde_json::from_str(r#""2026-04-08T16:35:00\u005a""#).unwrap();
         assert_eq!(ts.to_string(), "2026-04-08T16:35:00Z");
     }
 

@@ -17,6 +17,7 @@ mod run_kill;
 mod runner;
 mod schedule;
 mod store;
+mod summary;
 mod when_cmd;
 
 mod cron;

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Benchmarks `defer` against generated stores and prints a table of medians with the
+# ratios to plain-tool baselines (cat, wc -l, jq) on the same files.
+#
+# Usage: bench/run.sh [--quick]     (make bench / make bench-quick)
+#   --quick   stores up to 10k records only (about a minute)
+# Work files go to target/bench/; the table is also written to target/bench/results.md.
+# Public tools only: hyperfine for timings, /usr/bin/time -v for peak memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+scripts/need.sh hyperfine jq /usr/bin/time:time
+
+cargo build --release --quiet
+cargo build --release --quiet --example gen_store
+bin="$PWD/target/release/defer"
+gen="$PWD/target/release/examples/gen_store"
+
+work="$PWD/target/bench"
+rm -rf "$work"
+mkdir -p "$work/json"
+rt="$work/runtime"
+results="$work/results.tsv"
+: >"$results"
+
+# A clean environment: only the variables defer reads for paths and time zone.
+unset DEFER_TASKS_FILE DEFER_ARCHIVE_DIR DEFER_LOG_DIR DEFER_LOG_FILE DEFER_EXECUTOR \
+  DEFER_CONTEXT_FILE DEFER_RETRY_DELAY_SECONDS DEFER_EXECUTOR_TIMEOUT_SECONDS
+export DEFER_RUNTIME_DIR="$rt" HOME="$work/home" DEFER_TIMEZONE=UTC
+
+if [ $quick -eq 1 ]; then
+  sizes=(1000 10000)
+  big=10000
+else
+  sizes=(1000 10000 100000)
+  big=100000
+fi
+
+runs_for() { # size -> hyperfine runs
+  if [ "$1" -ge 100000 ]; then echo 7; elif [ "$1" -ge 10000 ]; then echo 10; else echo 20; fi
+}
+
+label() { # 100000 -> 100k
+  echo "$(($1 / 1000))k"
+}
+
+# --- stores -----------------------------------------------------------------------
+echo "generating stores in $work" >&2
+for n in "${sizes[@]}"; do
+  "$gen" --records "$n" --out "$work/store_$(label "$n").jsonl" 2>>"$work/gen.log"
+done
+"$gen" --records 10000 --due 1000 --out "$work/due1000_10k.jsonl" 2>>"$work/gen.log"
+"$gen" --records 10000 --due 100 --out "$work/due100_10k.jsonl" 2>>"$work/gen.log"
+archive_store="$work/half_terminal_$(label $big).jsonl"
+"$gen" --records "$big" --terminal-fraction 0.5 --out "$archive_store" 2>>"$work/gen.log"
+sed 's/^/  /' "$work/gen.log" >&2
+
+# Puts `store` in place as the runtime's deferred.jsonl with nothing else around it;
+# synced so a later fsync in defer does not pay for this copy.
+reset_cmd() {
+  echo "rm -rf '$rt' && mkdir -p '$rt' && cp '$1' '$rt/deferred.jsonl' && sync"
+}
+
+# bench NAME FILE RUNS [hyperfine options...] COMMAND: records the median in seconds.
+bench() {
+  local name=$1 file=$2 runs=$3
+  shift 3
+  local json="$work/json/$(echo "$name" | tr -c 'A-Za-z0-9_\n' '_').json"
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json" "$@" >/dev/null
+  local median
+  median=$(jq '.results[0].median' "$json")
+  printf '%s\t%s\t%s\n' "$name" "$file" "$median" >>"$results"
+  awk -v n="$name" -v m="$median" 'BEGIN {printf "  %-34s %9.2f ms\n", n, m * 1000}' >&2
+}
+
+baselines() { # file runs
+  local f=$1 runs=$2 base
+  base=$(basename "$f" .jsonl)
+  bench "cat $base" "$f" "$runs" "cat '$f' >/dev/null"
+  bench "wc -l $base" "$f" "$runs" "wc -l '$f' >/dev/null"
+  bench "jq $base" "$f" "$(((runs + 1) / 2))" \
+    "jq -c 'select(.status==\"scheduled\")' '$f' >/dev/null"
+}
+
+# --- timings ----------------------------------------------------------------------
+for n in "${sizes[@]}"; do
+  l=$(label "$n")
+  store="$work/store_$l.jsonl"
+  runs=$(runs_for "$n")
+  echo "store of $l records ($(du -h "$store" | cut -f1))" >&2
+  baselines "$store" "$runs"
+  bench "schedule into $l" "$store" "$runs" --prepare "$(reset_cmd "$store")" \
+    "'$bin' schedule --when 1h --summary 'benchmark task' --id bench-new-task --key bench-key --compact >/dev/null"
+  eval "$(reset_cmd "$store")"
+  bench "list --compact $l" "$store" "$runs" "'$bin' list --compact >/dev/null"
+  # The first run after a foreign write scans and saves the summary; later ones use it.
+  bench "run, nothing due, full scan, $l" "$store" "$runs" \
+    --prepare "rm -f '$rt/deferred.jsonl.idx'" "'$bin' run"
+  bench "run, nothing due, $l" "$store" "$runs" "'$bin' run"
+  cmp -s "$store" "$rt/deferred.jsonl" || { echo "run with nothing due changed the store" >&2; exit 1; }
+done
+
+echo "run with due tasks (10k store)" >&2
+for due in 100 1000; do
+  store="$work/due${due}_10k.jsonl"
+  baselines "$store" 10
+  bench "run, $due due, 10k" "$store" 5 --prepare "$(reset_cmd "$store")" "'$bin' run"
+  done_count=$(grep -c '"status":"completed"' "$rt"/archive/*.jsonl | awk -F: '{s+=$NF} END {print s}')
+  [ "$done_count" -eq "$due" ] || { echo "expected $due completed, got $done_count" >&2; exit 1; }
+done
+
+echo "archive ($(label $big) records, half terminal)" >&2
+baselines "$archive_store" "$(runs_for $big)"
+bench "archive $(label $big)" "$archive_store" 5 --prepare "$(reset_cmd "$archive_store")" "'$bin' archive"
+
+# --- peak memory -------------------------------------------------------------------
+# Median of three max-RSS readings (KiB) from /usr/bin/time -v.
+peak_rss() { # store warm-first(0/1) command...
+  local store=$1 warm=$2
+  shift 2
+  for _ in 1 2 3; do
+    eval "$(reset_cmd "$store")"
+    [ "$warm" -eq 0 ] || "$@" >/dev/null
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
+  done | sort -n | sed -n 2p
+}
+echo "peak memory" >&2
+rss_scan=$(peak_rss "$work/store_$(label $big).jsonl" 0 "$bin" run)
+rss_run=$(peak_rss "$work/store_$(label $big).jsonl" 1 "$bin" run)
+rss_archive=$(peak_rss "$archive_store" 0 "$bin" archive)
+
+# --- report ------------------------------------------------------------------------
+ms() { awk -v m="$1" 'BEGIN {printf "%.2f", m * 1000}'; }
+div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN {printf f, a / b}'; }
+lookup() { awk -F'\t' -v n="$1" '$1 == n {print $3}' "$results"; }
+{
+  echo "| measurement | file | median ms | × cat | × wc -l | × jq |"
+  echo "|---|---|---:|---:|---:|---:|"
+  while IFS=$'\t' read -r name file median; do
+    base=$(basename "$file" .jsonl)
+    case "$name" in cat\ *|wc\ *|jq\ *) continue ;; esac
+    c=$(lookup "cat $base") w=$(lookup "wc -l $base") j=$(lookup "jq $base")
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$base" "$(ms "$median")" \
+      "$(div "$median" "$c" %.2f)" "$(div "$median" "$w" %.2f)" "$(div "$median" "$j" %.3f)"
+  done <"$results"
+  echo
+  echo "| baseline | file | size | median ms |"
+  echo "|---|---|---:|---:|"
+  while IFS=$'\t' read -r name file median; do
+    case "$name" in cat\ *|wc\ *|jq\ *) ;; *) continue ;; esac
+    printf '| %s | %s | %s | %s |\n' "${name%% *}" "$(basename "$file" .jsonl)" \
+      "$(du -h "$file" | cut -f1)" "$(ms "$median")"
+  done <"$results"
+  echo
+  echo "| peak RSS ($(label $big)) | MiB |"
+  echo "|---|---:|"
+  echo "| run, nothing due, full scan | $(div "$rss_scan" 1024 %.1f) |"
+  echo "| run, nothing due (summary current) | $(div "$rss_run" 1024 %.1f) |"
+  echo "| archive, half terminal | $(div "$rss_archive" 1024 %.1f) |"
+} >"$work/results.md"
+echo
+cat "$work/results.md"
