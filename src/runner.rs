@@ -339,5 +339,5 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;
