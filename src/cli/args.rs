@@ -175,7 +175,7 @@ pub struct ListArgs {
     /// Show tasks with this intent (repeatable; default: all)
     #[arg(long = "intent", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intents: Vec<Intent>,
-    /// Only tasks due now (run_at at or before now)
+    /// Only tasks due now: scheduled, run_at at or before now (with --status/--all: any of those statuses)
     #[arg(long)]
     pub due: bool,
     /// Only tasks that run at or before EXPR (a time expression, e.g. tomorrow)

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::args::ListArgs;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
+use crate::task::Status;
 use crate::view::{self, Format};
 use crate::when;
 
@@ -35,8 +36,13 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
 fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {
     let before = instant(ctx, "--before", args.before.as_deref())?;
     let due = args.due.then_some(ctx.now);
+    // A due task is one waiting to run: executing ones are already running.
+    let statuses = match (args.due, args.statuses.is_empty() && !args.all) {
+        (true, true) => vec![Status::Scheduled],
+        _ => args.statuses.clone(),
+    };
     Ok(Filter {
-        statuses: args.statuses.clone(),
+        statuses,
         all: args.all,
         intents: args.intents.clone(),
         run_before: [before, due].into_iter().flatten().min(),

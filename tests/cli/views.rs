@@ -187,3 +187,27 @@ fn help_teaches_by_example() {
     let out = env.cmd(&["wait", "--help"]).success();
     assert!(out.stdout.contains("124"));
 }
+
+#[test]
+fn due_means_waiting_to_run() {
+    use crate::support::record_with;
+    use serde_json::json;
+    let env = Env::new();
+    let past = json!("2020-01-01T00:00:00Z");
+    env.write_store(format!(
+        "{}\n{}\n",
+        record_with("waiting", &[("run_at", past.clone())]),
+        record_with(
+            "running",
+            &[("run_at", past), ("status", json!("executing"))]
+        ),
+    ));
+    let list = |args: &[&str]| {
+        let mut argv = vec!["list", "--compact"];
+        argv.extend_from_slice(args);
+        ids(&env.cmd(&argv).success())
+    };
+    assert_eq!(list(&["--due"]), ["waiting"]);
+    assert_eq!(list(&["--due", "--status", "executing"]), ["running"]);
+    assert_eq!(list(&["--due", "--all"]), ["waiting", "running"]);
+}
