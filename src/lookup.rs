@@ -55,8 +55,8 @@ fn find_active(store: &Store, id: &str) -> Result<Option<Task>> {
         return Ok(None);
     }
     let mut found = None;
-    locked.for_each_line(|_, _, bytes| {
-        if let Some(task) = matching(bytes, id) {
+    locked.records_mentioning(&needle(id), |task| {
+        if task.id == id {
             found = Some(task);
         }
     })?;
@@ -71,7 +71,7 @@ fn needle(id: &str) -> Vec<u8> {
 /// The record on this line, if the line mentions `id` and is a record of it.
 fn matching(bytes: &[u8], id: &str) -> Option<Task> {
     memchr::memmem::find(bytes, &needle(id))?;
-    serde_json::from_slice::<Task>(bytes)
+    crate::store::parse_record(bytes)
         .ok()
         .filter(|task| task.id == id)
 }

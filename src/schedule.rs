@@ -57,6 +57,9 @@ pub fn build(
         .map_err(|e| anyhow::anyhow!("invalid --when '{}': {e}", req.when))?;
     let context = merge_context(req, snapshot)?;
     let (id, generated_id) = match &req.id {
+        Some(id) if ids::is_reserved(id) => bail!(
+            "invalid --id '{id}': ids shaped like task_YYYYMMDD_HHMMSS_<16 hex> are reserved for generated ids (choose another)"
+        ),
         Some(id) if is_valid_id(id) => (id.clone(), false),
         Some(id) => bail!(
             "invalid --id '{id}' (accepted: a letter or digit, then up to 127 letters, digits, '.', '_' or '-')"
@@ -197,11 +200,11 @@ pub enum Outcome {
 pub fn persist(
     store: &Store,
     audit: &AuditLog,
-    mut prepared: Prepared,
+    prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let locked = store.write()?;
-    if let Some(existing) = settle(&locked, &mut prepared, now)? {
+    if let Some(existing) = settle(&locked, &prepared)? {
         return Ok(Outcome::Existing(existing));
     }
     locked.append(&[&prepared.task])?;
@@ -220,43 +223,45 @@ pub fn persist(
 }
 
 /// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
-pub fn preview(store: &Store, mut prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
+pub fn preview(store: &Store, prepared: Prepared) -> Result<Outcome> {
     let locked = store.read()?;
-    Ok(match settle(&locked, &mut prepared, now)? {
+    Ok(match settle(&locked, &prepared)? {
         Some(existing) => Outcome::Existing(existing),
         None => Outcome::Created(prepared.task),
     })
 }
 
 /// The store's say on a new task: the live task holding its `--key` if any; an error
-/// for an explicit id already in use; a fresh id for a generated one that collided.
-/// One pass over the file looks for both the id and the key; only a hit scans.
-fn settle<M>(
-    locked: &Locked<M>,
-    prepared: &mut Prepared,
-    now: DateTime<Utc>,
-) -> Result<Option<Task>> {
-    let key = prepared.task.key.clone();
-    let key_needle = key.as_deref().map(serde_json::to_string).transpose()?;
-    let id_needle = quoted(&prepared.task.id);
-    let mut needles = vec![id_needle.as_bytes()];
-    needles.extend(key_needle.as_deref().map(str::as_bytes));
+/// for an explicit id already in use. A generated id is unique by construction
+/// (`ids.rs`), so a schedule without `--id` or `--key` reads nothing. One pass over the
+/// file looks for the id and the key together; only a hit scans.
+fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
+    let key = prepared.task.key.as_deref();
+    let key_needle = key.map(serde_json::to_string).transpose()?;
+    let id_needle = (!prepared.generated_id).then(|| quoted(&prepared.task.id));
+    let needles: Vec<&[u8]> = [id_needle.as_deref(), key_needle.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::as_bytes)
+        .collect();
+    if needles.is_empty() {
+        return Ok(None);
+    }
     let found = locked.contains_each(&needles)?;
-    if let (Some(key), Some(true)) = (key.as_deref(), found.get(1)) {
+    let (id_seen, key_seen) = match id_needle {
+        Some(_) => (found[0], found.get(1).copied().unwrap_or(false)),
+        None => (false, found[0]),
+    };
+    if let (Some(key), true) = (key, key_seen) {
         if let Some(existing) = find_by_key(locked, key)? {
             return Ok(Some(existing));
         }
     }
-    let mut maybe_taken = found[0];
-    while maybe_taken && locked.scan()?.get(&prepared.task.id).is_some() {
-        if !prepared.generated_id {
-            bail!(
-                "task id already exists: {} (choose another --id)",
-                prepared.task.id
-            );
-        }
-        prepared.task.id = ids::generate(now);
-        maybe_taken = locked.contains(quoted(&prepared.task.id).as_bytes())?;
+    if id_seen && locked.scan()?.get(&prepared.task.id).is_some() {
+        bail!(
+            "task id already exists: {} (choose another --id)",
+            prepared.task.id
+        );
     }
     Ok(None)
 }
@@ -267,13 +272,30 @@ fn quoted(id: &str) -> String {
 }
 
 /// The live task holding `key`; scans the store.
+/// The live task holding `key`: the tasks whose records mention the key, each judged
+/// by its latest snapshot (which may have finished, or lost the key to a hand edit).
+/// Parses only the lines that mention the key or a candidate's id.
 fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
-    let scan = locked.scan()?;
-    let found = scan
-        .entries
-        .iter()
-        .find(|e| !e.status.is_terminal() && e.key.as_deref() == Some(key));
-    found.map(|entry| locked.load(entry)).transpose()
+    let mut candidates: Vec<String> = Vec::new();
+    let needle = serde_json::to_string(key)?;
+    locked.records_mentioning(needle.as_bytes(), |task| {
+        if task.key.as_deref() == Some(key) && !candidates.contains(&task.id) {
+            candidates.push(task.id);
+        }
+    })?;
+    for id in candidates {
+        let mut latest = None;
+        locked.records_mentioning(quoted(&id).as_bytes(), |task| {
+            if task.id == id {
+                latest = Some(task);
+            }
+        })?;
+        let live = latest.filter(|t| !t.status.is_terminal() && t.key.as_deref() == Some(key));
+        if live.is_some() {
+            return Ok(live);
+        }
+    }
+    Ok(None)
 }
 
 /// Appears in the record as `run_at`; used for the CLI's past-time warning.

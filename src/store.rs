@@ -184,11 +184,16 @@ pub fn is_blank(bytes: &[u8]) -> bool {
 
 /// A line is a record when it parses as a whole `Task` with a valid id; only then can
 /// it be the latest snapshot of its task.
-fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, String> {
+pub fn parse_record(bytes: &[u8]) -> Result<Task, String> {
     let task: Task = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if !is_valid_id(&task.id) {
         return Err(format!("id '{}' is not a valid task id", task.id));
     }
+    Ok(task)
+}
+
+fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, String> {
+    let task = parse_record(bytes)?;
     Ok(Entry {
         status: task.status,
         run_at: task.run_at,
@@ -301,6 +306,20 @@ impl<M> Locked<M> {
                 entry.line_no,
                 entry.id
             )
+        })
+    }
+
+    /// Calls `each` with the record on every line that contains `needle`, in file
+    /// order, parsing no other line. For a needle every snapshot of a task carries (its
+    /// quoted id), the last record seen for that task is its latest snapshot.
+    pub fn records_mentioning(&self, needle: &[u8], mut each: impl FnMut(Task)) -> Result<()> {
+        let finder = memchr::memmem::Finder::new(needle);
+        self.for_each_line(|_, _, bytes| {
+            if finder.find(bytes).is_some() {
+                if let Ok(task) = parse_record(bytes) {
+                    each(task);
+                }
+            }
         })
     }
 

@@ -22,7 +22,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     }
     let audit = ctx.audit()?;
     let outcome = match args.dry_run {
-        true => schedule::preview(&ctx.store()?, prepared, ctx.now)?,
+        true => schedule::preview(&ctx.store()?, prepared)?,
         false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
     };
     output::audit_warnings(&audit);

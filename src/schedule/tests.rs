@@ -194,3 +194,46 @@ fn persist_rejects_duplicates_and_dedupes_keys() {
         "{log}"
     );
 }
+
+#[test]
+fn a_key_is_live_only_on_a_tasks_latest_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("d.jsonl"), dir.path().join("d.jsonl.lock"));
+    let audit = AuditLog::new(dir.path().join("log"));
+    let mut req = request();
+    req.key = Some("nightly".into());
+    let first = match persist(&store, &audit, build_ok_prepared(&req), now()).unwrap() {
+        Outcome::Created(task) => task,
+        other => panic!("{other:?}"),
+    };
+    // Finished: the key is free again.
+    let done = Task {
+        status: Status::Cancelled,
+        ..first.clone()
+    };
+    store.write().unwrap().append(&[&done]).unwrap();
+    let second = match persist(&store, &audit, build_ok_prepared(&req), now()).unwrap() {
+        Outcome::Created(task) => task,
+        other => panic!("the finished task's key must not block: {other:?}"),
+    };
+    assert_ne!(second.id, first.id);
+    // A later snapshot without the key (a hand edit) frees it too.
+    let unkeyed = Task {
+        key: None,
+        ..second.clone()
+    };
+    store.write().unwrap().append(&[&unkeyed]).unwrap();
+    assert!(matches!(
+        persist(&store, &audit, build_ok_prepared(&req), now()).unwrap(),
+        Outcome::Created(_)
+    ));
+    // And a live keyed task is found however many other lines mention the key.
+    match persist(&store, &audit, build_ok_prepared(&req), now()).unwrap() {
+        Outcome::Existing(task) => assert_eq!(task.key.as_deref(), Some("nightly")),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn build_ok_prepared(req: &Request) -> Prepared {
+    build(req, now(), Tz::UTC, None).unwrap()
+}

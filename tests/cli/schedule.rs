@@ -41,7 +41,7 @@ fn is_generated_id(id: &str) -> bool {
         && parts[..2]
             .iter()
             .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[2].len() == 12
+        && parts[2].len() == 16
         && parts[2]
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -728,4 +728,39 @@ fn dry_run_previews_the_id_and_key_checks() {
         "the existing keyed task is what a real run would print"
     );
     assert_eq!(env.store_bytes(), before, "dry runs write nothing");
+}
+
+#[test]
+fn generated_id_shape_is_reserved() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "10m",
+            "--summary",
+            "s",
+            "--id",
+            "task_20260408_163500_00a3f20012ab34cd",
+        ])
+        .failure(1);
+    assert!(
+        out.error_line().starts_with(
+            "defer: invalid --id 'task_20260408_163500_00a3f20012ab34cd': ids shaped like"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.store_exists());
+    // The original scripts' shape stays available.
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "10m",
+        "--summary",
+        "s",
+        "--id",
+        "task_20260408_163500_4821",
+    ])
+    .success();
 }
