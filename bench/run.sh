@@ -92,6 +92,8 @@ for n in "${sizes[@]}"; do
   echo "store of $l records ($(du -h "$store" | cut -f1))" >&2
   baselines "$store" "$runs"
   bench "schedule into $l" "$store" "$runs" --prepare "$(reset_cmd "$store")" \
+    "'$bin' schedule --when 1h --summary 'benchmark task' --compact >/dev/null"
+  bench "schedule --id --key into $l" "$store" "$runs" --prepare "$(reset_cmd "$store")" \
     "'$bin' schedule --when 1h --summary 'benchmark task' --id bench-new-task --key bench-key --compact >/dev/null"
   eval "$(reset_cmd "$store")"
   bench "list --compact $l" "$store" "$runs" "'$bin' list --compact >/dev/null"
