@@ -6,6 +6,7 @@ mod support;
 
 mod archive;
 mod cancel;
+mod config;
 mod examples;
 mod execute;
 mod hostile;
