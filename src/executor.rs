@@ -55,6 +55,8 @@ pub enum Ending {
     Signalled(i32),
     TimedOut(Duration),
     SpawnFailed(String),
+    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
+    Stopped,
 }
 
 impl Ending {
@@ -70,6 +72,7 @@ impl fmt::Display for Ending {
             Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
             Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
             Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
+            Ending::Stopped => write!(f, "interrupted"),
         }
     }
 }
@@ -116,6 +119,7 @@ fn is_executable(path: &Path) -> bool {
 /// Runs the executor to completion (or its limit) and returns how it ended.
 /// Errors are the runner's own (cannot write the output file), not the executor's.
 pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
+    crate::stop::install();
     let mut sink = OutputSink::create(inv.output_file)?;
     let (child, out_reader) = match spawn(inv) {
         Ok(spawned) => spawned,

@@ -19,6 +19,7 @@ pub mod reorient;
 pub mod runner;
 pub mod schedule;
 pub mod skill;
+pub mod stop;
 pub mod store;
 pub mod task;
 pub mod timestamp;

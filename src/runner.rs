@@ -7,16 +7,17 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
 use crate::audit::{AuditLog, Event};
 use crate::config::{Env, Paths};
-use crate::executor::{self, Invocation, Limits};
+use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
+use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ResultType, Status, Task};
 
@@ -114,9 +115,15 @@ impl Runner<'_> {
         locked.catch_up(&mut scan)?;
         drop(locked);
         for id in due(&scan, now) {
+            if stop::requested() {
+                bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+            }
             if let Some(task) = self.execute_stored(&id, &mut scan, &mut report.bad)? {
                 report.executed.push(task);
             }
+        }
+        if stop::requested() {
+            bail!("stopped by a signal; the task in hand was recorded as interrupted");
         }
         // Line numbers as they are before the sweep renumbers the file.
         report.bad.extend(scan.bad.iter().cloned());
@@ -266,12 +273,17 @@ impl Runner<'_> {
             truncated: outcome.truncated,
         };
         let now = (self.clock)();
+        // A stopped runner's attempt is interrupted, exactly like an orphan's.
+        let kind = match outcome.ending {
+            Ending::Stopped => ResultType::Interrupted,
+            _ => ResultType::ExecutorFailed,
+        };
         Ok(match outcome.ending.success() {
             true => lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now),
             false => lifecycle::attempt_failed(
                 task,
                 &outcome.ending.to_string(),
-                ResultType::ExecutorFailed,
+                kind,
                 prompt_path,
                 output,
                 self.settings.retry_delay,
@@ -287,7 +299,13 @@ impl Runner<'_> {
             .as_ref()
             .map(|r| r.kind.to_string())
             .unwrap_or_default();
+        let interrupted = task.result.as_ref().map(|r| r.kind) == Some(ResultType::Interrupted);
         match task.status {
+            _ if interrupted => self.audit.record(
+                now,
+                Event::Interrupted,
+                &[("id", &task.id), ("status", &task.status)],
+            ),
             Status::Completed => {
                 self.audit
                     .record(now, Event::Executed, &[("id", &task.id), ("result", &kind)])

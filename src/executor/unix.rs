@@ -9,6 +9,14 @@ use anyhow::Result;
 
 use super::{ending_of, Ending, Limits, OutputSink};
 
+/// Why the group is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Timeout,
+    /// `defer` itself was asked to stop (see `crate::stop`).
+    Stop,
+}
+
 /// Where the child is in being stopped.
 #[derive(Debug, Clone, Copy)]
 enum Phase {
@@ -31,7 +39,7 @@ pub(super) fn supervise(
     let mut out_open = true;
     let mut phase = Phase::Running;
     let mut exited: Option<(ExitStatus, Instant)> = None;
-    let mut timed_out = false;
+    let mut cause: Option<Cause> = None;
     let mut buf = vec![0u8; 64 * 1024];
     set_nonblocking(out.as_raw_fd());
     if let Some(pipe) = &input {
@@ -48,7 +56,7 @@ pub(super) fn supervise(
         // of the SIGTERM: other members may have ignored or missed it.
         let terminating = matches!(phase, Phase::Terminating { .. });
         if exited.is_none() || terminating {
-            phase = enforce_limit(group, phase, started, limits, &mut timed_out);
+            phase = enforce_limit(group, phase, started, limits, &mut cause);
         }
         if let Some((_, at)) = exited {
             let settled = !terminating || !group_alive(group);
@@ -68,23 +76,35 @@ pub(super) fn supervise(
         }
     }
     let (status, _) = exited.expect("the loop ends only after the child exits");
-    Ok(match (timed_out, limits.timeout) {
-        (true, Some(limit)) => Ending::TimedOut(limit),
+    Ok(match (cause, limits.timeout) {
+        (Some(Cause::Stop), _) => Ending::Stopped,
+        (Some(Cause::Timeout), Some(limit)) => Ending::TimedOut(limit),
         _ => ending_of(status),
     })
 }
 
-/// SIGTERM to the group at the limit, SIGKILL after the grace period.
+/// SIGTERM to the group at the limit or on a stop request, SIGKILL after the grace
+/// period.
 fn enforce_limit(
     group: libc::pid_t,
     phase: Phase,
     started: Instant,
     limits: &Limits,
-    timed_out: &mut bool,
+    cause: &mut Option<Cause>,
 ) -> Phase {
     match phase {
-        Phase::Running if limits.timeout.is_some_and(|t| started.elapsed() >= t) => {
-            *timed_out = true;
+        Phase::Running => {
+            let now = if crate::stop::requested() {
+                Some(Cause::Stop)
+            } else if limits.timeout.is_some_and(|t| started.elapsed() >= t) {
+                Some(Cause::Timeout)
+            } else {
+                None
+            };
+            if now.is_none() {
+                return Phase::Running;
+            }
+            *cause = now;
             signal_group(group, libc::SIGTERM);
             Phase::Terminating {
                 since: Instant::now(),
