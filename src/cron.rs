@@ -31,11 +31,23 @@ pub fn settings<'a>(
         .filter(|(name, value)| {
             (name.starts_with("DEFER_") || *name == "PATH") && !value.is_empty()
         })
-        .map(|(name, value)| (name.to_string(), absolute(name, value, cwd)))
+        .map(|(name, value)| match name {
+            "PATH" => (name.to_string(), unique_dirs(value)),
+            _ => (name.to_string(), absolute(name, value, cwd)),
+        })
         .collect();
     kept.sort();
     kept.dedup_by(|a, b| a.0 == b.0);
     kept
+}
+
+/// A `PATH` with each directory once, first occurrence kept, empty entries dropped.
+fn unique_dirs(path: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    path.split(':')
+        .filter(|dir| !dir.is_empty() && seen.insert(*dir))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn absolute(name: &str, value: &str, cwd: &Path) -> String {
@@ -171,5 +183,17 @@ mod tests {
         assert_eq!(uninstall(&existing), format!("a\n# {LINE}\nb\n"));
         assert_eq!(uninstall(&format!("{LINE}\n")), "");
         assert_eq!(uninstall("a\n"), "a\n");
+    }
+
+    #[test]
+    fn path_is_baked_in_once_per_directory() {
+        let kept = settings(
+            [("PATH", "/a/bin:/usr/bin:/a/bin::/bin:/usr/bin")],
+            Path::new("/"),
+        );
+        assert_eq!(
+            kept,
+            [("PATH".to_string(), "/a/bin:/usr/bin:/bin".to_string())]
+        );
     }
 }
