@@ -1,8 +1,9 @@
-//! Generated task ids: `task_YYYYMMDD_HHMMSS_<16 hex>`, unique by construction, so
-//! `schedule` need not read the store to check a generated id.
+//! Generated task ids: `task_YYYYMMDD_HHMMSS_<12 base-36 digits>`, unique by
+//! construction, so `schedule` need not read the store to check a generated id.
 //!
-//! The suffix is the process id (6 hex digits) and 40 bits of the wall clock's
-//! nanoseconds (10 hex digits), made strictly increasing within the process. Two equal
+//! The suffix encodes the process id (22 bits) and 40 bits of the wall clock's
+//! nanoseconds, made strictly increasing within the process: 62 bits, written as 12
+//! digits `0-9a-z` (36^12 > 2^62, so the encoding is one-to-one). Two equal
 //! ids would need the same second, the same process id and the same clock reading: the
 //! same process never repeats a reading, and two processes alive at once have different
 //! ids. Explicit `--id`s of this exact shape are refused (`is_reserved`), so a chosen id
@@ -17,16 +18,25 @@ use chrono::{DateTime, Utc};
 static LAST: AtomicU64 = AtomicU64::new(0);
 
 const CLOCK_BITS: u32 = 40;
-const SUFFIX_LEN: usize = 16;
+const PID_BITS: u32 = 22;
+const SUFFIX_LEN: usize = 12;
+const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// A new id for a task created at `now` (the prefix's date and time).
 pub fn generate(now: DateTime<Utc>) -> String {
-    let pid = u64::from(std::process::id()) & 0xff_ffff;
-    format!(
-        "task_{}_{pid:06x}{:010x}",
-        now.format("%Y%m%d_%H%M%S"),
-        next_reading()
-    )
+    let pid = u64::from(std::process::id()) & ((1 << PID_BITS) - 1);
+    let suffix = base36((pid << CLOCK_BITS) | next_reading());
+    format!("task_{}_{suffix}", now.format("%Y%m%d_%H%M%S"))
+}
+
+/// `value` as exactly `SUFFIX_LEN` base-36 digits.
+fn base36(mut value: u64) -> String {
+    let mut digits = [b'0'; SUFFIX_LEN];
+    for digit in digits.iter_mut().rev() {
+        *digit = DIGITS[(value % 36) as usize];
+        value /= 36;
+    }
+    String::from_utf8(digits.to_vec()).expect("ASCII digits")
 }
 
 /// The wall clock in nanoseconds (low 40 bits), strictly greater than the last reading
@@ -66,7 +76,7 @@ pub fn is_reserved(id: &str) -> bool {
             .all(u8::is_ascii_digit)
         && bytes[16..]
             .iter()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -83,8 +93,17 @@ mod tests {
         let id = ids.iter().next().unwrap();
         assert!(id.starts_with("task_20260408_163500_"), "{id}");
         assert!(is_reserved(id) && is_valid_id(id), "{id}");
-        let pid = format!("{:06x}", std::process::id() & 0xff_ffff);
-        assert_eq!(&id["task_20260408_163500_".len()..][..6], pid);
+        assert_eq!(id.len(), "task_20260408_163500_".len() + 12);
+    }
+
+    #[test]
+    fn base36_is_fixed_width_and_one_to_one_at_the_extremes() {
+        assert_eq!(base36(0), "000000000000");
+        assert_eq!(base36(35), "00000000000z");
+        let max = (1u64 << (PID_BITS + CLOCK_BITS)) - 1;
+        assert_eq!(base36(max).len(), 12);
+        assert_ne!(base36(max), base36(max - 1));
+        assert!(36u128.pow(12) > 1u128 << (PID_BITS + CLOCK_BITS));
     }
 
     #[test]
@@ -104,16 +123,13 @@ mod tests {
 
     #[test]
     fn reserved_shape() {
-        assert!(is_reserved("task_20260408_163500_00a3f20012ab34cd"));
+        assert!(is_reserved("task_20260408_163500_0a3kz9x2m1qp"));
         assert!(
             !is_reserved("task_20260408_163500_4821"),
             "the original scripts' ids"
         );
-        assert!(
-            !is_reserved("task_20260408_163500_3f9a0c21d4e7"),
-            "12 hex: ours before"
-        );
-        assert!(!is_reserved("task_20260408_163500_00A3F20012AB34CD"));
+        assert!(!is_reserved("task_20260408_163500_0A3KZ9X2M1QP"));
+        assert!(!is_reserved("task_20260408_163500_0a3kz9x2m1q"));
         assert!(!is_reserved("my_task"));
     }
 }

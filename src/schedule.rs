@@ -58,7 +58,7 @@ pub fn build(
     let context = merge_context(req, snapshot)?;
     let (id, generated_id) = match &req.id {
         Some(id) if ids::is_reserved(id) => bail!(
-            "invalid --id '{id}': ids shaped like task_YYYYMMDD_HHMMSS_<16 hex> are reserved for generated ids (choose another)"
+            "invalid --id '{id}': ids shaped like task_YYYYMMDD_HHMMSS_<12 of 0-9a-z> are reserved for generated ids (choose another)"
         ),
         Some(id) if is_valid_id(id) => (id.clone(), false),
         Some(id) => bail!(

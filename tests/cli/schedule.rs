@@ -41,10 +41,10 @@ fn is_generated_id(id: &str) -> bool {
         && parts[..2]
             .iter()
             .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[2].len() == 16
+        && parts[2].len() == 12
         && parts[2]
             .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }
 
 #[test]
@@ -741,12 +741,12 @@ fn generated_id_shape_is_reserved() {
             "--summary",
             "s",
             "--id",
-            "task_20260408_163500_00a3f20012ab34cd",
+            "task_20260408_163500_0a3kz9x2m1qp",
         ])
         .failure(1);
     assert!(
         out.error_line().starts_with(
-            "defer: invalid --id 'task_20260408_163500_00a3f20012ab34cd': ids shaped like"
+            "defer: invalid --id 'task_20260408_163500_0a3kz9x2m1qp': ids shaped like"
         ),
         "{}",
         out.stderr
