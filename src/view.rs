@@ -34,7 +34,12 @@ impl ClosedSet for Format {
 pub const DEFAULT_WIDTH: usize = 100;
 /// The summary column never gets narrower than this, even if the row overflows.
 const MIN_SUMMARY: usize = 10;
+/// Below this, optional columns make room for the summary.
+const COMFORTABLE_SUMMARY: usize = 24;
 const HEADERS: [&str; 6] = ["ID", "STATUS", "RUN AT", "WHEN", "INTENT", "SUMMARY"];
+/// Columns dropped, in this order, on a narrow terminal: INTENT, then RUN AT (WHEN
+/// still says when it runs).
+const DROPPABLE: [usize; 2] = [4, 2];
 
 /// The terminal width from a `COLUMNS` value.
 pub fn width(columns: Option<&str>) -> usize {
@@ -64,11 +69,25 @@ pub fn table<W: Write>(
             *w = (*w).max(cell.chars().count());
         }
     }
-    let fixed: usize = widths.iter().map(|w| w + 2).sum();
-    let summary_width = width.saturating_sub(fixed).max(MIN_SUMMARY);
+    let mut shown = [true; 5];
+    let fixed = |shown: &[bool; 5]| -> usize {
+        widths
+            .iter()
+            .zip(shown)
+            .filter(|(_, &s)| s)
+            .map(|(w, _)| w + 2)
+            .sum()
+    };
+    for column in DROPPABLE {
+        if width.saturating_sub(fixed(&shown)) >= COMFORTABLE_SUMMARY {
+            break;
+        }
+        shown[column] = false;
+    }
+    let summary_width = width.saturating_sub(fixed(&shown)).max(MIN_SUMMARY);
     for row in &rows {
         let mut line = String::new();
-        for (cell, w) in row.iter().zip(widths) {
+        for ((cell, w), _) in row.iter().zip(widths).zip(shown).filter(|(_, s)| *s) {
             line.push_str(&format!("{cell:<w$}  "));
         }
         line.push_str(&cut(&row[5], summary_width));
@@ -143,5 +162,40 @@ mod tests {
         assert!(lines[1].contains("in 2h 5m"), "{text}");
         assert!(lines[1].ends_with('…'), "{text}");
         assert_eq!(lines[1].chars().count(), 80, "{text}");
+    }
+
+    #[test]
+    fn narrow_terminals_drop_intent_then_run_at() {
+        let task = Task {
+            id: "task_20260408_163500_0a3kz9x2m1qp".into(),
+            run_at: Timestamp::parse("2026-04-08T18:45:00Z").unwrap(),
+            context: crate::task::Context {
+                summary: "Re-run the failing ingest job and compare row counts".into(),
+                ..Default::default()
+            },
+            ..Task::blank()
+        };
+        let now = at("2026-04-08T16:40:00Z");
+        let render = |width| {
+            let mut out = Vec::new();
+            table(&mut out, std::slice::from_ref(&task), now, Tz::UTC, width).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let wide = render(160);
+        assert!(wide.contains("INTENT") && wide.contains("RUN AT"), "{wide}");
+        let medium = render(110);
+        assert!(
+            !medium.contains("INTENT") && medium.contains("RUN AT"),
+            "{medium}"
+        );
+        let narrow = render(80);
+        assert!(
+            !narrow.contains("RUN AT") && narrow.contains("WHEN"),
+            "{narrow}"
+        );
+        assert!(narrow.contains("in 2h 5m"), "{narrow}");
+        for line in narrow.lines() {
+            assert!(line.chars().count() <= 80, "{narrow}");
+        }
     }
 }
