@@ -150,11 +150,6 @@ impl Scan {
         summary
     }
 
-    /// True when line `line_no` holds the latest snapshot of its task.
-    pub fn is_latest(&self, id: &str, line_no: usize) -> bool {
-        self.get(id).is_some_and(|e| e.line_no == line_no)
-    }
-
     /// Records the line; blank lines carry nothing and are ignored.
     fn add(&mut self, line_no: usize, offset: u64, bytes: &[u8]) {
         if is_blank(bytes) {

@@ -10,8 +10,6 @@ use crate::timestamp::Timestamp;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
 pub trait ClosedSet: Sized + Copy + 'static {
-    /// The flag or field this set is the value of, for messages (`--intent`).
-    const WHAT: &'static str;
     const ALL: &'static [Self];
     fn name(self) -> &'static str;
 
@@ -26,13 +24,12 @@ pub trait ClosedSet: Sized + Copy + 'static {
 
 /// Declares a closed-set enum with serde names equal to its `ClosedSet` names.
 macro_rules! closed_set {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
 
         impl ClosedSet for $name {
-            const WHAT: &'static str = $what;
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn name(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -49,7 +46,7 @@ macro_rules! closed_set {
 
 closed_set!(
     /// Where a task is in its lifecycle; see `docs/lifecycle.md`.
-    Status, "--status", {
+    Status, {
         Scheduled => "scheduled",
         Executing => "executing",
         Completed => "completed",
@@ -67,7 +64,7 @@ impl Status {
 
 closed_set!(
     /// What the future run is for.
-    Intent, "--intent", {
+    Intent, {
         ResumeTask => "resume_task",
         Notify => "notify",
         ExecuteAction => "execute_action",
@@ -83,7 +80,7 @@ impl Default for Intent {
 
 closed_set!(
     /// Whether the future run starts fresh or calls back into a session.
-    Mode, "--mode", {
+    Mode, {
         Fresh => "fresh",
         Callback => "callback",
     }
@@ -91,7 +88,7 @@ closed_set!(
 
 closed_set!(
     /// How much ambient context the executor should bring.
-    AuraLevel, "--aura-level", {
+    AuraLevel, {
         Low => "low",
         Medium => "medium",
         High => "high",
@@ -100,7 +97,7 @@ closed_set!(
 
 closed_set!(
     /// What the last execution attempt produced.
-    ResultType, "result.type", {
+    ResultType, {
         PromptPrepared => "prompt_prepared",
         ExecutorOutput => "executor_output",
         ExecutorFailed => "executor_failed",

@@ -20,7 +20,6 @@ pub enum Format {
 }
 
 impl ClosedSet for Format {
-    const WHAT: &'static str = "--format";
     const ALL: &'static [Self] = &[Format::Json, Format::Table];
     fn name(self) -> &'static str {
         match self {

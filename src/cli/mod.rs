@@ -20,7 +20,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use clap::Parser;
 
 use crate::audit::AuditLog;
 use crate::config::{Env, Paths};
@@ -97,13 +96,4 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man => completions::exec_man(),
     }
-}
-
-/// Parses argv like `main` does, for tests and tools that embed the CLI.
-pub fn parse_from<I, T>(argv: I) -> Result<Cli, clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    Cli::try_parse_from(argv)
 }
