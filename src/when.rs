@@ -6,7 +6,7 @@
 //! take the earlier instant. No I/O, no clock reads: `now` is always a parameter.
 
 use chrono::{
-    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
     Utc, Weekday,
 };
 use chrono_tz::Tz;
@@ -556,14 +556,24 @@ fn add_duration(now: DateTime<Utc>, seconds: u64, negative: bool) -> Result<Date
     now.checked_add_signed(delta).ok_or(Reason::OutOfRange)
 }
 
-/// Today at `time` if that is still ahead of now, else tomorrow at `time`.
+/// The next instant strictly after now at which the wall clock shows `time`.
+///
+/// Both passes of a fall-back hour count (at 01:10 EST, the second pass,
+/// `1:30am` is 20 minutes away); a time inside a spring-forward gap counts as
+/// the gap-shifted instant. Yesterday's date is a candidate too, for zones whose
+/// clocks fall back across midnight.
 fn next_clock(now: DateTime<Utc>, tz: Tz, time: NaiveTime) -> Result<DateTime<Utc>, Reason> {
     let today = local_now(now, tz)?.date();
-    let first = localize(tz, today.and_time(time))?;
-    if first > now {
-        return Ok(first);
+    let dates = [today.pred_opt(), Some(today), today.succ_opt()];
+    let mut best: Option<DateTime<Utc>> = None;
+    for date in dates.into_iter().flatten() {
+        for at in instants(tz, date.and_time(time))? {
+            if at > now && best.is_none_or(|b| at < b) {
+                best = Some(at);
+            }
+        }
     }
-    localize(tz, add_days(today, 1)?.and_time(time))
+    best.ok_or(Reason::OutOfRange)
 }
 
 fn at_day(
@@ -586,7 +596,7 @@ fn at_day(
         DayRef::Date(date) => date,
         DayRef::MonthDay { month, day } => next_month_day(today, month, day)?,
     };
-    localize(tz, date.and_time(time))
+    localize(tz, date.and_time(time), now)
 }
 
 /// Days from `from` to the next `to`, 1..=7 (same weekday → a week).
@@ -606,7 +616,7 @@ fn weekday_after(
     for offset in 0..=7 {
         let date = add_days(today, offset)?;
         if date.weekday() == day {
-            let at = localize(tz, date.and_time(time))?;
+            let at = localize(tz, date.and_time(time), now)?;
             if at > now {
                 return Ok(at);
             }
@@ -636,11 +646,30 @@ fn local_now(now: DateTime<Utc>, tz: Tz) -> Result<NaiveDateTime, Reason> {
         .ok_or(Reason::OutOfRange)
 }
 
-/// Local wall time → instant. Ambiguous (fall back): the earlier instant.
-/// Inside a gap (spring forward): moved forward by the gap's length.
-fn localize(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Reason> {
-    if let Some(at) = tz.from_local_datetime(&local).earliest() {
-        return Ok(at.with_timezone(&Utc));
+/// Local wall time → instant, for an explicit day. Ambiguous (fall back): the
+/// earlier instant, unless that is already past and the later is not (at 01:10
+/// EST, the second pass, `today 1:30am` is 01:30 EST). Inside a gap (spring
+/// forward): moved forward by the gap's length.
+fn localize(tz: Tz, local: NaiveDateTime, now: DateTime<Utc>) -> Result<DateTime<Utc>, Reason> {
+    let all = instants(tz, local)?;
+    let earlier = all[0];
+    Ok(if earlier > now {
+        earlier
+    } else {
+        all.into_iter().find(|at| *at > now).unwrap_or(earlier)
+    })
+}
+
+/// Every instant at which the wall clock in `tz` shows `local`, earliest first:
+/// one, two in a fall-back overlap, or (in a spring-forward gap, which the clock
+/// never shows) the time moved forward by the gap's length.
+fn instants(tz: Tz, local: NaiveDateTime) -> Result<Vec<DateTime<Utc>>, Reason> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) => return Ok(vec![at.with_timezone(&Utc)]),
+        LocalResult::Ambiguous(a, b) => {
+            return Ok(vec![a.with_timezone(&Utc), b.with_timezone(&Utc)]);
+        }
+        LocalResult::None => {}
     }
     // Read the wall time with the offset in force before the gap.
     let probe = local
@@ -650,7 +679,7 @@ fn localize(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Reason> {
     let utc = local
         .checked_sub_signed(TimeDelta::seconds(i64::from(before)))
         .ok_or(Reason::OutOfRange)?;
-    Ok(Utc.from_utc_datetime(&utc))
+    Ok(vec![Utc.from_utc_datetime(&utc)])
 }
 
 // ---------------------------------------------------------------- diagnosis

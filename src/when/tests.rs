@@ -566,3 +566,59 @@ fn junk_never_panics() {
         }
     }
 }
+
+/// 2026-11-01 in New York: 01:00–01:59 happens twice, EDT (05:xxZ) then EST (06:xxZ).
+#[test]
+fn clock_time_inside_the_fall_back_hour_takes_the_next_pass() {
+    let second_pass = utc(2026, 11, 1, 6, 10, 0); // 01:10 EST
+    assert_future("1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future("1:05am", second_pass, NY, utc(2026, 11, 2, 6, 5, 0));
+    assert_future("2am", second_pass, NY, utc(2026, 11, 1, 7, 0, 0));
+    // First pass, 01:10 EDT: the first 01:30 is next.
+    let first_pass = utc(2026, 11, 1, 5, 10, 0);
+    assert_future("1:30am", first_pass, NY, utc(2026, 11, 1, 5, 30, 0));
+    // First pass, 01:40 EDT: the first 01:30 has gone by, the second is 50 minutes away.
+    let late_first = utc(2026, 11, 1, 5, 40, 0);
+    assert_future("1:30am", late_first, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future("1:50am", late_first, NY, utc(2026, 11, 1, 5, 50, 0));
+    // Second pass, 01:40 EST: both have gone by, so tomorrow.
+    let late_second = utc(2026, 11, 1, 6, 40, 0);
+    assert_future("1:30am", late_second, NY, utc(2026, 11, 2, 6, 30, 0));
+    // The evening before: the first pass.
+    let evening = local(NY, 2026, 10, 31, 22, 0);
+    assert_future("1:30am", evening, NY, utc(2026, 11, 1, 5, 30, 0));
+}
+
+#[test]
+fn explicit_day_inside_the_fall_back_hour() {
+    let second_pass = utc(2026, 11, 1, 6, 10, 0); // 01:10 EST
+    // The earlier 01:30 has gone by and the later has not: the later.
+    assert_future("today 1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future(
+        "2026-11-01 01:30",
+        second_pass,
+        NY,
+        utc(2026, 11, 1, 6, 30, 0),
+    );
+    assert_future("sunday 1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    // Both passes gone: the earlier, flagged as past.
+    let r = resolve("today 1:05am", second_pass, NY);
+    assert_eq!(r.at, utc(2026, 11, 1, 5, 5, 0));
+    assert!(r.in_past);
+    // Both ahead: the earlier.
+    let first_pass = utc(2026, 11, 1, 5, 10, 0);
+    assert_future("today 1:30am", first_pass, NY, utc(2026, 11, 1, 5, 30, 0));
+}
+
+/// 2026-03-08 in New York: 02:00–02:59 does not exist (EST → EDT at 07:00Z).
+#[test]
+fn clock_time_around_the_spring_forward_gap() {
+    let before_gap = utc(2026, 3, 8, 6, 50, 0); // 01:50 EST
+    assert_future("2:30am", before_gap, NY, utc(2026, 3, 8, 7, 30, 0)); // 03:30 EDT
+    assert_future("3:30am", before_gap, NY, utc(2026, 3, 8, 7, 30, 0));
+    assert_future("1:55am", before_gap, NY, utc(2026, 3, 8, 6, 55, 0));
+    assert_future("1:45am", before_gap, NY, utc(2026, 3, 9, 5, 45, 0)); // EDT tomorrow
+    let after_gap = utc(2026, 3, 8, 7, 5, 0); // 03:05 EDT
+    assert_future("3:30am", after_gap, NY, utc(2026, 3, 8, 7, 30, 0));
+    assert_future("1:30am", after_gap, NY, utc(2026, 3, 9, 5, 30, 0));
+}

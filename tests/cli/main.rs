@@ -21,6 +21,7 @@ mod stop;
 mod store;
 mod summary;
 mod when_cmd;
+mod when_grammar;
 
 mod cron;
 mod key;
