@@ -6,8 +6,8 @@
 //! take the earlier instant. No I/O, no clock reads: `now` is always a parameter.
 
 use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
-    Utc, Weekday,
+    DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeDelta, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
 use std::fmt;
@@ -26,6 +26,8 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhenError {
     reason: Reason,
+    /// The closest accepted form, for an unrecognised phrase with a misspelt word.
+    suggestion: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,14 +49,24 @@ const ACCEPTED: &str = "now, 10m, 1d2h30m, 2 hours, in 10m, +30m, 9am, 21:00, no
 
 impl From<Reason> for WhenError {
     fn from(reason: Reason) -> Self {
-        WhenError { reason }
+        WhenError {
+            reason,
+            suggestion: None,
+        }
     }
 }
 
 impl fmt::Display for WhenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hint = match &self.suggestion {
+            Some(s) => format!("did you mean '{s}'?"),
+            None => String::new(),
+        };
         match &self.reason {
             Reason::Empty => write!(f, "empty expression"),
+            Reason::Unrecognised if !hint.is_empty() => {
+                return write!(f, "unrecognised expression (accepted: {ACCEPTED}; {hint})");
+            }
             Reason::Unrecognised => write!(f, "unrecognised expression (accepted: {ACCEPTED})"),
             Reason::NotPositive => write!(f, "duration must be positive"),
             Reason::OutOfRange => write!(f, "duration or date is out of range"),
@@ -73,6 +85,10 @@ impl fmt::Display for WhenError {
             ),
             Reason::InvalidDate(d) => write!(f, "invalid date '{d}'"),
             Reason::Trailing(t) => write!(f, "unexpected trailing text '{t}'"),
+        }?;
+        match hint.is_empty() {
+            true => Ok(()),
+            false => write!(f, " ({hint})"),
         }
     }
 }
@@ -110,7 +126,13 @@ pub fn parse(input: &str, now: DateTime<Utc>, tz: Tz) -> Result<Resolved, WhenEr
         None => {
             let owned = tokenize(&text);
             let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
-            let expr = parse_expr(&tokens).ok_or_else(|| diagnose(&tokens, &text))?;
+            let expr = parse_expr(&tokens).ok_or_else(|| {
+                let mut error = diagnose(&tokens, &text);
+                if matches!(error.reason, Reason::Unrecognised | Reason::Trailing(_)) {
+                    error.suggestion = suggest::closest(&tokens, now, tz);
+                }
+                error
+            })?;
             evaluate(expr, now, tz)?
         }
     };
@@ -158,8 +180,10 @@ fn two_units(secs: u64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expr {
     Now,
-    /// `seconds` saturates at `u64::MAX` on overflow (rejected later).
+    /// `seconds` and `months` saturate at `u64::MAX` on overflow (rejected later).
+    /// Months are calendar months (same day and wall time); seconds are exact.
     Duration {
+        months: u64,
         seconds: u64,
         negative: bool,
     },
@@ -186,6 +210,12 @@ enum DayRef {
     MonthDay {
         month: u32,
         day: u32,
+    },
+    /// `next week` / `next month` / `next year`: today plus calendar days or months
+    /// (the day clamped to the month's last).
+    Later {
+        months: u32,
+        days: u64,
     },
 }
 
@@ -247,25 +277,36 @@ fn parse_duration_expr(t: &[&str]) -> Option<Expr> {
         Some(rest) => (true, rest),
         None => (false, body.strip_prefix('+').unwrap_or(&body)),
     };
-    let seconds = parse_duration(body)?;
-    Some(Expr::Duration { seconds, negative })
+    let (months, seconds) = parse_duration(body)?;
+    Some(Expr::Duration {
+        months,
+        seconds,
+        negative,
+    })
 }
 
-/// Sum of `<digits><spaces?><unit>` pairs; `None` unless the whole text is such pairs.
-fn parse_duration(text: &str) -> Option<u64> {
+/// Sums of `<digits><spaces?><unit>` pairs as (months, seconds); `None` unless the
+/// whole text is such pairs.
+fn parse_duration(text: &str) -> Option<(u64, u64)> {
     let mut rest = text.trim_start();
-    let mut total: Option<u64> = None;
+    let (mut months, mut seconds) = (0u64, 0u64);
+    if rest.is_empty() {
+        return None;
+    }
     while !rest.is_empty() {
         let (digits, after) = split_leading(rest, |c| c.is_ascii_digit());
         let (unit, after) = split_leading(after.trim_start(), |c| c.is_ascii_alphabetic());
         if digits.is_empty() {
             return None;
         }
-        let amount = saturating_number(digits).saturating_mul(unit_seconds(unit)?);
-        total = Some(total.unwrap_or(0).saturating_add(amount));
+        let n = saturating_number(digits);
+        match unit_months(unit) {
+            Some(per) => months = months.saturating_add(n.saturating_mul(per)),
+            None => seconds = seconds.saturating_add(n.saturating_mul(unit_seconds(unit)?)),
+        }
         rest = after.trim_start();
     }
-    total
+    Some((months, seconds))
 }
 
 fn split_leading(text: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
@@ -281,6 +322,15 @@ fn saturating_number(digits: &str) -> u64 {
         .fold(0u64, |n, b| {
             n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
         })
+}
+
+/// Calendar units: a month is the same day next month, a year twelve months.
+fn unit_months(unit: &str) -> Option<u64> {
+    match unit {
+        "mo" | "mos" | "month" | "months" => Some(1),
+        "y" | "yr" | "yrs" | "year" | "years" => Some(12),
+        _ => None,
+    }
 }
 
 fn unit_seconds(unit: &str) -> Option<u64> {
@@ -377,11 +427,31 @@ fn parse_day_then_clock(t: &[&str]) -> Option<Expr> {
         return Some(Expr::At { day, clock: None });
     }
     let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
-    let clock = parse_clock_all(rest)?;
+    let clock = parse_clock_all(rest).or_else(|| match rest {
+        [hour] if is_day_word(day) => bare_hour(hour),
+        _ => None,
+    })?;
     Some(Expr::At {
         day,
         clock: Some(clock),
     })
+}
+
+/// Days named by a word, after which a bare number is an hour (`tomorrow 9`).
+fn is_day_word(day: DayRef) -> bool {
+    matches!(
+        day,
+        DayRef::Today | DayRef::Tomorrow | DayRef::Weekday { .. }
+    )
+}
+
+/// `9`, `09`, `14`: a whole hour, 0-23.
+fn bare_hour(word: &str) -> Option<NaiveTime> {
+    let shaped = (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit());
+    match shaped.then(|| hms(saturating_number(word), 0, 0, 23)) {
+        Some(ClockParse::Time(time)) => Some(time),
+        _ => None,
+    }
 }
 
 /// `<clock> [on] <day>`, e.g. `9am tomorrow`, `noon on friday`.
@@ -400,6 +470,15 @@ fn parse_day_prefix(t: &[&str]) -> Option<(DayRef, usize)> {
     match t {
         ["today", ..] => Some((DayRef::Today, 1)),
         ["tomorrow", ..] => Some((DayRef::Tomorrow, 1)),
+        ["next", "week", ..] => Some((DayRef::Later { months: 0, days: 7 }, 2)),
+        ["next", "month", ..] => Some((DayRef::Later { months: 1, days: 0 }, 2)),
+        ["next", "year", ..] => Some((
+            DayRef::Later {
+                months: 12,
+                days: 0,
+            },
+            2,
+        )),
         ["next", word, ..] => weekday(word).map(|day| (DayRef::Weekday { day, next: true }, 2)),
         [word, ..] if weekday(word).is_some() => {
             weekday(word).map(|day| (DayRef::Weekday { day, next: false }, 1))
@@ -534,7 +613,16 @@ fn join_trailing_offset(text: &str) -> String {
 fn evaluate(expr: Expr, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Reason> {
     match expr {
         Expr::Now => Ok(now),
-        Expr::Duration { seconds, negative } => add_duration(now, seconds, negative),
+        Expr::Duration {
+            months: 0,
+            seconds,
+            negative,
+        } => add_duration(now, seconds, negative),
+        Expr::Duration {
+            months,
+            seconds,
+            negative,
+        } => add_calendar(now, tz, months, seconds, negative),
         Expr::NextClock(time) => next_clock(now, tz, time),
         Expr::At {
             day: DayRef::Today,
@@ -576,6 +664,33 @@ fn next_clock(now: DateTime<Utc>, tz: Tz, time: NaiveTime) -> Result<DateTime<Ut
     best.ok_or(Reason::OutOfRange)
 }
 
+/// `in 2 months`, `1mo 2d`: the same wall time `months` calendar months on (the
+/// day clamped to the month's last), then the exact seconds.
+fn add_calendar(
+    now: DateTime<Utc>,
+    tz: Tz,
+    months: u64,
+    seconds: u64,
+    negative: bool,
+) -> Result<DateTime<Utc>, Reason> {
+    if negative {
+        return Err(Reason::NotPositive);
+    }
+    let local = local_now(now, tz)?;
+    let date = add_months(local.date(), months)?;
+    let at = localize(tz, date.and_time(local.time()), now)?;
+    match seconds {
+        0 => Ok(at),
+        _ => add_duration(at, seconds, false),
+    }
+}
+
+fn add_months(date: NaiveDate, months: u64) -> Result<NaiveDate, Reason> {
+    let months = u32::try_from(months).map_err(|_| Reason::OutOfRange)?;
+    date.checked_add_months(Months::new(months))
+        .ok_or(Reason::OutOfRange)
+}
+
 fn at_day(
     now: DateTime<Utc>,
     tz: Tz,
@@ -595,6 +710,7 @@ fn at_day(
         DayRef::Weekday { day, next: false } => return weekday_after(now, tz, day, time),
         DayRef::Date(date) => date,
         DayRef::MonthDay { month, day } => next_month_day(today, month, day)?,
+        DayRef::Later { months, days } => add_days(add_months(today, u64::from(months))?, days)?,
     };
     localize(tz, date.and_time(time), now)
 }
@@ -780,6 +896,25 @@ fn invalid_clock(tokens: &[&str]) -> Option<Reason> {
         .chain(pairs)
         .find(|word| read_clock(word) == ClockParse::OutOfRange)
         .map(Reason::InvalidTime)
+        .or_else(|| invalid_bare_hour(tokens))
+}
+
+/// `tomorrow 24`, `friday at 99`: a bare hour after a day word that is not 0-23.
+fn invalid_bare_hour(tokens: &[&str]) -> Option<Reason> {
+    let (day, used) = parse_day_prefix(tokens)?;
+    let rest = &tokens[used..];
+    let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
+    match rest {
+        [hour]
+            if is_day_word(day)
+                && (1..=2).contains(&hour.len())
+                && hour.bytes().all(|b| b.is_ascii_digit())
+                && bare_hour(hour).is_none() =>
+        {
+            Some(Reason::InvalidTime(hour.to_string()))
+        }
+        _ => None,
+    }
 }
 
 fn invalid_date(tokens: &[&str]) -> Option<Reason> {
@@ -796,6 +931,8 @@ fn trailing_text(tokens: &[&str]) -> Option<Reason> {
         .find(|&end| parse_expr(&tokens[..end]).is_some())
         .map(|end| Reason::Trailing(tokens[end..].join(" ")))
 }
+
+mod suggest;
 
 #[cfg(test)]
 mod tests;

@@ -34,7 +34,11 @@ fn preview(out: &Output) -> serde_json::Value {
 #[test]
 fn faketime_sets_the_clock_the_binary_sees() {
     let env = Env::new();
-    let p = preview(&at_instant(&env, "2026-11-01 06:10:00", "when now --compact"));
+    let p = preview(&at_instant(
+        &env,
+        "2026-11-01 06:10:00",
+        "when now --compact",
+    ));
     let now = instant(p["utc"].as_str().unwrap());
     let start = instant("2026-11-01T06:10:00Z");
     assert!(
@@ -81,7 +85,10 @@ fn misspelt_word_gets_a_suggestion() {
     let env = Env::new();
     let out = env.cmd(&["when", "tomorow 9am"]).failure(1);
     let line = out.error_line();
-    assert!(line.starts_with("defer: invalid --when 'tomorow 9am': "), "{line}");
+    assert!(
+        line.starts_with("defer: invalid --when 'tomorow 9am': "),
+        "{line}"
+    );
     assert!(line.ends_with("did you mean 'tomorrow 9am'?)"), "{line}");
     assert!(out.stdout.is_empty());
 
@@ -89,7 +96,10 @@ fn misspelt_word_gets_a_suggestion() {
         .cmd(&["schedule", "--when", "nxt fridy at 9am", "--summary", "s"])
         .failure(1);
     let line = out.error_line();
-    assert!(line.contains("did you mean 'next friday at 9am'?"), "{line}");
+    assert!(
+        line.contains("did you mean 'next friday at 9am'?"),
+        "{line}"
+    );
     assert!(!env.store_exists(), "nothing stored");
 }
 
@@ -106,5 +116,41 @@ fn no_suggestion_when_nothing_is_close() {
 fn bare_number_alone_stays_rejected() {
     let env = Env::new();
     let out = env.cmd(&["when", "9"]).failure(1);
-    assert!(out.error_line().contains("ambiguous number '9'"), "{}", out.stderr);
+    assert!(
+        out.error_line().contains("ambiguous number '9'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn months_clamp_to_the_month_end() {
+    let env = Env::new();
+    // 2026-01-31 09:30 EST.
+    let p = preview(&at_instant(
+        &env,
+        "2026-01-31 14:30:00",
+        "when 1mo --compact",
+    ));
+    assert_eq!(&p["local"].as_str().unwrap()[..16], "2026-02-28T09:30");
+    // 2028 is a leap year.
+    let p = preview(&at_instant(
+        &env,
+        "2028-01-31 14:30:00",
+        "when next month --compact",
+    ));
+    assert_eq!(&p["local"].as_str().unwrap()[..16], "2028-02-29T09:30");
+}
+
+#[test]
+fn schedule_stores_the_resolved_instant() {
+    let env = Env::new();
+    let out = at_instant(
+        &env,
+        "2026-06-10 14:15:00",
+        "schedule --when 'friday at 9am' --summary s --compact",
+    );
+    assert_eq!(out.status, 0, "stderr: {}", out.stderr);
+    let record = out.json();
+    assert_eq!(record["run_at"], "2026-06-12T13:00:00Z", "{record}");
 }
