@@ -1,9 +1,12 @@
 //! Time expressions (`--when`): text → UTC instant, given `now` and a zone. Pure.
 //!
 //! Owns the whole `--when` grammar (see `docs/time-expressions.md`): durations,
-//! clock times, day phrases, weekdays, month-name dates and ISO 8601. Naive
-//! times are local to the given zone; DST gaps roll forward, ambiguous times
-//! take the earlier instant. No I/O, no clock reads: `now` is always a parameter.
+//! calendar months, clock times, day phrases, weekdays, month-name dates and ISO
+//! 8601, and the did-you-mean hint for misspelt words (`suggest`). Naive times are
+//! local to the given zone; DST gaps roll forward; a bare clock time is the next
+//! instant the wall clock shows it (either pass of a fall-back hour), an explicit
+//! day's ambiguous time the earlier pass unless only the later is still ahead.
+//! No I/O, no clock reads: `now` is always a parameter.
 
 use chrono::{
     DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset,
@@ -44,8 +47,8 @@ enum Reason {
 }
 
 const ACCEPTED: &str = "now, 10m, 1d2h30m, 2 hours, in 10m, +30m, 9am, 21:00, noon, midnight, \
-     today 5pm, tomorrow 9am, next friday, monday 9am, dec 1 9am, 2026-12-01 09:00, \
-     2026-12-01T09:00:00Z";
+     today 5pm, tomorrow 9am, tomorrow at 9, next friday, monday 9am, dec 1 9am, \
+     in 2 months, next week, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
 
 impl From<Reason> for WhenError {
     fn from(reason: Reason) -> Self {
@@ -103,14 +106,16 @@ Time expressions (--when); naive times are in DEFER_TIMEZONE:
   1d2h30m, 1h 30m             combined durations
   2 hours, 5 mins, 30 secs    verbose units
   in 10m, +30m                same as 10m / 30m
-  9am, 9:30pm, 21:00, 2100    next time the clock shows it (today or tomorrow)
+  1mo, in 2 months, 1y        calendar months: same day and time (Jan 31+1mo = Feb 28)
+  9am, 9:30pm, 21:00, 2100    next time the clock shows it (DST: either pass)
   noon, midnight              next 12:00 / next 00:00
-  today 5pm                   today at 17:00 (warns if already past)
+  today 5pm, today at noon    today at that time (warns if already past)
   tomorrow                    tomorrow at the current time of day
-  tomorrow 9am, 9am tomorrow  tomorrow at 09:00
+  tomorrow 9am, tomorrow 9    tomorrow at 09:00 (also: tomorrow at 9am)
   next friday 9am             first Friday after today, at 09:00
-  friday, mon at 9am          next such day (and time) after now
-  dec 1 9am, 1 dec 2026       month-name dates (no year: next occurrence)
+  friday at 14, mon 9am       next such day (and time) after now
+  next week, next month       same time 7 days / 1 month on (also next year)
+  dec 1 at 9am, 1 dec 2026    month-name dates (no year: next occurrence)
   2026-12-01                  that day at 00:00 local
   2026-12-01 09:00            that local time
   2026-12-01T09:00:00Z        exact instant (offsets like +02:00 also fine)";

@@ -96,6 +96,8 @@ const SCHEDULE_EXAMPLES: &str =
   defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
 
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
+  defer when tomorrow at 9 --compact
+  defer when in 2 months
   defer when 2026-12-01T09:00:00Z --compact";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
