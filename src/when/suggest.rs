@@ -90,6 +90,7 @@ pub(super) fn closest(tokens: &[&str], now: DateTime<Utc>, tz: Tz) -> Option<Str
     let mut unknown = 0;
     for token in tokens {
         match corrections(token) {
+            Some(_) if unknown == MAX_UNKNOWN => return None,
             Some(list) => {
                 unknown += 1;
                 choices.push(list);
@@ -97,7 +98,7 @@ pub(super) fn closest(tokens: &[&str], now: DateTime<Utc>, tz: Tz) -> Option<Str
             None => choices.push(vec![token.to_string()]),
         }
     }
-    if unknown == 0 || unknown > MAX_UNKNOWN || choices.iter().any(Vec::is_empty) {
+    if unknown == 0 || choices.iter().any(Vec::is_empty) {
         return None;
     }
     let mut phrases: Vec<Vec<String>> = vec![Vec::new()];
