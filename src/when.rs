@@ -252,7 +252,7 @@ fn parse_duration_expr(t: &[&str]) -> Option<Expr> {
 }
 
 /// Sum of `<digits><spaces?><unit>` pairs; `None` unless the whole text is such pairs.
-fn parse_duration(text: &str) -> Option<u64> {
+pub fn parse_duration(text: &str) -> Option<u64> {
     let mut rest = text.trim_start();
     let mut total: Option<u64> = None;
     while !rest.is_empty() {
