@@ -67,7 +67,7 @@ impl<'a> Program<'a> {
     pub fn not_executable(self) -> String {
         match self {
             Program::Task(program, _) => {
-                format!("Task command is not executable: {program}")
+                format!("Task command is not executable: {}", printable(program))
             }
             Program::Configured(path) => format!(
                 "Configured DEFER_EXECUTOR is not executable: {}",
@@ -75,6 +75,17 @@ impl<'a> Program<'a> {
             ),
         }
     }
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`), since the error reaches
+/// terminals (`defer execute`, `defer run` reports) and the name comes from a record.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -106,6 +117,16 @@ mod tests {
         assert_eq!(Program::choose(&plain, None), None);
         // A hand-edited empty command falls back to the executor.
         assert_eq!(Program::choose(&with_command(Some(vec![])), None), None);
+    }
+
+    #[test]
+    fn the_error_escapes_control_characters() {
+        let task = with_command(Some(vec!["evil\u{1b}[2J\nname"]));
+        let program = Program::choose(&task, None).unwrap();
+        assert_eq!(
+            program.not_executable(),
+            "Task command is not executable: evil\\u{1b}[2J\\nname"
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         false => None,
     };
     let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
+        output::warn("--retry-delay and --backoff only matter with --max-retries 1 or more");
+    }
     if prepared.in_past {
         output::warn(&schedule::past_warning(prepared.task.run_at));
     }
@@ -40,9 +43,13 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         }
         Outcome::Replaced { task, cancelled } => {
             eprintln!(
-                "defer: task {} (key '{}') cancelled: replaced by {}",
+                "defer: task {} (key '{}') {}: replaced by {}",
                 cancelled.id,
                 cancelled.key.as_deref().unwrap_or_default(),
+                match args.dry_run {
+                    true => "would be cancelled (dry run)",
+                    false => "cancelled",
+                },
                 task.id
             );
             task
