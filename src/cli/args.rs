@@ -48,7 +48,7 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
-    /// Cancel a scheduled task
+    /// Cancel a scheduled or paused task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
     #[command(after_help = when_examples(WHEN_EXAMPLES))]

@@ -197,6 +197,16 @@ fn replace_cancels_the_key_holder_and_stores_the_new_task_in_one_write() {
 
     let mut replace = args("new");
     replace.push("--replace");
+    let mut dry = replace.clone();
+    dry.push("--dry-run");
+    let preview = env.cmd(&dry).success();
+    assert_eq!(preview.json()["id"], "new");
+    assert!(
+        preview.stderr.contains("would be cancelled"),
+        "{}",
+        preview.stderr
+    );
+    assert_eq!(env.store_bytes(), before, "--dry-run writes nothing");
     let out = env.cmd(&replace).success();
     assert_eq!(out.json()["id"], "new");
     assert!(out.stderr.contains("replaced by new"), "{}", out.stderr);
