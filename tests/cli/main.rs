@@ -7,6 +7,7 @@ mod support;
 mod archive;
 mod cancel;
 mod config;
+mod control;
 mod examples;
 mod execute;
 mod hostile;
