@@ -42,8 +42,8 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
 fn line(ctx: &Ctx) -> Result<String> {
     let bin = binary()?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let settings = cron::settings(ctx.env.vars(), &cwd);
-    Ok(cron::line(&bin, &settings))
+    let settings = cron::settings(ctx.env.vars(), &cwd)?;
+    cron::line(&bin, &settings)
 }
 
 /// This binary's absolute, canonical path.
