@@ -234,3 +234,38 @@ fn a_closed_stdout_does_not_panic() {
     assert!(matches!(out.status, 0 | 1), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
+
+// ---- list --format table ----
+
+#[test]
+fn a_hostile_summary_is_shown_escaped_in_the_table() {
+    let env = Env::new();
+    let summary =
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[Hreal\nt9  scheduled  2026-01-01  fake row\u{202e}";
+    env.schedule("t1", summary);
+    env.schedule("t2", "plain");
+    let out = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "300")
+        .success();
+    assert!(
+        !out.stdout.chars().any(|c| text_is_unsafe(c) && c != '\n'),
+        "{:?}",
+        out.stdout
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(
+        lines[1].ends_with(
+            r"\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[Hreal\nt9  scheduled  2026-01-01  fake row\u{202e}"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(lines[2].starts_with("t2 ") && lines[2].ends_with("plain"));
+}
+
+fn text_is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
