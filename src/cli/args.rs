@@ -67,6 +67,12 @@ pub enum Command {
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
     /// Print the crontab line for `defer run`, or install / remove it
+    #[command(
+        long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
+The line holds this binary's absolute path, PATH, and the defer settings (DEFER_RUNTIME_DIR, \
+DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables are left out. \
+A setting holding a control character is refused."
+    )]
     Cron(CronArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
