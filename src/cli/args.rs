@@ -1,6 +1,7 @@
 //! What the user typed: clap's argument types, and clap's errors mapped to ours.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -338,9 +339,12 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
             output::say(&message);
             return ExitCode::from(exit::FAILURE);
         }
-        if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        if !err.use_stderr() {
+            return print_help(&err);
+        }
+        if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { exit::USAGE } else { 0 });
+            return ExitCode::from(exit::USAGE);
         }
         let message = match err.kind() {
             ErrorKind::InvalidUtf8 => invalid_utf8_message(&argv),
@@ -349,6 +353,23 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
         output::say(&message);
         ExitCode::from(exit::USAGE)
     })
+}
+
+/// `--help` / `--version`: clap prints (with its colours) to a terminal; anywhere else
+/// the text goes through `output::stdout`, so a full disk is an error, not a silent 0.
+fn print_help(err: &clap::Error) -> ExitCode {
+    if std::io::stdout().is_terminal() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    match output::stdout(err.render().to_string().as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::say(&format!("{e:#}"));
+            ExitCode::from(exit::FAILURE)
+        }
+    }
 }
 
 /// clap's usage error as one line: `unexpected argument '--bogus' found (usage: defer

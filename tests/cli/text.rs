@@ -199,7 +199,15 @@ fn a_non_utf8_value_in_a_variable_defer_reads_is_an_error_naming_it() {
 fn a_full_stdout_is_an_error_not_a_panic() {
     let env = Env::new();
     env.schedule("t1", "s");
-    for command in ["cron", "list", "list --format table", "when 10m", "show t1"] {
+    for command in [
+        "cron",
+        "list",
+        "list --format table",
+        "when 10m",
+        "show t1",
+        "--help",
+        "--version",
+    ] {
         let out = env
             .sh(&format!("\"$DEFER_BIN\" {command} >/dev/full"))
             .failure(1);
