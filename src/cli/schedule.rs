@@ -42,8 +42,8 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
             task
         }
         Outcome::Replaced { task, cancelled } => {
-            eprintln!(
-                "defer: task {} (key '{}') {}: replaced by {}",
+            output::say(&format!(
+                "task {} (key '{}') {}: replaced by {}",
                 cancelled.id,
                 cancelled.key.as_deref().unwrap_or_default(),
                 match args.dry_run {
@@ -51,7 +51,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
                     false => "cancelled",
                 },
                 task.id
-            );
+            ));
             task
         }
     };

@@ -28,4 +28,5 @@ mod cron;
 mod key;
 mod show_wait;
 mod skill;
+mod text;
 mod views;
