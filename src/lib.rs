@@ -23,6 +23,7 @@ pub mod stop;
 pub mod store;
 pub mod task;
 pub mod timestamp;
+pub mod trust;
 pub mod view;
 pub mod wait;
 pub mod when;

@@ -68,8 +68,7 @@ impl Ctx {
     }
 
     pub fn store(&self) -> Result<Store> {
-        let paths = self.paths()?;
-        Ok(Store::new(&paths.tasks_file, paths.store_lock()))
+        Store::open(&self.paths()?, self.env.allow_network_fs()?)
     }
 
     pub fn audit(&self) -> Result<AuditLog> {
