@@ -316,6 +316,57 @@ mod tests {
     }
 
     #[test]
+    fn relative_paths_are_read_against_the_working_directory() {
+        let env = Env::from_pairs([
+            ("DEFER_RUNTIME_DIR", "rt"),
+            ("DEFER_TASKS_FILE", "../t/tasks.jsonl"),
+            ("DEFER_LOG_FILE", "/abs/log"),
+        ]);
+        let paths = env
+            .spelled_paths()
+            .unwrap()
+            .absolute_in(Path::new("/work/dir"));
+        assert_eq!(paths.runtime_dir, Path::new("/work/dir/rt"));
+        assert_eq!(paths.tasks_file, Path::new("/work/dir/../t/tasks.jsonl"));
+        assert_eq!(paths.log_dir, Path::new("/work/dir/rt/logs"));
+        assert_eq!(paths.archive_dir, Path::new("/work/dir/rt/archive"));
+        assert_eq!(paths.log_file, Path::new("/abs/log"));
+        let home = Env::from_pairs([("HOME", "h")]).spelled_paths().unwrap();
+        assert!(!home.is_absolute());
+        assert!(home.absolute_in(Path::new("/c")).is_absolute());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_directories_are_resolved_and_file_names_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(tmp.path()).unwrap().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        std::os::unix::fs::symlink("/nowhere", real.join("deferred.jsonl")).unwrap();
+        let env = Env::from_pairs([("DEFER_RUNTIME_DIR", link.to_str().unwrap())]);
+        let paths = env.paths().unwrap();
+        assert_eq!(paths.runtime_dir, real);
+        assert_eq!(paths.tasks_file, real.join("deferred.jsonl"));
+        assert_eq!(paths.log_file, real.join("logs/deferred.log"));
+        // Missing parts are appended to the resolved existing prefix.
+        assert_eq!(resolve_dir(&link.join("a/b")), real.join("a/b"));
+        let up = Env::from_pairs([("DEFER_RUNTIME_DIR", link.join("x/..").to_str().unwrap())]);
+        assert!(up.paths().unwrap().runtime_dir.is_absolute());
+    }
+
+    #[test]
+    fn allow_network_fs_is_0_or_1() {
+        assert!(!Env::default().allow_network_fs().unwrap());
+        let with = |v| Env::from_pairs([("DEFER_ALLOW_NETWORK_FS", v)]).allow_network_fs();
+        assert!(with("1").unwrap());
+        assert!(!with("0").unwrap());
+        let err = with("true").unwrap_err().to_string();
+        assert!(err.contains("DEFER_ALLOW_NETWORK_FS 'true'"), "{err}");
+    }
+
+    #[test]
     fn no_home_no_runtime_dir_is_an_error() {
         assert!(Env::default().paths().is_err());
     }

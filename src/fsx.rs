@@ -186,6 +186,50 @@ mod tests {
     }
 
     #[test]
+    fn opens_never_follow_links_nor_block_on_fifos() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target");
+        fs::write(&target, "keep").unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        for result in [
+            open_rw(&link).map(drop),
+            open_append(&link).map(drop),
+            open_truncate(&link).map(drop),
+            open_read(&link).map(drop),
+        ] {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+        }
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+        let fifo = tmp.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for result in [
+            open_read(&fifo).map(drop),
+            open_rw(&fifo).map(drop),
+            open_append(&fifo).map(drop),
+        ] {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains("FIFO"), "{err}");
+        }
+        assert!(open_read(&tmp.path().join("missing")).unwrap().is_none());
+    }
+
+    #[test]
+    fn open_truncate_empties_only_a_checked_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("out");
+        fs::write(&path, "old output").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(open_truncate(&path).is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"old output");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        open_truncate(&path).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"");
+    }
+
+    #[test]
     fn atomic_write_replaces() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("x");

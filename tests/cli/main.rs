@@ -20,6 +20,7 @@ mod schedule;
 mod stop;
 mod store;
 mod summary;
+mod trust;
 mod when_cmd;
 
 mod cron;
