@@ -357,14 +357,14 @@ fn nothing_under_logs_is_written_through_a_symlink() {
         .cmd(&["run"])
         .env("DEFER_EXECUTOR", executor.display().to_string())
         .run();
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(fs::read_to_string(&prompt_victim).unwrap(), "precious\n");
     assert_ne!(out.status, 0, "{out:?}");
     assert!(
         out.stderr.contains("t.output.txt") && out.stderr.contains("symbolic link"),
         "{}",
         out.stderr
     );
-    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
-    assert_eq!(fs::read_to_string(&prompt_victim).unwrap(), "precious\n");
     // The prompt was written as a file of its own, replacing the link.
     let prompt = env.log_dir().join("t.prompt.txt");
     assert!(fs::symlink_metadata(&prompt).unwrap().is_file());
