@@ -113,8 +113,11 @@ pub enum Problem {
     ForeignOwner { owner: u32, me: u32 },
     /// Group- or other-writable (`mode` holds the permission bits).
     Writable { mode: u32 },
-    /// The store's filesystem does not lock reliably (`name`: nfs, smb, cifs).
+    /// The store's filesystem does not lock reliably (`name`: nfs, smb, cifs, smb2).
     NetworkFs { name: &'static str },
+    /// The store is on FUSE: locks work only if that filesystem implements them (a
+    /// `doctor` warning, never refused).
+    FuseFs,
 }
 
 /// The part a path plays; it decides the rules and the suggested fix.
@@ -220,6 +223,11 @@ impl fmt::Display for Finding {
                 "{p} is on a network filesystem ({name}), where flock is not reliable; use a \
                  local DEFER_RUNTIME_DIR, or set DEFER_ALLOW_NETWORK_FS=1 if your mount's \
                  locks work"
+            ),
+            (Problem::FuseFs, _) => write!(
+                f,
+                "{p} is on a FUSE filesystem, where flock works only if that filesystem \
+                 implements it; prefer a local DEFER_RUNTIME_DIR"
             ),
         }
     }
@@ -474,11 +482,7 @@ pub fn findings(paths: &Paths, allow_network_fs: bool) -> Vec<Finding> {
         )),
         FsClass::Fuse => out.push(Finding {
             severity: Severity::Warn,
-            ..Finding::new(
-                &paths.tasks_file,
-                Role::Store,
-                Problem::NetworkFs { name: "fuse" },
-            )
+            ..Finding::new(&paths.tasks_file, Role::Store, Problem::FuseFs)
         }),
         _ => {}
     }
@@ -496,15 +500,13 @@ pub fn verify_open(file: &File, path: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Why opening `path` without following links failed, when the cause is what is there.
+/// Why opening `path` without following links failed, when what is there breaks a
+/// rule (a link, a FIFO without a reader, a file of another user): that is the error
+/// to report, not the raw `ELOOP`/`ENXIO`/`EACCES`.
 pub fn explain_open_failure(path: &Path) -> Option<Finding> {
     let meta = std::fs::symlink_metadata(path).ok()?;
-    match judge_file(&Facts::of(&meta), current_uid())? {
-        problem @ (Problem::Symlink | Problem::NotRegular(_)) => {
-            Some(Finding::new(path, role_of(path), problem))
-        }
-        _ => None,
-    }
+    let problem = judge_file(&Facts::of(&meta), current_uid())?;
+    Some(Finding::new(path, role_of(path), problem))
 }
 
 fn role_of(path: &Path) -> Role {
