@@ -19,15 +19,23 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
 }
 
-/// Gives `path` to uid 65534 (nobody). `false` (and a note on stderr) when this test
+/// A uid that is not ours: 65534 (nobody), or 65533 when we are nobody.
+fn foreign_uid() -> u32 {
+    match unsafe { libc::geteuid() } {
+        65534 => 65533,
+        _ => 65534,
+    }
+}
+
+/// Gives `path` to `foreign_uid()`. `false` (and a note on stderr) when this test
 /// process may not: the foreign-owner case needs root.
-fn give_to_nobody(path: &Path) -> bool {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    if unsafe { libc::lchown(c.as_ptr(), 65534, 65534) } == 0 {
+fn give_away(path: &Path) -> bool {
+    let uid = foreign_uid();
+    if unsafe { libc::lchown(c_path(path).as_ptr(), uid, uid) } == 0 {
         return true;
     }
     eprintln!(
-        "skipping the foreign-owner case: cannot chown {} to uid 65534 (not root)",
+        "skipping the foreign-owner case: cannot chown {} to uid {uid} (not root)",
         path.display()
     );
     false
@@ -302,37 +310,38 @@ fn files_and_dirs_owned_by_another_user_are_refused() {
     let env = Env::new();
     env.schedule("a", "s");
     let before = env.store_bytes();
-    if !give_to_nobody(&env.store_path()) {
+    if !give_away(&env.store_path()) {
         return;
     }
-    assert_eq!(fs::metadata(env.store_path()).unwrap().uid(), 65534);
+    let (me, other) = (unsafe { libc::geteuid() }, foreign_uid());
+    let owned_by = format!("owned by uid {other}");
+    assert_eq!(fs::metadata(env.store_path()).unwrap().uid(), other);
     for args in [&["list"][..], &["run"], &["cancel", "a"]] {
         let line = env.cmd(args).failure(1).error_line().to_string();
         assert!(
-            line.contains(&env.store_path().display().to_string())
-                && line.contains("owned by uid 65534"),
+            line.contains(&env.store_path().display().to_string()) && line.contains(&owned_by),
             "{args:?}: {line}"
         );
     }
     assert_eq!(env.store_bytes(), before);
     // A planted lock file, and a foreign runtime dir.
-    assert!(give_to_nobody(&env.lock_path()));
-    unsafe { libc::lchown(c_path(&env.store_path()).as_ptr(), 0, 0) };
+    assert!(give_away(&env.lock_path()));
+    unsafe { libc::lchown(c_path(&env.store_path()).as_ptr(), me, me) };
     let line = env.cmd(&["list"]).failure(1).error_line().to_string();
     assert!(
-        line.contains("deferred.jsonl.lock") && line.contains("65534"),
+        line.contains("deferred.jsonl.lock") && line.contains(&owned_by),
         "{line}"
     );
-    unsafe { libc::lchown(c_path(&env.lock_path()).as_ptr(), 0, 0) };
+    unsafe { libc::lchown(c_path(&env.lock_path()).as_ptr(), me, me) };
     env.cmd(&["list"]).success();
-    assert!(give_to_nobody(&env.runtime_dir()));
+    assert!(give_away(&env.runtime_dir()));
     let line = env
         .cmd(&["schedule", "--when", "1h", "--summary", "s"])
         .failure(1)
         .error_line()
         .to_string();
     assert!(
-        line.contains("owned by uid 65534") && line.contains("DEFER_RUNTIME_DIR"),
+        line.contains(&owned_by) && line.contains("DEFER_RUNTIME_DIR"),
         "{line}"
     );
     assert_eq!(env.store_bytes(), before);
