@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 const DIR_MODE: u32 = 0o700;
+#[cfg_attr(not(unix), allow(dead_code))]
 const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` and its missing parents; the ones it creates get mode 0700.
