@@ -21,6 +21,7 @@ mod schedule;
 mod stop;
 mod store;
 mod summary;
+mod trust;
 mod when_cmd;
 mod when_grammar;
 
