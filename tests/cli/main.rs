@@ -9,6 +9,7 @@ mod cancel;
 mod config;
 mod examples;
 mod execute;
+mod faults;
 mod hostile;
 mod kill;
 mod list;

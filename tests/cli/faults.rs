@@ -1,0 +1,87 @@
+//! Faults the runner and the store must survive (SPEC §11): a failed append leaves the
+//! store byte-identical, the runner's own failures do not burn a task's attempts, a
+//! SIGKILLed runner's executor is stopped before its task is recovered, absurd numbers
+//! and timestamps never panic, and the error of a failed attempt quotes the executor.
+
+use std::fs;
+
+use crate::support::{schedule_due, Env};
+
+/// `defer <args>` under a file-size limit of `blocks` × 512 bytes with SIGXFSZ ignored,
+/// so a write that crosses the limit fails with EFBIG after writing what fits: a
+/// full disk, without root or a small file system.
+fn limited(env: &Env, blocks: usize, args: &str) -> crate::support::Cmd {
+    env.sh(&format!(
+        r#"trap "" XFSZ; ulimit -f {blocks} || exit 99; exec "$DEFER_BIN" {args}"#
+    ))
+}
+
+fn summary_path(env: &Env) -> std::path::PathBuf {
+    env.runtime_dir().join("deferred.jsonl.idx")
+}
+
+#[test]
+fn failed_append_is_cut_back_and_the_store_stays_byte_identical() {
+    let env = Env::new();
+    env.schedule("a", "first");
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    assert!(summary_path(&env).exists(), "run saves a summary");
+    let before = env.store_bytes();
+    let summary_before = fs::read(summary_path(&env)).unwrap();
+    // The limit lies strictly inside the new line: part of it fits, the rest fails.
+    let blocks = before.len() / 512 + 1;
+    let big = "x".repeat(3000);
+    let out = limited(
+        &env,
+        blocks,
+        &format!("schedule --when now --id b --summary {big}"),
+    )
+    .failure(1);
+    let line = out.error_line();
+    assert!(
+        line.contains("appending to") && line.contains("deferred.jsonl"),
+        "{line}"
+    );
+    assert!(line.contains("File too large"), "{line}");
+    assert_eq!(
+        String::from_utf8_lossy(&env.store_bytes()),
+        String::from_utf8_lossy(&before),
+        "the partial line was left in the store"
+    );
+    // The summary still describes the store: unchanged, or stale and so ignored.
+    assert_eq!(fs::read(summary_path(&env)).unwrap(), summary_before);
+    // Nothing to warn about, and the store works on.
+    env.cmd(&["cancel", "a", "--compact"])
+        .success()
+        .assert_stderr_empty();
+    schedule_due(&env, "c", &[]);
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    assert!(env.latest().get("b").is_none());
+    assert!(env.latest().get("c").is_none(), "c ran and was archived");
+    assert_eq!(crate::runner::archived(&env, "c")["status"], "completed");
+}
+
+#[test]
+fn failed_first_append_leaves_no_store() {
+    let env = Env::new();
+    let big = "x".repeat(3000);
+    let out = limited(
+        &env,
+        1,
+        &format!("schedule --when 10m --id b --summary {big}"),
+    )
+    .failure(1);
+    assert!(
+        out.error_line().contains("File too large"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !env.store_exists(),
+        "{:?}",
+        String::from_utf8_lossy(&env.store_bytes())
+    );
+    env.cmd(&["list", "--all", "--compact"])
+        .success()
+        .assert_stderr_empty();
+}
