@@ -67,8 +67,7 @@ pub fn attempt_failed(
     let mut next = task.clone();
     next.attempts = task.attempts.saturating_add(1);
     if task.attempts < task.max_retries {
-        let run_at =
-            Timestamp::new(now + chrono::Duration::from_std(retry_delay).unwrap_or_default());
+        let run_at = Timestamp::new(now).saturating_add(retry_delay);
         let retry_kind = match kind {
             ResultType::Interrupted => ResultType::Interrupted,
             _ => ResultType::RetryScheduled,
@@ -189,6 +188,21 @@ mod tests {
         );
         assert_eq!(next.status, Status::Failed);
         assert_eq!(next.error.as_deref(), Some("interrupted"));
+    }
+
+    #[test]
+    fn a_huge_retry_delay_saturates_instead_of_panicking() {
+        let next = attempt_failed(
+            &task(0, 1),
+            "exit 1",
+            ResultType::ExecutorFailed,
+            "/p",
+            Output::default(),
+            Duration::from_secs(u64::MAX),
+            now(),
+        );
+        assert_eq!(next.run_at.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(next.result.unwrap().next_run_at, Some(next.run_at));
     }
 
     #[test]

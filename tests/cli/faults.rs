@@ -5,7 +5,9 @@
 
 use std::fs;
 
-use crate::support::{schedule_due, Env};
+use serde_json::json;
+
+use crate::support::{record_with, schedule_due, Env};
 
 /// `defer <args>` under a file-size limit of `blocks` × 512 bytes with SIGXFSZ ignored,
 /// so a write that crosses the limit fails with EFBIG after writing what fits: a
@@ -84,4 +86,81 @@ fn failed_first_append_leaves_no_store() {
     env.cmd(&["list", "--all", "--compact"])
         .success()
         .assert_stderr_empty();
+}
+
+#[test]
+fn delays_beyond_ten_years_are_refused_naming_the_variable() {
+    let env = Env::new();
+    schedule_due(&env, "a", &["--max-retries", "1"]);
+    let before = env.store_bytes();
+    let exe = env.write_executor("fail", "exit 1");
+    for (name, value) in [
+        ("DEFER_RETRY_DELAY_SECONDS", "10000000000000"),
+        ("DEFER_RETRY_DELAY_SECONDS", "18446744073709551615"),
+        ("DEFER_EXECUTOR_TIMEOUT_SECONDS", "315360001"),
+    ] {
+        let out = env
+            .cmd(&["run"])
+            .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+            .env(name, value)
+            .failure(1);
+        assert_eq!(
+            out.error_line(),
+            format!(
+                "defer: invalid {name} '{value}' (accepted: whole seconds from 0 to 315360000)"
+            )
+        );
+        assert_eq!(env.store_bytes(), before, "{name}={value} wrote the store");
+    }
+    // Ten years is accepted: the retry lands ten years out, no panic.
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("DEFER_RETRY_DELAY_SECONDS", "315360000")
+        .success()
+        .assert_stderr_empty();
+    let task = env.task("a");
+    assert_eq!(task["status"], "scheduled");
+    let next = crate::support::instant(task["run_at"].as_str().unwrap());
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::days(3649),
+        "{next}"
+    );
+}
+
+#[test]
+fn absurd_timestamps_in_the_store_do_not_panic_the_runner() {
+    let env = Env::new();
+    let lines = [
+        record_with(
+            "early",
+            &[
+                ("run_at", json!("0000-01-01T00:00:00Z")),
+                ("max_retries", json!(2)),
+            ],
+        ),
+        record_with("late", &[("run_at", json!("9999-12-31T23:59:59Z"))]),
+        record_with(
+            "orphan",
+            &[
+                ("status", json!("executing")),
+                ("created_at", json!("0000-01-01T00:00:00Z")),
+                ("started_at", json!("9999-12-31T23:59:59Z")),
+                ("max_retries", json!(1)),
+            ],
+        ),
+    ];
+    env.write_store(lines.join("\n") + "\n");
+    let exe = env.write_executor("fail", "exit 1");
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("DEFER_RETRY_DELAY_SECONDS", "315360000")
+        .success()
+        .assert_stderr_empty();
+    assert_eq!(env.task("early")["status"], "scheduled");
+    assert_eq!(env.task("early")["attempts"], 1);
+    assert_eq!(env.task("late")["status"], "scheduled");
+    assert_eq!(env.task("late")["run_at"], "9999-12-31T23:59:59Z");
+    assert_eq!(env.task("orphan")["status"], "scheduled");
+    assert_eq!(env.task("orphan")["result"]["type"], "interrupted");
+    env.cmd(&["list", "--format", "table"]).success();
 }
