@@ -83,9 +83,21 @@ pub struct Outcome {
     pub ending: Ending,
     pub output: Vec<u8>,
     pub truncated: bool,
+    /// The last non-empty line of the whole output, quoted (see `last_line`).
+    pub last_line: Option<String>,
 }
 
 impl Outcome {
+    /// The error of a failed attempt: the cause, then the output's last line when there
+    /// is one (`executor exited with status 3: boom on stderr`). A stopped runner's
+    /// attempt is just `interrupted`, like an orphan's.
+    pub fn error(&self) -> String {
+        match (&self.ending, &self.last_line) {
+            (Ending::Stopped, _) | (_, None) => self.ending.to_string(),
+            (ending, Some(line)) => format!("{ending}: {line}"),
+        }
+    }
+
     /// The kept output as text (invalid UTF-8 replaced, never cut inside a character).
     pub fn output_text(&self) -> String {
         String::from_utf8_lossy(&self.output).into_owned()
@@ -128,6 +140,7 @@ pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
                 ending: Ending::SpawnFailed(e.to_string()),
                 output: Vec::new(),
                 truncated: false,
+                last_line: None,
             })
         }
     };
@@ -171,6 +184,7 @@ struct OutputSink {
     file: std::io::BufWriter<File>,
     path: PathBuf,
     head: Vec<u8>,
+    tail: last_line::Tail,
     total: u64,
 }
 
@@ -184,6 +198,7 @@ impl OutputSink {
             file: std::io::BufWriter::new(file),
             path: path.to_path_buf(),
             head: Vec::new(),
+            tail: last_line::Tail::default(),
             total: 0,
         })
     }
@@ -194,6 +209,7 @@ impl OutputSink {
             .with_context(|| format!("writing {}", self.path.display()))?;
         let room = OUTPUT_CAP.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.tail.push(bytes);
         self.total += bytes.len() as u64;
         Ok(())
     }
@@ -209,6 +225,7 @@ impl OutputSink {
         }
         Ok(Outcome {
             ending,
+            last_line: self.tail.last_line(),
             output: self.head,
             truncated,
         })
@@ -234,6 +251,7 @@ fn private_truncate(path: &Path) -> Result<File> {
         .with_context(|| format!("opening {}", path.display()))
 }
 
+mod last_line;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

@@ -282,7 +282,7 @@ impl Runner<'_> {
             true => lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now),
             false => lifecycle::attempt_failed(
                 task,
-                &outcome.ending.to_string(),
+                &outcome.error(),
                 kind,
                 prompt_path,
                 output,

@@ -164,3 +164,51 @@ fn absurd_timestamps_in_the_store_do_not_panic_the_runner() {
     assert_eq!(env.task("orphan")["result"]["type"], "interrupted");
     env.cmd(&["list", "--format", "table"]).success();
 }
+
+#[test]
+fn a_failed_attempt_quotes_the_last_line_of_output() {
+    let env = Env::new();
+    schedule_due(&env, "r", &["--max-retries", "1"]);
+    schedule_due(&env, "f", &[]);
+    schedule_due(&env, "quiet", &[]);
+    schedule_due(&env, "long", &[]);
+    let long = "é".repeat(300);
+    let exe = env.write_executor(
+        "boom",
+        &format!(
+            r#"case "$DEFER_TASK_ID" in
+  quiet) exit 3 ;;
+  long) echo "{long}"; exit 4 ;;
+esac
+echo "progress on stdout"
+printf 'boom on stderr\033[0m\t!\n\n   \n' >&2
+exit 3"#
+        ),
+    );
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let quoted = r"executor exited with status 3: boom on stderr\u{1b}[0m\t!";
+    assert_eq!(env.task("r")["last_error"], quoted);
+    let failed = crate::runner::archived(&env, "f");
+    assert_eq!(failed["error"], quoted);
+    // The record keeps the output as it was; only the error line is escaped.
+    let output = failed["result"]["output"].as_str().unwrap();
+    assert!(output.contains("boom on stderr\u{1b}[0m\t!"), "{output}");
+    assert_eq!(
+        crate::runner::archived(&env, "quiet")["error"],
+        "executor exited with status 3"
+    );
+    let error = crate::runner::archived(&env, "long")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let line = error
+        .strip_prefix("executor exited with status 4: ")
+        .unwrap();
+    assert_eq!(line.chars().count(), 200, "{line}");
+    assert_eq!(line, format!("{}…", "é".repeat(199)));
+    let logged = env.log_events("retry scheduled");
+    assert!(logged[0].contains("boom on stderr"), "{logged:?}");
+}
