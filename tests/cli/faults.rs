@@ -212,3 +212,34 @@ exit 3"#
     let logged = env.log_events("retry scheduled");
     assert!(logged[0].contains("boom on stderr"), "{logged:?}");
 }
+
+#[test]
+fn unknown_fields_keep_their_order_through_cancel_and_archive() {
+    let env = Env::new();
+    // Unknown fields in a non-sorted order at every level, as another tool wrote them.
+    let context = r#""context":{"summary":"s","key_points":[],"artifacts":[],"constraints":[],"zz":"z","aa":{"y":1,"b":2}}"#;
+    let execution = r#""execution":{"mode":"fresh","prompt_template":"s","aura_level":"low","yy":true,"bb":null}"#;
+    let result = r#""result":{"type":"retry_scheduled","prompt_path":"/p","next_run_at":"2026-04-08T16:45:00Z","qq":[3,1],"cc":"c"}"#;
+    let top = r#""zulu":1,"alpha":{"y":2,"b":3},"mike":"m""#;
+    let line = format!(
+        r#"{{"id":"u","created_at":"2026-04-08T16:35:00Z","run_at":"2099-04-08T16:45:00Z","type":"deferred_task","intent":"resume_task",{context},{execution},"status":"scheduled","attempts":1,"max_retries":2,"reorient_requested":false,"reorient":{{"requested":false,"project":null,"explicit_context_file":null,"rr":1,"ee":2}},"last_error":"x",{result},{top}}}"#
+    );
+    env.write_store(format!("{line}\n"));
+    env.cmd(&["cancel", "u", "--compact"])
+        .success()
+        .assert_stderr_empty();
+    env.cmd(&["archive"]).success().assert_stderr_empty();
+    let archived = env.archive_files();
+    assert_eq!(archived.len(), 1, "{archived:?}");
+    let written = &archived[0].1[0];
+    for part in [
+        context,
+        execution,
+        result,
+        r#""explicit_context_file":null,"rr":1,"ee":2}"#,
+    ] {
+        assert!(written.contains(part), "{part}\nnot in\n{written}");
+    }
+    assert!(written.ends_with(&format!("{top}}}")), "{written}");
+    assert!(written.contains(r#""status":"cancelled""#), "{written}");
+}
