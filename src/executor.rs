@@ -85,6 +85,8 @@ pub struct Outcome {
     pub truncated: bool,
     /// The last non-empty line of the whole output, quoted (see `last_line`).
     pub last_line: Option<String>,
+    /// Writing `logs/<id>.output.txt` failed part-way: the file is incomplete.
+    pub file_error: Option<String>,
 }
 
 impl Outcome {
@@ -131,9 +133,20 @@ fn is_executable(path: &Path) -> bool {
 /// Runs the executor to completion (or its limit) and returns how it ended.
 /// Errors are the runner's own (cannot write the output file), not the executor's.
 pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
+    run_with(inv, limits, &|_| Ok(()))
+}
+
+/// `run`, calling `started(pid)` as soon as the executor runs (the runner records its
+/// process there). If that fails, the executor's group is killed at once and the
+/// error returned: nothing may run that the store does not know about.
+pub fn run_with(
+    inv: &Invocation,
+    limits: &Limits,
+    started: &dyn Fn(u32) -> Result<()>,
+) -> Result<Outcome> {
     crate::stop::install();
     let mut sink = OutputSink::create(inv.output_file)?;
-    let (child, out_reader) = match spawn(inv) {
+    let (mut child, out_reader) = match spawn(inv) {
         Ok(spawned) => spawned,
         Err(e) => {
             return Ok(Outcome {
@@ -141,9 +154,21 @@ pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
                 output: Vec::new(),
                 truncated: false,
                 last_line: None,
+                file_error: None,
             })
         }
     };
+    if let Err(e) = started(child.id()) {
+        #[cfg(unix)]
+        // SAFETY: kill(2) on the group we just created; no memory involved.
+        unsafe {
+            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+        }
+        #[cfg(not(unix))]
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
     let ending = supervise(child, out_reader, inv.stdin, limits, &mut sink)?;
     sink.finish(ending)
 }
@@ -186,6 +211,8 @@ struct OutputSink {
     head: Vec<u8>,
     tail: last_line::Tail,
     total: u64,
+    /// The first failed write to the file; later output only goes to memory.
+    file_error: Option<String>,
 }
 
 impl OutputSink {
@@ -200,13 +227,18 @@ impl OutputSink {
             head: Vec::new(),
             tail: last_line::Tail::default(),
             total: 0,
+            file_error: None,
         })
     }
 
+    /// Takes more output. A failed write to the file (disk full) is remembered, not
+    /// returned: the executor runs on and is supervised to its end either way.
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file
-            .write_all(bytes)
-            .with_context(|| format!("writing {}", self.path.display()))?;
+        if self.file_error.is_none() {
+            if let Err(e) = self.file.write_all(bytes) {
+                self.file_error = Some(format!("writing {}: {e}", self.path.display()));
+            }
+        }
         let room = OUTPUT_CAP.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..bytes.len().min(room)]);
         self.tail.push(bytes);
@@ -215,9 +247,11 @@ impl OutputSink {
     }
 
     fn finish(mut self, ending: Ending) -> Result<Outcome> {
-        self.file
-            .flush()
-            .with_context(|| format!("writing {}", self.path.display()))?;
+        if self.file_error.is_none() {
+            if let Err(e) = self.file.flush() {
+                self.file_error = Some(format!("writing {}: {e}", self.path.display()));
+            }
+        }
         let truncated = self.total > OUTPUT_CAP as u64;
         if truncated {
             let cut = utf8_boundary(&self.head);
@@ -225,6 +259,7 @@ impl OutputSink {
         }
         Ok(Outcome {
             ending,
+            file_error: self.file_error,
             last_line: self.tail.last_line(),
             output: self.head,
             truncated,
@@ -252,6 +287,7 @@ fn private_truncate(path: &Path) -> Result<File> {
 }
 
 mod last_line;
+pub mod process;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Map;
 
-use crate::task::{ResultType, Status, Task, TaskResult};
+use crate::task::{ExecutorProcess, ResultType, Status, Task, TaskResult};
 use crate::timestamp::Timestamp;
 
 /// The runner takes the task: `executing`, with `started_at`.
@@ -15,6 +15,26 @@ pub fn claim(task: &Task, now: DateTime<Utc>) -> Task {
         status: Status::Executing,
         started_at: Some(now.into()),
         ..task.clone()
+    }
+}
+
+/// The executor started: the claim again, naming its process (SPEC §11).
+pub fn running(claimed: &Task, process: ExecutorProcess) -> Task {
+    Task {
+        executor: Some(process),
+        ..claimed.clone()
+    }
+}
+
+/// The runner itself failed after the claim (prompt or output file unwritable, disk
+/// full), not the executor: the task is as it was before the claim — `scheduled`, same
+/// `run_at`, same `attempts` — with `last_error` naming the cause (SPEC §11).
+pub fn release(before_claim: &Task, cause: &str) -> Task {
+    Task {
+        status: Status::Scheduled,
+        last_error: Some(cause.to_string()),
+        executor: None,
+        ..before_claim.clone()
     }
 }
 
@@ -48,6 +68,7 @@ pub fn complete(
         status: Status::Completed,
         completed_at: Some(now.into()),
         result: Some(result(kind, prompt_path, output)),
+        executor: None,
         ..task.clone()
     }
 }
@@ -65,6 +86,7 @@ pub fn attempt_failed(
     now: DateTime<Utc>,
 ) -> Task {
     let mut next = task.clone();
+    next.executor = None;
     next.attempts = task.attempts.saturating_add(1);
     if task.attempts < task.max_retries {
         let run_at = Timestamp::new(now).saturating_add(retry_delay);
@@ -102,6 +124,7 @@ pub fn fail(
         last_attempt_at: Some(now.into()),
         error: Some(error.to_string()),
         result: Some(result(kind, prompt_path, output)),
+        executor: None,
         ..task.clone()
     }
 }
@@ -203,6 +226,40 @@ mod tests {
         );
         assert_eq!(next.run_at.to_string(), "9999-12-31T23:59:59Z");
         assert_eq!(next.result.unwrap().next_run_at, Some(next.run_at));
+    }
+
+    #[test]
+    fn release_undoes_the_claim_and_keeps_attempts() {
+        let before = Task {
+            status: Status::Scheduled,
+            ..task(1, 2)
+        };
+        let claimed = running(
+            &claim(&before, now()),
+            ExecutorProcess {
+                pid: 7,
+                started: Some(9),
+            },
+        );
+        assert_eq!(claimed.executor.map(|e| e.pid), Some(7));
+        let released = release(&before, "runner error: disk full");
+        assert_eq!(released.status, Status::Scheduled);
+        assert_eq!((released.attempts, released.run_at), (1, before.run_at));
+        assert_eq!(
+            released.last_error.as_deref(),
+            Some("runner error: disk full")
+        );
+        assert!(released.started_at.is_none() && released.executor.is_none());
+        let failed = attempt_failed(
+            &claimed,
+            "interrupted",
+            ResultType::Interrupted,
+            "/p",
+            Output::default(),
+            Duration::from_secs(5),
+            now(),
+        );
+        assert!(failed.executor.is_none());
     }
 
     #[test]

@@ -243,3 +243,274 @@ fn unknown_fields_keep_their_order_through_cancel_and_archive() {
     assert!(written.ends_with(&format!("{top}}}")), "{written}");
     assert!(written.contains(r#""status":"cancelled""#), "{written}");
 }
+
+/// Makes `path` a non-empty directory, so no file can be written there, not even by
+/// root and not by a rename.
+fn block_path(path: &std::path::Path) {
+    fs::create_dir_all(path).unwrap();
+    fs::write(path.join("keep"), "x").unwrap();
+}
+
+#[test]
+fn an_unwritable_prompt_claims_nothing_and_burns_no_attempt() {
+    let env = Env::new();
+    schedule_due(&env, "p", &["--max-retries", "2"]);
+    let before = env.store_bytes();
+    let marks = env.root().join("ran");
+    let exe = env.write_executor("mark", &format!("touch {}", marks.display()));
+    let prompt = env.log_dir().join("p.prompt.txt");
+    block_path(&prompt);
+    for _ in 0..3 {
+        let out = env
+            .cmd(&["run"])
+            .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+            .failure(1);
+        let line = out.error_line();
+        assert!(
+            line.contains("task p was not run and stays scheduled"),
+            "{line}"
+        );
+        assert!(line.contains("p.prompt.txt"), "{line}");
+        assert_eq!(env.store_bytes(), before, "the store changed");
+    }
+    assert!(!marks.exists(), "the executor ran");
+    fs::remove_dir_all(&prompt).unwrap();
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let task = crate::runner::archived(&env, "p");
+    assert_eq!(
+        (task["status"].as_str(), task["attempts"].as_u64()),
+        (Some("completed"), Some(0))
+    );
+    assert!(marks.exists());
+}
+
+#[test]
+fn an_unwritable_output_file_after_the_claim_releases_the_task() {
+    let env = Env::new();
+    let scheduled = schedule_due(&env, "o", &["--max-retries", "2"]);
+    let marks = env.root().join("ran");
+    let exe = env.write_executor("mark", &format!("touch {}", marks.display()));
+    let output = env.log_dir().join("o.output.txt");
+    block_path(&output);
+    for _ in 0..3 {
+        let out = env
+            .cmd(&["run"])
+            .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+            .failure(1);
+        let line = out.error_line();
+        assert!(line.starts_with("defer: task o: runner error: "), "{line}");
+        assert!(line.contains("o.output.txt"), "{line}");
+        assert!(
+            line.contains("not counted as an attempt; still scheduled at"),
+            "{line}"
+        );
+        let task = env.task("o");
+        assert_eq!(task["status"], "scheduled");
+        assert_eq!(task["attempts"], 0, "{task}");
+        assert_eq!(task["run_at"], scheduled["run_at"]);
+        let error = task["last_error"].as_str().unwrap();
+        assert!(
+            error.starts_with("runner error: ") && error.contains("o.output.txt"),
+            "{error}"
+        );
+        assert!(task.get("executor").is_none() && task.get("started_at").is_none());
+    }
+    assert!(!marks.exists(), "the executor ran");
+    fs::remove_dir_all(&output).unwrap();
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let task = crate::runner::archived(&env, "o");
+    assert_eq!(
+        (task["status"].as_str(), task["attempts"].as_u64()),
+        (Some("completed"), Some(0))
+    );
+}
+
+#[test]
+fn an_output_file_that_fills_up_mid_run_keeps_the_outcome_and_fails_the_run() {
+    let env = Env::new();
+    schedule_due(&env, "big", &[]);
+    let exe = env.write_executor(
+        "flood",
+        "head -c 3000000 /dev/zero | tr '\\0' a; echo; echo done",
+    );
+    // 1 MiB per file: the store and prompt fit, the 3 MB output does not.
+    let out = limited(&env, 2048, "run")
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .failure(1);
+    let line = out.error_line();
+    assert!(
+        line.contains("task big ran and was recorded as completed"),
+        "{line}"
+    );
+    assert!(line.contains("big.output.txt is incomplete"), "{line}");
+    let task = crate::runner::archived(&env, "big");
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["result"]["output_truncated"], true);
+    let len = fs::metadata(env.log_dir().join("big.output.txt"))
+        .unwrap()
+        .len();
+    assert_eq!(len, 1 << 20);
+}
+
+#[test]
+fn one_task_the_runner_cannot_prepare_does_not_wedge_the_others() {
+    let env = Env::new();
+    schedule_due(&env, "stuck", &[]);
+    schedule_due(&env, "fine", &[]);
+    block_path(&env.log_dir().join("stuck.prompt.txt"));
+    let out = env.cmd(&["run"]).failure(1);
+    assert!(
+        out.error_line().contains("task stuck was not run"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.task("stuck")["status"], "scheduled");
+    assert_eq!(crate::runner::archived(&env, "fine")["status"], "completed");
+}
+
+/// True while `pid` exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+/// SIGKILLs these process groups on drop, so a failing test leaks no `sleep`.
+struct Groups(Vec<i32>);
+
+impl Drop for Groups {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sigkilled_runners_executor_is_stopped_before_its_task_is_recovered() {
+    use std::process::Stdio;
+    use std::time::Duration;
+    let env = Env::new();
+    let marks = env.root().join("marks");
+    fs::create_dir(&marks).unwrap();
+    // The first execution sleeps; a later one notes which earlier executors still live.
+    let exe = env.write_executor(
+        "once",
+        r#"if [ -s "$MARKS/pids" ]; then
+  for p in $(cat "$MARKS/pids"); do
+    if [ -r /proc/$p/stat ] && ! grep -q ') Z' /proc/$p/stat; then echo "$p" >> "$MARKS/alive"; fi
+  done
+  echo $$ >> "$MARKS/pids"; exit 0
+fi
+echo $$ >> "$MARKS/pids"; exec sleep 30"#,
+    );
+    schedule_due(&env, "k", &["--max-retries", "1"]);
+    let pids = marks.join("pids");
+    let first = || -> Option<i32> { fs::read_to_string(&pids).ok()?.lines().next()?.parse().ok() };
+    let mut runner = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("MARKS", marks.to_str().unwrap())
+        .command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("the executor to start", Duration::from_secs(20), || {
+        first().is_some() && env.task("k").get("executor").is_some()
+    });
+    let pid = first().unwrap();
+    let _cleanup = Groups(vec![pid]);
+    let recorded = env.task("k");
+    assert_eq!(recorded["status"], "executing");
+    assert_eq!(recorded["executor"]["pid"], pid);
+    assert!(
+        recorded["executor"]["started"].as_u64().is_some(),
+        "{recorded}"
+    );
+    runner.kill().unwrap(); // SIGKILL: the executor survives in its own group
+    runner.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(alive(pid), "the executor died with the runner");
+
+    // The next run stops the orphan, records the interruption, and retries at once.
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("MARKS", marks.to_str().unwrap())
+        .env("DEFER_RETRY_DELAY_SECONDS", "0")
+        .timeout(Duration::from_secs(30))
+        .success()
+        .assert_stderr_empty();
+    assert!(!alive(pid), "the orphaned executor still runs");
+    assert!(
+        !marks.join("alive").exists(),
+        "two executions were alive at once: {:?}",
+        fs::read_to_string(marks.join("alive"))
+    );
+    assert_eq!(fs::read_to_string(&pids).unwrap().lines().count(), 2);
+    let task = crate::runner::archived(&env, "k");
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["attempts"], 1);
+    assert!(task.get("executor").is_none(), "{task}");
+    let interrupted = env.log_events("interrupted");
+    assert_eq!(interrupted.len(), 1, "{interrupted:?}");
+    assert!(
+        interrupted[0].ends_with("interrupted id=k status=scheduled executor=stopped"),
+        "{}",
+        interrupted[0]
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn recovery_never_signals_a_process_that_reused_the_pid() {
+    use std::os::unix::process::CommandExt;
+    let env = Env::new();
+    // A live process whose pid the store names, but with another start time: it is
+    // not the executor that was recorded.
+    let mut stranger = std::process::Command::new("sleep")
+        .arg("30")
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = stranger.id() as i32;
+    let _cleanup = Groups(vec![pid]);
+    let line = record_with(
+        "r",
+        &[
+            ("status", json!("executing")),
+            ("started_at", json!("2026-04-08T16:45:00Z")),
+            ("executor", json!({"pid": pid, "started": 1})),
+        ],
+    );
+    env.write_store(line + "\n");
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    assert!(
+        stranger.try_wait().unwrap().is_none(),
+        "recovery killed a stranger"
+    );
+    let task = crate::runner::archived(&env, "r");
+    assert_eq!(
+        (task["status"].as_str(), task["error"].as_str()),
+        (Some("failed"), Some("interrupted"))
+    );
+    assert!(task.get("executor").is_none(), "{task}");
+    let interrupted = env.log_events("interrupted");
+    assert!(
+        interrupted[0].ends_with("interrupted id=r status=failed"),
+        "{interrupted:?}"
+    );
+}
