@@ -1,14 +1,20 @@
-//! The archive sweep: terminal tasks move to `archive/deferred_YYYYMM.jsonl` and the
+//! The archive sweep: terminal tasks move to `archive/deferred_YYYYMM.jsonl`, and the
 //! active store is compacted to the latest snapshot of each remaining task (invalid
-//! lines kept verbatim). Exactly once, even when killed anywhere and re-run:
+//! lines kept verbatim) when that is worth it (SPEC §18). Exactly once, even when
+//! killed anywhere and re-run:
 //!
 //! 1. write `archive/.sweep-pending` (the months about to grow), fsynced;
 //! 2. append the terminal lines to their month files, fsync;
-//! 3. rename the compacted store into place, fsync the directory;
+//! 3. compaction: rename the compacted store into place, fsync the directory;
+//!    lazy (a large store, few dead bytes): leave the store as it is and save a
+//!    summary that no longer lists those records as waiting for the archive;
 //! 4. remove the marker.
 //!
-//! A sweep that finds the marker first trims a torn tail from those month files and
-//! skips lines already archived (same id and same bytes).
+//! A terminal record still in the active store may already be archived: its month
+//! file then holds a line with the same id and the same bytes. A sweep looks there
+//! (and skips such lines) whenever it cannot know better: after a crash (the marker
+//! is there; it also trims a torn tail from those month files), after a full scan,
+//! and for terminal records a summary could not vouch for.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
@@ -22,15 +28,21 @@ use chrono::{DateTime, Utc};
 use crate::audit::{AuditLog, Event};
 use crate::config::Paths;
 use crate::fsx;
-use crate::store::{is_blank, Exclusive, Locked, Scan};
+use crate::store::summary::Summary;
+use crate::store::{is_blank, Entry, Exclusive, Locked, Scan};
 
 /// The marker's name inside the archive directory.
 pub const MARKER: &str = ".sweep-pending";
+
+/// A store smaller than this is compacted by every sweep, as before SPEC §18.
+pub const COMPACT_BELOW: u64 = 8 << 20;
 
 /// What a sweep moved: `(id, archive file)` in store order.
 #[derive(Debug, Default)]
 pub struct Swept {
     pub archived: Vec<(String, PathBuf)>,
+    /// The active store was rewritten (else the records stay there, archived).
+    pub compacted: bool,
 }
 
 /// True when a sweep has anything to do for this scan.
@@ -38,29 +50,118 @@ pub fn needed(scan: &Scan, paths: &Paths) -> bool {
     scan.entries.iter().any(|e| e.status.is_terminal()) || paths.archive_dir.join(MARKER).exists()
 }
 
-/// Moves the scan's terminal tasks to the archive and compacts the store. `scan` must
-/// be current for `locked` (taken or caught up under this lock).
+/// `defer archive`: moves the scan's terminal tasks to the archive and always
+/// compacts the store. `scan` must be a full scan, current for `locked`.
 pub fn sweep(locked: &Locked<Exclusive>, scan: &Scan, paths: &Paths) -> Result<Swept> {
-    let plan = Plan::new(scan);
-    let marker = paths.archive_dir.join(MARKER);
-    let recovering = marker.exists();
-    if plan.months.is_empty() && !recovering {
-        return Ok(Swept::default());
+    let listed = locked.summary_now().map(|(_, s)| s);
+    compact(locked, scan, paths, listed.as_ref())
+}
+
+/// The runner's sweep (SPEC §18): archives the scan's terminal tasks at once, but
+/// rewrites the store only when it is under `COMPACT_BELOW` or when its dead bytes
+/// (superseded and archived snapshots) would pass a quarter of it. `scan` must be
+/// current for `locked`; a partial scan whose summary no longer describes the store
+/// is replaced by a full one first.
+pub fn settle(locked: &Locked<Exclusive>, scan: &mut Scan, paths: &Paths) -> Result<Swept> {
+    let listed = locked.summary_now();
+    if scan.is_partial() && listed.is_none() {
+        *scan = locked.scan()?;
     }
-    let mut months: BTreeSet<String> = plan.months.clone();
-    if recovering {
-        months.extend(read_marker(&marker)?);
+    let end = scan.end();
+    let terminal: u64 = terminal_entries(scan).map(|e| e.len as u64 + 1).sum();
+    let dead = match (&listed, scan.is_partial()) {
+        (Some((_, summary)), true) => summary.dead + terminal,
+        _ => end.saturating_sub(scan.live_bytes()),
+    };
+    if end < COMPACT_BELOW || dead.saturating_mul(4) > end {
+        if scan.is_partial() {
+            *scan = locked.scan()?;
+        }
+        let listed = listed.map(|(_, s)| s);
+        return compact(locked, scan, paths, listed.as_ref());
     }
-    fsx::write_atomic(&marker, marker_text(&months).as_bytes())?;
-    let mut writers = MonthWriters::open(paths, &months, recovering)?;
+    lazy(locked, scan, paths, listed)
+}
+
+/// The terminal records of a scan: each task's latest snapshot when it is final.
+fn terminal_entries(scan: &Scan) -> impl Iterator<Item = &Entry> {
+    scan.entries.iter().filter(|e| e.status.is_terminal())
+}
+
+/// Archives without rewriting the store; the summary (when it was current) is saved
+/// with those records no longer waiting.
+fn lazy(
+    locked: &Locked<Exclusive>,
+    scan: &Scan,
+    paths: &Paths,
+    listed: Option<(crate::store::summary::Identity, Summary)>,
+) -> Result<Swept> {
+    let entries: Vec<&Entry> = terminal_entries(scan).collect();
+    let check = match &listed {
+        Some((_, summary)) => !scan.is_partial() || summary.unsure,
+        None => true,
+    };
     let mut swept = Swept::default();
+    let Some(mut writers) = begin(paths, &entries, check)? else {
+        return Ok(swept);
+    };
+    for entry in &entries {
+        let bytes = locked.read_line(entry.offset, entry.len)?;
+        let path = writers.write(&entry.id, &entry.archive_stamp.year_month(), &bytes)?;
+        swept.archived.push((entry.id.clone(), path));
+    }
+    writers.finish()?;
+    match listed {
+        Some((identity, mut summary)) => {
+            if scan.is_partial() {
+                summary.archived_terminal();
+            } else {
+                summary = scan.summary_without_terminal();
+            }
+            locked.save_summary_for(identity, &summary);
+        }
+        None => locked.forget_summary(),
+    }
+    end(&writers.marker, paths)?;
+    Ok(swept)
+}
+
+/// Archives and rewrites the store with what stays: non-terminal latest snapshots
+/// and invalid lines, in store order; saves the new store's summary.
+fn compact(
+    locked: &Locked<Exclusive>,
+    scan: &Scan,
+    paths: &Paths,
+    listed: Option<&Summary>,
+) -> Result<Swept> {
+    let plan = Plan::new(scan);
+    let entries: Vec<&Entry> = terminal_entries(scan).collect();
+    // Records the summary lists as waiting were never archived; any other terminal
+    // record may have been (a lazy sweep leaves them in the store), so look.
+    let vouched: HashSet<u64> = match listed {
+        Some(s) if !s.unsure && !s.overflow => s.terminal.iter().map(|t| t.offset).collect(),
+        _ => HashSet::new(),
+    };
+    let check = entries.iter().any(|e| !vouched.contains(&e.offset));
+    let mut swept = Swept {
+        compacted: true,
+        ..Swept::default()
+    };
+    let Some(mut writers) = begin(paths, &entries, check)? else {
+        return Ok(swept);
+    };
+    let mut moved: HashMap<u64, u64> = HashMap::new();
+    let mut written = 0u64;
     locked.rewrite(|out| {
-        locked.for_each_line(|line_no, _, bytes| {
-            let step = match plan.action(line_no) {
-                Action::Keep => out
-                    .write_all(bytes)
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(Into::into),
+        locked.for_each_line(|_, offset, bytes| {
+            let step = match plan.action(offset) {
+                Action::Keep => {
+                    moved.insert(offset, written);
+                    written += bytes.len() as u64 + 1;
+                    out.write_all(bytes)
+                        .and_then(|()| out.write_all(b"\n"))
+                        .map_err(Into::into)
+                }
                 Action::Archive { id, month } => writers.write(id, month, bytes).map(|path| {
                     swept.archived.push((id.to_string(), path));
                 }),
@@ -72,9 +173,40 @@ pub fn sweep(locked: &Locked<Exclusive>, scan: &Scan, paths: &Paths) -> Result<S
         })?;
         writers.finish()
     })?;
-    std::fs::remove_file(&marker).with_context(|| format!("removing {}", marker.display()))?;
-    fsx::sync_dir(&paths.archive_dir)?;
+    locked.save_summary_as(&scan.summary_moved(&moved), written);
+    end(&writers.marker, paths)?;
     Ok(swept)
+}
+
+/// Steps 1 and the set-up of 2: the marker (with the months of an interrupted sweep,
+/// whose files are repaired) and the open month files. `None` when there is nothing
+/// to archive and nothing to recover. `check`: some records may be archived already.
+fn begin(paths: &Paths, entries: &[&Entry], check: bool) -> Result<Option<MonthWriters>> {
+    let marker = paths.archive_dir.join(MARKER);
+    let recovering = marker.exists();
+    let mut months: BTreeSet<String> = entries
+        .iter()
+        .map(|e| e.archive_stamp.year_month())
+        .collect();
+    if months.is_empty() && !recovering {
+        return Ok(None);
+    }
+    if recovering {
+        months.extend(read_marker(&marker)?);
+    }
+    fsx::write_atomic(&marker, marker_text(&months).as_bytes())?;
+    let mut writers = MonthWriters::open(paths, &months, recovering, marker)?;
+    if check || recovering {
+        let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+        writers.remember(&ids)?;
+    }
+    Ok(Some(writers))
+}
+
+/// Step 4.
+fn end(marker: &Path, paths: &Paths) -> Result<()> {
+    std::fs::remove_file(marker).with_context(|| format!("removing {}", marker.display()))?;
+    fsx::sync_dir(&paths.archive_dir)
 }
 
 /// Logs one `archived` line per task.
@@ -94,38 +226,36 @@ enum Action<'a> {
     Drop,
 }
 
-/// For each line of the store: keep, archive (to which month) or drop (superseded).
+/// For each line of the store, by offset: keep, archive (to which month) or drop
+/// (superseded).
 struct Plan {
-    keep: HashSet<usize>,
-    archive: HashMap<usize, (String, String)>,
-    months: BTreeSet<String>,
+    keep: HashSet<u64>,
+    archive: HashMap<u64, (String, String)>,
 }
 
 impl Plan {
     fn new(scan: &Scan) -> Self {
         let mut plan = Plan {
-            keep: scan.bad.iter().map(|b| b.line_no).collect(),
+            keep: scan.bad.iter().map(|b| b.offset).collect(),
             archive: HashMap::new(),
-            months: BTreeSet::new(),
         };
         for entry in &scan.entries {
             if entry.status.is_terminal() {
                 let month = entry.archive_stamp.year_month();
-                plan.months.insert(month.clone());
                 plan.archive
-                    .insert(entry.line_no, (entry.id.clone(), month));
+                    .insert(entry.offset, (entry.id.clone(), month));
             } else {
-                plan.keep.insert(entry.line_no);
+                plan.keep.insert(entry.offset);
             }
         }
         plan
     }
 
-    fn action(&self, line_no: usize) -> Action<'_> {
-        if self.keep.contains(&line_no) {
+    fn action(&self, offset: u64) -> Action<'_> {
+        if self.keep.contains(&offset) {
             return Action::Keep;
         }
-        match self.archive.get(&line_no) {
+        match self.archive.get(&offset) {
             Some((id, month)) => Action::Archive { id, month },
             None => Action::Drop,
         }
@@ -152,15 +282,22 @@ fn read_marker(marker: &Path) -> Result<Vec<String>> {
 /// The open month files of one sweep.
 struct MonthWriters {
     files: BTreeMap<String, (PathBuf, BufWriter<File>)>,
-    /// `(id, hash of line)` already in the month files, when recovering.
+    /// `(id, hash of line)` already in the month files, for the ids looked for.
     present: HashSet<(String, u64)>,
     failed: Option<anyhow::Error>,
     created_dir: bool,
     dir: PathBuf,
+    marker: PathBuf,
 }
 
 impl MonthWriters {
-    fn open(paths: &Paths, months: &BTreeSet<String>, recovering: bool) -> Result<Self> {
+    /// Opens the month files for appending; `repair`: trims a torn tail first.
+    fn open(
+        paths: &Paths,
+        months: &BTreeSet<String>,
+        repair: bool,
+        marker: PathBuf,
+    ) -> Result<Self> {
         let created_dir = !paths.archive_dir.exists();
         fsx::ensure_dir(&paths.archive_dir)?;
         let mut writers = MonthWriters {
@@ -169,15 +306,14 @@ impl MonthWriters {
             failed: None,
             created_dir,
             dir: paths.archive_dir.clone(),
+            marker,
         };
         for month in months {
             let path = paths.archive_file(month);
-            let file = fsx::open_rw(&path)?;
-            if recovering {
+            let mut file = fsx::open_rw(&path)?;
+            if repair {
                 trim_torn_tail(&file, &path)?;
-                writers.remember_lines(&path)?;
             }
-            let mut file = file;
             file.seek(SeekFrom::End(0))
                 .with_context(|| format!("seeking {}", path.display()))?;
             writers
@@ -187,15 +323,20 @@ impl MonthWriters {
         Ok(writers)
     }
 
-    fn remember_lines(&mut self, path: &Path) -> Result<()> {
-        let Some(file) = fsx::open_read(path)? else {
-            return Ok(());
-        };
-        let reader = BufReader::new(file);
-        for line in reader.split(b'\n') {
-            let line = line.with_context(|| format!("reading {}", path.display()))?;
-            if let Some(id) = line_id(&line) {
-                self.present.insert((id, hash(&line)));
+    /// Notes the lines of `ids` the month files already hold (only those: a month
+    /// file can be far larger than the store).
+    fn remember(&mut self, ids: &HashSet<&str>) -> Result<()> {
+        let paths: Vec<PathBuf> = self.files.values().map(|(p, _)| p.clone()).collect();
+        for path in paths {
+            let Some(file) = fsx::open_read(&path)? else {
+                continue;
+            };
+            let reader = BufReader::with_capacity(256 * 1024, file);
+            for line in reader.split(b'\n') {
+                let line = line.with_context(|| format!("reading {}", path.display()))?;
+                if let Some(id) = line_id(&line).filter(|id| ids.contains(id.as_str())) {
+                    self.present.insert((id, hash(&line)));
+                }
             }
         }
         Ok(())

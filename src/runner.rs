@@ -123,10 +123,9 @@ impl Runner<'_> {
         };
         let now = (self.clock)();
         let locked = self.store.write()?;
-        if self.idle(&locked, now) {
+        let Some(mut scan) = self.start(&locked, now)? else {
             return Ok(report);
-        }
-        let mut scan = locked.scan()?;
+        };
         report.recovered = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
@@ -153,11 +152,24 @@ impl Runner<'_> {
         Ok(report)
     }
 
-    /// True when the store's saved summary shows nothing to recover, execute, sweep or
-    /// report at `now`, so the scan can be skipped (see `store::summary`).
-    fn idle(&self, locked: &Locked<Exclusive>, now: DateTime<Utc>) -> bool {
-        locked.summary().is_some_and(|s| s.idle_at(now.timestamp()))
-            && !self.paths.archive_dir.join(archive::MARKER).exists()
+    /// What this run works from, or `None` when the store's saved summary shows
+    /// nothing to recover, execute, sweep or report at `now` (see `store::summary`).
+    /// While the summary lists everything due at `now`, that is a partial scan built
+    /// from it (O(1) in the store's size); otherwise a full scan, whose summary is
+    /// saved at once so that this run's own appends keep it current.
+    fn start(&self, locked: &Locked<Exclusive>, now: DateTime<Utc>) -> Result<Option<Scan>> {
+        let now = now.timestamp();
+        let summary = locked.summary();
+        let recovering = self.paths.archive_dir.join(archive::MARKER).exists();
+        if !recovering && summary.as_ref().is_some_and(|s| s.idle_at(now)) {
+            return Ok(None);
+        }
+        if let Some(summary) = summary.filter(|s| s.listed_at(now)) {
+            return Ok(Some(locked.listed(&summary)));
+        }
+        let scan = locked.scan()?;
+        locked.save_summary(&scan);
+        Ok(Some(scan))
     }
 
     /// Tasks left `executing` by a runner that died count an `interrupted` attempt.
@@ -226,8 +238,12 @@ impl Runner<'_> {
         let task = match locked.load(entry) {
             Ok(task) => task,
             Err(e) => {
+                let line_no = match entry.line_no {
+                    0 => locked.line_number_at(entry.offset)?,
+                    n => n,
+                };
                 bad.push(BadLine {
-                    line_no: entry.line_no,
+                    line_no,
                     offset: entry.offset,
                     reason: format!("{e:#}"),
                 });
@@ -433,15 +449,15 @@ impl Runner<'_> {
         }
     }
 
-    /// Archives terminal tasks if there are any; returns how many moved.
+    /// Archives terminal tasks if there are any (compacting the store when it is small
+    /// or mostly dead, SPEC §18); returns how many moved.
     fn sweep(&self, scan: &mut Scan) -> Result<usize> {
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         if !archive::needed(scan, self.paths) {
-            locked.save_summary(scan);
             return Ok(0);
         }
-        let swept = archive::sweep(&locked, scan, self.paths)?;
+        let swept = archive::settle(&locked, scan, self.paths)?;
         drop(locked);
         archive::log(self.audit, &swept, (self.clock)());
         Ok(swept.archived.len())

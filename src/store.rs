@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 
 use crate::fsx;
-use crate::store::summary::{Identity, Summary};
+use crate::store::summary::{Identity, Slot, Summary};
 use crate::task::{is_valid_id, Status, Task};
 use crate::timestamp::Timestamp;
 
@@ -114,6 +114,41 @@ pub struct Entry {
     pub len: usize,
 }
 
+impl Entry {
+    /// The entry as the summary lists it.
+    pub fn slot(&self) -> Slot {
+        let at = match self.status {
+            Status::Scheduled => self.run_at.at().timestamp(),
+            Status::Executing | Status::Paused => 0,
+            _ => self.archive_stamp.at().timestamp(),
+        };
+        Slot {
+            id: self.id.clone(),
+            status: self.status,
+            at,
+            offset: self.offset,
+            len: self.len as u64,
+        }
+    }
+
+    /// The entry of a listed snapshot: only what `run` reads (no key, no line number).
+    fn of_slot(slot: &Slot) -> Self {
+        let at = crate::timestamp::Timestamp::new(
+            chrono::DateTime::from_timestamp(slot.at, 0).unwrap_or_default(),
+        );
+        Entry {
+            id: slot.id.clone(),
+            status: slot.status,
+            run_at: at,
+            archive_stamp: at,
+            key: None,
+            line_no: 0,
+            offset: slot.offset,
+            len: slot.len as usize,
+        }
+    }
+}
+
 /// A line that is not a valid record; it stays in the file verbatim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadLine {
@@ -134,6 +169,11 @@ pub struct Scan {
     lines: usize,
     /// The store's identity just before the full scan began.
     identity: Option<Identity>,
+    /// Built from the summary's lists, not from reading the store: `entries` holds
+    /// only what `run` acts on, and line numbers are not known (0).
+    partial: bool,
+    /// Bytes of the lines that are not records (kept by every compaction).
+    bad_bytes: u64,
 }
 
 impl Scan {
@@ -146,25 +186,53 @@ impl Scan {
         self.lines
     }
 
-    /// What `run` needs to know about the scanned store (see `summary`).
+    /// True when this scan was built from the summary's lists (see `Locked::listed`).
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// The length of the store this scan has read (through its last complete line).
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Bytes a compaction keeps: the latest non-terminal snapshots and invalid lines.
+    pub fn live_bytes(&self) -> u64 {
+        let records: u64 = self
+            .entries
+            .iter()
+            .filter(|e| !e.status.is_terminal())
+            .map(|e| e.len as u64 + 1)
+            .sum();
+        records + self.bad_bytes
+    }
+
+    /// What `run` needs to know about the scanned store (see `summary`). Only
+    /// meaningful for a full scan.
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary {
-            bad: !self.bad.is_empty(),
-            ..Summary::default()
-        };
-        for entry in &self.entries {
-            match entry.status {
-                Status::Scheduled => {
-                    let at = entry.run_at.at().timestamp();
-                    let earliest = summary.earliest_scheduled.map_or(at, |e| e.min(at));
-                    summary.earliest_scheduled = Some(earliest);
-                }
-                Status::Executing => summary.executing = true,
-                Status::Paused => {}
-                _ => summary.terminal = true,
-            }
-        }
-        summary
+        let slots = self.entries.iter().map(Entry::slot);
+        Summary::of_scan(slots, !self.bad.is_empty(), self.end, self.live_bytes())
+    }
+
+    /// The summary once every terminal record of this full scan is archived.
+    pub fn summary_without_terminal(&self) -> Summary {
+        let slots = self
+            .entries
+            .iter()
+            .filter(|e| !e.status.is_terminal())
+            .map(Entry::slot);
+        Summary::of_scan(slots, !self.bad.is_empty(), self.end, self.live_bytes())
+    }
+
+    /// The summary of the store a compaction of this full scan wrote: the kept lines
+    /// moved from their old offset to `moved[old]`.
+    pub fn summary_moved(&self, moved: &HashMap<u64, u64>) -> Summary {
+        let slots = self.entries.iter().filter_map(|e| {
+            let offset = *moved.get(&e.offset)?;
+            Some(Slot { offset, ..e.slot() })
+        });
+        let live = self.live_bytes();
+        Summary::of_scan(slots, !self.bad.is_empty(), live, live)
     }
 
     /// Records the line; blank lines carry nothing and are ignored.
@@ -180,11 +248,14 @@ impl Scan {
                     self.entries.push(entry);
                 }
             },
-            Err(reason) => self.bad.push(BadLine {
-                line_no,
-                offset,
-                reason,
-            }),
+            Err(reason) => {
+                self.bad_bytes += bytes.len() as u64 + 1;
+                self.bad.push(BadLine {
+                    line_no,
+                    offset,
+                    reason,
+                })
+            }
         }
     }
 }
@@ -239,6 +310,24 @@ impl<M> Locked<M> {
         Ok(scan)
     }
 
+    /// A partial scan from the summary's lists, for a store the summary describes
+    /// exactly (`summary()` returned it): the due-soon, executing and unarchived
+    /// terminal snapshots, read from nowhere but the summary. `catch_up` adds what is
+    /// appended later, as for a full scan.
+    pub fn listed(&self, summary: &Summary) -> Scan {
+        let mut scan = Scan {
+            identity: summary::identity(&self.file),
+            partial: true,
+            ..Scan::default()
+        };
+        scan.end = scan.identity.map_or(0, |i| i.file_len());
+        for slot in summary.due.iter().chain(&summary.executing).chain(&summary.terminal) {
+            scan.index.insert(slot.id.clone(), scan.entries.len());
+            scan.entries.push(Entry::of_slot(slot));
+        }
+        scan
+    }
+
     /// Reads what was appended since `scan` was taken. Valid only while the file has
     /// not been rewritten, which the runner lock guarantees.
     pub fn catch_up(&self, scan: &mut Scan) -> Result<()> {
@@ -246,6 +335,7 @@ impl<M> Locked<M> {
             return Ok(());
         };
         let start = scan.end;
+        let known_bad = scan.bad.iter().filter(|b| b.offset < start).count();
         scan.bad.retain(|b| b.offset < start);
         file.seek(SeekFrom::Start(start))
             .with_context(|| format!("reading {}", self.file.display()))?;
@@ -261,12 +351,45 @@ impl<M> Locked<M> {
                     scan.lines = line_no;
                 }
             },
-        )
+        )?;
+        // A partial scan does not know line numbers: count them for the (rare) bad
+        // line appended by someone else, so its report names the right line.
+        if scan.partial {
+            for i in known_bad..scan.bad.len() {
+                scan.bad[i].line_no = self.line_number_at(scan.bad[i].offset)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The 1-based number of the line that starts at `offset`.
+    pub fn line_number_at(&self, offset: u64) -> Result<usize> {
+        let Some(file) = self.open()? else {
+            return Ok(1);
+        };
+        let mut reader = std::io::Read::take(file, offset);
+        let mut buf = vec![0u8; 1 << 17];
+        let mut lines = 1;
+        loop {
+            let read = reader
+                .read(&mut buf)
+                .with_context(|| format!("reading {}", self.file.display()))?;
+            if read == 0 {
+                return Ok(lines);
+            }
+            lines += memchr::memchr_iter(b'\n', &buf[..read]).count();
+        }
     }
 
     /// The saved summary, if it describes the store exactly as it is now.
     pub fn summary(&self) -> Option<Summary> {
-        summary::load(&self.file, summary::identity(&self.file)?)
+        self.summary_now().map(|(_, s)| s)
+    }
+
+    /// The saved summary with the identity it was checked against.
+    pub fn summary_now(&self) -> Option<(Identity, Summary)> {
+        let identity = summary::identity(&self.file)?;
+        summary::load(&self.file, identity).map(|s| (identity, s))
     }
 
     /// Calls `each(line_no, offset, bytes)` for every line, without its newline.
@@ -392,21 +515,25 @@ impl Locked<Exclusive> {
     /// described the store before is updated to describe it after.
     pub fn append(&self, tasks: &[&Task]) -> Result<()> {
         let mut out = Vec::with_capacity(1024 * tasks.len());
+        let mut lines = Vec::with_capacity(tasks.len());
         for task in tasks {
+            let start = out.len();
             serde_json::to_writer(&mut out, task)?;
+            lines.push((start as u64, (out.len() - start) as u64));
             out.push(b'\n');
         }
-        let (identity, mut summary) = self.append_raw(&out)?;
-        if let (Some(identity), Some(summary)) = (identity, summary.as_mut()) {
-            tasks.iter().for_each(|task| summary.note(task));
-            summary::save(&self.file, identity, summary);
+        let appended = self.append_raw(&out)?;
+        if let (Some(identity), Some(mut summary)) = (appended.after, appended.before) {
+            for (task, (start, len)) in tasks.iter().zip(lines) {
+                summary.note(task, appended.at + start, len);
+            }
+            summary::save(&self.file, identity, &summary);
         }
         Ok(())
     }
 
-    /// Appends `bytes`; returns the store's identity after the write and the summary
-    /// that held before it, when both are known (else the summary is stale for good).
-    fn append_raw(&self, bytes: &[u8]) -> Result<(Option<Identity>, Option<Summary>)> {
+    /// Appends `bytes` and says where (see `Appended`).
+    fn append_raw(&self, bytes: &[u8]) -> Result<Appended> {
         let created = !self.file.exists();
         let mut file = fsx::open_rw(&self.file)?;
         let context = || format!("appending to {}", self.file.display());
@@ -430,7 +557,11 @@ impl Locked<Exclusive> {
         if before.is_some() && after.is_none() {
             summary::forget(&self.file);
         }
-        Ok((after, before))
+        Ok(Appended {
+            at: len,
+            after,
+            before,
+        })
     }
 
     /// After a failed append (ENOSPC, EFBIG, EIO): cuts the file back to `len`, its
@@ -464,6 +595,29 @@ impl Locked<Exclusive> {
         }
     }
 
+    /// Saves `summary` as describing the store as it is now, when the store's length is
+    /// `end` (what the caller has accounted for); else forgets any summary.
+    pub fn save_summary_as(&self, summary: &Summary, end: u64) {
+        match summary::identity(&self.file).filter(|i| i.file_len() == end) {
+            Some(identity) => summary::save(&self.file, identity, summary),
+            None => summary::forget(&self.file),
+        }
+    }
+
+    /// Saves `summary` for the store as it was when `summary_now` returned
+    /// `identity`, if it has not changed since; else forgets any summary.
+    pub fn save_summary_for(&self, identity: Identity, summary: &Summary) {
+        match summary::identity(&self.file) == Some(identity) {
+            true => summary::save(&self.file, identity, summary),
+            false => summary::forget(&self.file),
+        }
+    }
+
+    /// Removes the summary: the next `run` scans.
+    pub fn forget_summary(&self) {
+        summary::forget(&self.file);
+    }
+
     /// Replaces the store with what `fill` writes: a temp file in the same directory,
     /// fsynced, renamed over the store, then the directory fsynced. If `fill` fails,
     /// the store is untouched.
@@ -488,6 +642,15 @@ impl Locked<Exclusive> {
             .with_context(|| format!("renaming over {}", self.file.display()))?;
         fsx::sync_dir(dir)
     }
+}
+
+/// What `append_raw` did: the offset `bytes` start at, the store's identity after the
+/// write and the summary that held before it, when both are known (else the summary
+/// is stale for good).
+struct Appended {
+    at: u64,
+    after: Option<Identity>,
+    before: Option<Summary>,
 }
 
 fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
