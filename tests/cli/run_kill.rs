@@ -1,7 +1,8 @@
 //! `defer run` racing other runners and killed with SIGKILL (SPEC §4, §6, §7): every
 //! due task runs exactly once, a killed runner leaves no stale lock and its task is
 //! recovered as `interrupted`, and random kills of `run` / `archive` over a large store
-//! lose, duplicate or double-archive nothing.
+//! lose, duplicate or double-archive nothing, also on a store over 8 MiB that the
+//! runner sweeps without compacting (SPEC §18).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -183,6 +184,8 @@ struct Fixture {
     /// The last line of each `Terminal` id, which must be archived verbatim.
     terminal_lines: HashMap<String, String>,
     planted: Vec<String>,
+    /// No invalid lines (they make every run scan the whole store).
+    no_plants: bool,
 }
 
 impl Fixture {
@@ -242,7 +245,7 @@ impl Fixture {
                 }
             };
             lines.push(line);
-            if i % 700 == 350 {
+            if i % 700 == 350 && !self.no_plants {
                 let bad = format!("not a record: planted {prefix} {i}");
                 self.planted.push(bad.clone());
                 lines.push(bad);
@@ -412,4 +415,165 @@ fn random_kills_of_run_and_archive_lose_and_duplicate_nothing() {
     );
     // Compacted: one line per active task plus the planted lines.
     assert_eq!(lines.len(), active.len() + planted.len());
+}
+
+/// SPEC §18 under SIGKILL: on a store over 8 MiB the runner archives without
+/// rewriting the store, working from the summary when it is current (tasks written
+/// through `defer`) and from full scans when it is not (lines appended by hand). Every
+/// terminal task is archived exactly once, a terminal record left in the active store
+/// is never listed as active and `show` finds it, and `archive` still compacts.
+#[test]
+fn random_kills_on_a_large_store_swept_lazily_archive_exactly_once() {
+    let env = Env::new();
+    let mut fixture = Fixture {
+        no_plants: true,
+        ..Fixture::default()
+    };
+    // Nine tasks of 1 MiB each, scheduled far ahead: the store is over 8 MiB and
+    // stays mostly live, so no sweep below compacts it.
+    let mut store: String = (0..9)
+        .map(|i| {
+            let id = format!("pad{i}");
+            fixture.kinds.insert(id.clone(), Kind::Later);
+            let summary = "p".repeat(1 << 20);
+            let line = record_with(
+                &id,
+                &[
+                    ("run_at", json!("2099-01-01T00:00:00Z")),
+                    ("context", json!({"summary": summary})),
+                ],
+            );
+            format!("{line}\n")
+        })
+        .collect();
+    store.push_str(&fixture.batch("big", 300));
+    env.write_store(&store);
+    // Kills land anywhere in a run: up to 1.5 times an unkilled one on this store.
+    let max_micros = {
+        let scratch = Env::new();
+        scratch.write_store(&store);
+        let t = Instant::now();
+        scratch.cmd(&["run"]).success();
+        (t.elapsed().as_micros() as u64 * 3 / 2).clamp(20_000, 1_000_000)
+    };
+    let mut cancelled = Vec::new();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("lazy sweep kill test seed {seed}, delays below {max_micros} us");
+    let mut rng = XorShift(seed);
+    let (mut finished, mut killed) = (0, 0);
+    for round in 0..20 {
+        match round % 4 {
+            0 if round > 0 => append(&env, &fixture.batch(&format!("r{round:02}_"), 30)),
+            _ if round > 0 => {
+                // Through `defer`: the summary stays current and lists these.
+                for k in 0..2 {
+                    let id = format!("s{round:02}_{k}");
+                    env.cmd(&["schedule", "--when", "now", "--summary", &id, "--id", &id])
+                        .success();
+                    fixture.kinds.insert(id, Kind::Due);
+                }
+                let id = format!("c{round:02}");
+                env.cmd(&["schedule", "--when", "2d", "--summary", &id, "--id", &id])
+                    .success();
+                env.cmd(&["cancel", &id]).success();
+                cancelled.push(id);
+            }
+            _ => {}
+        }
+        let command = if round % 7 == 6 { "archive" } else { "run" };
+        // Half the kills within 30 ms: a run from the summary is that quick.
+        let max = if round % 2 == 0 { 30_000 } else { max_micros };
+        let delay = Duration::from_micros(rng.next() % max);
+        match run_and_kill(&env, command, delay) {
+            true => finished += 1,
+            false => killed += 1,
+        }
+    }
+    eprintln!("{killed} killed, {finished} finished before the kill");
+    for _ in 0..2 {
+        let out = env
+            .cmd(&["run"])
+            .env("DEFER_RETRY_DELAY_SECONDS", "0")
+            .timeout(Duration::from_secs(30))
+            .success();
+        assert_eq!(out.stdout, "");
+    }
+    assert!(!env.archive_dir().join(".sweep-pending").exists());
+
+    check_archived_once(&env, &fixture, &cancelled);
+    // A foreign append (the summary is stale: a full scan finds the archived records
+    // still in the store) and a deleted summary: still nothing archived twice.
+    append(&env, &fixture.batch("late", 30));
+    env.cmd(&["run"]).success();
+    check_archived_once(&env, &fixture, &cancelled);
+    fs::remove_file(env.runtime_dir().join("deferred.jsonl.idx")).unwrap();
+    env.cmd(&["run"]).success();
+    check_archived_once(&env, &fixture, &cancelled);
+
+    // Archived records may still be in the store (it is over 8 MiB and mostly live),
+    // but `list` shows only the live tasks, and `show` finds each lingering one.
+    assert!(fs::metadata(env.store_path()).unwrap().len() > 8 << 20);
+    let latest = env.latest();
+    let lingering: Vec<&String> = latest
+        .iter()
+        .filter(|(_, v)| v["status"] != "scheduled")
+        .map(|(id, _)| id)
+        .collect();
+    assert!(!lingering.is_empty(), "the lazy path was not taken");
+    let listed = env.cmd(&["list", "--compact"]).success().json();
+    let listed: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    let later = fixture.kinds.values().filter(|k| **k == Kind::Later).count();
+    assert_eq!(listed.len(), later, "{listed:?}");
+    for id in lingering.iter().take(5) {
+        assert!(!listed.contains(&id.as_str()), "{id} listed as active");
+        let shown = env.cmd(&["show", id]).success().json();
+        assert_eq!(shown["id"], id.as_str());
+    }
+
+    // `archive` compacts: only the live tasks stay, nothing is archived twice.
+    env.cmd(&["archive"]).success();
+    check_archived_once(&env, &fixture, &cancelled);
+    let active = env.latest();
+    assert_eq!(active.len(), later);
+    assert!(active.values().all(|v| v["status"] == "scheduled"));
+    assert_eq!(env.store_lines().len(), later);
+}
+
+/// Each terminal task of `fixture` (and each of `cancelled`) archived exactly once,
+/// verbatim when the fixture wrote its terminal line; nothing else archived.
+fn check_archived_once(env: &Env, fixture: &Fixture, cancelled: &[String]) {
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for (_, lines) in env.archive_files() {
+        for line in lines {
+            let value: Value = serde_json::from_str(&line).unwrap();
+            *count
+                .entry(value["id"].as_str().unwrap().to_string())
+                .or_default() += 1;
+            if let Some(expected) = fixture.terminal_lines.get(value["id"].as_str().unwrap()) {
+                assert_eq!(&line, expected, "archived verbatim");
+            }
+        }
+    }
+    for (id, kind) in &fixture.kinds {
+        let n = count.get(id).copied().unwrap_or(0);
+        match kind {
+            Kind::Terminal | Kind::Due => assert_eq!(n, 1, "{id} ({kind:?}) archived {n} times"),
+            Kind::Later => assert_eq!(n, 0, "{id}"),
+        }
+    }
+    for id in cancelled {
+        assert_eq!(count.get(id), Some(&1), "{id}");
+    }
+    for id in count.keys() {
+        assert!(fixture.kinds.contains_key(id) || cancelled.contains(id), "{id} archived");
+    }
 }
