@@ -18,6 +18,7 @@ mod race;
 mod reorient;
 mod run_kill;
 mod runner;
+mod scale;
 mod schedule;
 mod stop;
 mod store;
