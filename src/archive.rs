@@ -242,8 +242,7 @@ impl Plan {
         for entry in &scan.entries {
             if entry.status.is_terminal() {
                 let month = entry.archive_stamp.year_month();
-                plan.archive
-                    .insert(entry.offset, (entry.id.clone(), month));
+                plan.archive.insert(entry.offset, (entry.id.clone(), month));
             } else {
                 plan.keep.insert(entry.offset);
             }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use crate::store::summary::{Identity, Slot, Summary};
 use crate::task::{is_valid_id, Status, Task};
 use crate::timestamp::Timestamp;
 
+pub mod fast;
 pub mod summary;
 
 /// The store's files. Cheap to build; opens nothing until locked.
@@ -163,7 +164,7 @@ pub struct BadLine {
 pub struct Scan {
     pub entries: Vec<Entry>,
     pub bad: Vec<BadLine>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, fast::BuildIdHasher>,
     /// Bytes consumed through the last complete line.
     end: u64,
     lines: usize,
@@ -210,34 +211,86 @@ impl Scan {
     /// What `run` needs to know about the scanned store (see `summary`). Only
     /// meaningful for a full scan.
     pub fn summary(&self) -> Summary {
-        let slots = self.entries.iter().map(Entry::slot);
-        Summary::of_scan(slots, !self.bad.is_empty(), self.end, self.live_bytes())
+        self.summary_of(|_| true, |e| Some(e.offset), self.end)
     }
 
     /// The summary once every terminal record of this full scan is archived.
     pub fn summary_without_terminal(&self) -> Summary {
-        let slots = self
-            .entries
-            .iter()
-            .filter(|e| !e.status.is_terminal())
-            .map(Entry::slot);
-        Summary::of_scan(slots, !self.bad.is_empty(), self.end, self.live_bytes())
+        self.summary_of(|e| !e.status.is_terminal(), |e| Some(e.offset), self.end)
     }
 
     /// The summary of the store a compaction of this full scan wrote: the kept lines
     /// moved from their old offset to `moved[old]`.
     pub fn summary_moved(&self, moved: &HashMap<u64, u64>) -> Summary {
-        let slots = self.entries.iter().filter_map(|e| {
-            let offset = *moved.get(&e.offset)?;
-            Some(Slot { offset, ..e.slot() })
-        });
-        let live = self.live_bytes();
-        Summary::of_scan(slots, !self.bad.is_empty(), live, live)
+        let offset = |e: &Entry| moved.get(&e.offset).copied();
+        self.summary_of(|e| !e.status.is_terminal(), offset, self.live_bytes())
+    }
+
+    /// The summary of the entries `keep` selects, at the offsets `offset` gives, for
+    /// a store of `end` bytes. Only listed entries become slots: the `DUE_CAP + 1`
+    /// earliest scheduled ones are picked without sorting them all.
+    fn summary_of(
+        &self,
+        keep: impl Fn(&Entry) -> bool,
+        offset: impl Fn(&Entry) -> Option<u64>,
+        end: u64,
+    ) -> Summary {
+        let mut scheduled: Vec<(i64, u64, &Entry)> = Vec::new();
+        let mut others = Vec::new();
+        for entry in self.entries.iter().filter(|e| keep(e)) {
+            let Some(at) = offset(entry) else { continue };
+            match entry.status {
+                Status::Scheduled => scheduled.push((entry.run_at.at().timestamp(), at, entry)),
+                Status::Paused => {}
+                _ => others.push(Slot {
+                    offset: at,
+                    ..entry.slot()
+                }),
+            }
+        }
+        let cap = summary::DUE_CAP + 1;
+        if scheduled.len() > cap {
+            scheduled.select_nth_unstable_by_key(cap, |(t, o, _)| (*t, *o));
+            scheduled.truncate(cap);
+        }
+        let slots = scheduled
+            .into_iter()
+            .map(|(_, at, e)| Slot {
+                offset: at,
+                ..e.slot()
+            })
+            .chain(others);
+        Summary::of_scan(slots, !self.bad.is_empty(), end, self.live_bytes())
     }
 
     /// Records the line; blank lines carry nothing and are ignored.
     fn add(&mut self, line_no: usize, offset: u64, bytes: &[u8]) {
         if is_blank(bytes) {
+            return;
+        }
+        // The common case, a valid record read fast (`fast`, which accepts exactly
+        // what the full parse accepts): no allocation for an id seen before.
+        if let Some(fields) = fast::read(bytes) {
+            let entry = |id: String| Entry {
+                id,
+                status: fields.status,
+                run_at: fields.run_at,
+                archive_stamp: fields.archive_stamp,
+                key: fields.key.map(str::to_string),
+                line_no,
+                offset,
+                len: bytes.len(),
+            };
+            match self.index.get(fields.id) {
+                Some(&i) => {
+                    let id = std::mem::take(&mut self.entries[i].id);
+                    self.entries[i] = entry(id);
+                }
+                None => {
+                    self.index.insert(fields.id.to_string(), self.entries.len());
+                    self.entries.push(entry(fields.id.to_string()));
+                }
+            }
             return;
         }
         match parse_entry(bytes, line_no, offset) {
@@ -302,8 +355,15 @@ impl<M> Locked<M> {
 
     /// Reads the whole store.
     pub fn scan(&self) -> Result<Scan> {
+        let identity = summary::identity(&self.file);
+        // About one id per kilobyte of store: room for them up front, no rehashing.
+        let ids = identity
+            .map_or(0, |i| (i.file_len() / 1024) as usize)
+            .min(1 << 20);
         let mut scan = Scan {
-            identity: summary::identity(&self.file),
+            identity,
+            entries: Vec::with_capacity(ids),
+            index: HashMap::with_capacity_and_hasher(ids, fast::BuildIdHasher),
             ..Scan::default()
         };
         self.catch_up(&mut scan)?;
@@ -321,7 +381,12 @@ impl<M> Locked<M> {
             ..Scan::default()
         };
         scan.end = scan.identity.map_or(0, |i| i.file_len());
-        for slot in summary.due.iter().chain(&summary.executing).chain(&summary.terminal) {
+        for slot in summary
+            .due
+            .iter()
+            .chain(&summary.executing)
+            .chain(&summary.terminal)
+        {
             scan.index.insert(slot.id.clone(), scan.entries.len());
             scan.entries.push(Entry::of_slot(slot));
         }
@@ -339,9 +404,8 @@ impl<M> Locked<M> {
         scan.bad.retain(|b| b.offset < start);
         file.seek(SeekFrom::Start(start))
             .with_context(|| format!("reading {}", self.file.display()))?;
-        let mut reader = BufReader::with_capacity(256 * 1024, file);
         self.for_each_line_from(
-            &mut reader,
+            &mut file,
             start,
             scan.lines,
             |line_no, offset, bytes, complete| {
@@ -397,35 +461,45 @@ impl<M> Locked<M> {
         let Some(file) = self.open()? else {
             return Ok(());
         };
-        let mut reader = BufReader::with_capacity(256 * 1024, file);
-        self.for_each_line_from(&mut reader, 0, 0, |n, off, bytes, _| each(n, off, bytes))
+        let mut file = file;
+        self.for_each_line_from(&mut file, 0, 0, |n, off, bytes, _| each(n, off, bytes))
     }
 
+    /// Reads 1 MiB at a time and hands out the lines in place (no copy per line; a
+    /// line longer than the buffer grows it).
     fn for_each_line_from(
         &self,
-        reader: &mut impl BufRead,
+        reader: &mut impl Read,
         mut offset: u64,
         mut line_no: usize,
         mut each: impl FnMut(usize, u64, &[u8], bool),
     ) -> Result<()> {
-        let mut buf = Vec::with_capacity(4096);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut filled = 0;
         loop {
-            buf.clear();
+            if filled == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
             let read = reader
-                .read_until(b'\n', &mut buf)
+                .read(&mut buf[filled..])
                 .with_context(|| format!("reading {}", self.file.display()))?;
             if read == 0 {
+                if filled > 0 {
+                    each(line_no + 1, offset, &buf[..filled], false);
+                }
                 return Ok(());
             }
-            line_no += 1;
-            let complete = buf.last() == Some(&b'\n');
-            let bytes = if complete {
-                &buf[..buf.len() - 1]
-            } else {
-                &buf[..]
-            };
-            each(line_no, offset, bytes, complete);
-            offset += read as u64;
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &buf[filled..filled + read]) {
+                let end = filled + end;
+                line_no += 1;
+                each(line_no, offset, &buf[start..end], true);
+                offset += (end + 1 - start) as u64;
+                start = end + 1;
+            }
+            filled += read;
+            buf.copy_within(start..filled, 0);
+            filled -= start;
         }
     }
 

@@ -253,7 +253,11 @@ fn encode(identity: Identity, summary: &Summary) -> String {
         ('t', &summary.terminal),
     ] {
         for s in list {
-            let _ = writeln!(text, "{tag} {} {} {} {} {}", s.status, s.at, s.offset, s.len, s.id);
+            let _ = writeln!(
+                text,
+                "{tag} {} {} {} {} {}",
+                s.status, s.at, s.offset, s.len, s.id
+            );
         }
     }
     text.push_str("end\n");

@@ -531,7 +531,11 @@ fn random_kills_on_a_large_store_swept_lazily_archive_exactly_once() {
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
-    let later = fixture.kinds.values().filter(|k| **k == Kind::Later).count();
+    let later = fixture
+        .kinds
+        .values()
+        .filter(|k| **k == Kind::Later)
+        .count();
     assert_eq!(listed.len(), later, "{listed:?}");
     for id in lingering.iter().take(5) {
         assert!(!listed.contains(&id.as_str()), "{id} listed as active");
@@ -574,6 +578,9 @@ fn check_archived_once(env: &Env, fixture: &Fixture, cancelled: &[String]) {
         assert_eq!(count.get(id), Some(&1), "{id}");
     }
     for id in count.keys() {
-        assert!(fixture.kinds.contains_key(id) || cancelled.contains(id), "{id} archived");
+        assert!(
+            fixture.kinds.contains_key(id) || cancelled.contains(id),
+            "{id} archived"
+        );
     }
 }

@@ -29,9 +29,7 @@ fn padding(count: usize, mib: usize) -> String {
 /// `defer run` under `sh`, with the bytes it read and wrote (`/proc/<sh>/io` counts
 /// the waited-for child): `(rchar, wchar)`.
 fn run_with_io(env: &Env) -> (u64, u64) {
-    let out = env
-        .sh(r#""$DEFER_BIN" run && cat /proc/$$/io"#)
-        .success();
+    let out = env.sh(r#""$DEFER_BIN" run && cat /proc/$$/io"#).success();
     let field = |name: &str| -> u64 {
         out.stdout
             .lines()
@@ -91,7 +89,11 @@ fn a_busy_minute_in_a_large_store_costs_o_record() {
     assert!(listed.as_array().unwrap().iter().all(|t| t["id"] != "due1"));
     let shown = env.cmd(&["show", "due1", "--compact"]).success().json();
     assert_eq!(shown["status"], "completed");
-    assert_eq!(env.archive_records()[0], record, "the archived line is the record");
+    assert_eq!(
+        env.archive_records()[0],
+        record,
+        "the archived line is the record"
+    );
 
     // The next minute is idle again, and another busy one archives only its task.
     let (read, _) = run_with_io(&env);
@@ -122,7 +124,12 @@ fn dead_bytes_past_a_quarter_compact_and_bad_lines_survive_once() {
     // A third of the store dead: the next sweep compacts.
     env.cmd(&["cancel", "pad1"]).success();
     let out = env.cmd(&["run"]).success();
-    assert_eq!(out.stderr_lines().len(), 1, "the bad line is reported: {}", out.stderr);
+    assert_eq!(
+        out.stderr_lines().len(),
+        1,
+        "the bad line is reported: {}",
+        out.stderr
+    );
     assert_ne!(inode(&env), before, "compacted");
     assert_eq!(archived_ids(&env), ["small", "pad1"]);
     let lines = env.store_lines();
@@ -152,7 +159,10 @@ fn the_summary_is_a_hint_results_do_not_depend_on_it() {
         step(&["run"]);
         // A hand edit: a due task appended outside `defer`.
         let mut text = fs::read_to_string(env.store_path()).unwrap();
-        text.push_str(&record_with("c", &[("run_at", json!("2020-01-01T00:00:00Z"))]));
+        text.push_str(&record_with(
+            "c",
+            &[("run_at", json!("2020-01-01T00:00:00Z"))],
+        ));
         text.push('\n');
         fs::write(env.store_path(), text).unwrap();
         step(&["run"]);

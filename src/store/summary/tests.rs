@@ -107,7 +107,11 @@ fn notes_keep_each_task_latest_snapshot_only() {
 fn the_due_list_is_capped_and_beyond_bounds_the_rest() {
     let mut s = Summary::default();
     for i in 0..(DUE_CAP as i64 + 10) {
-        s.note(&task(&format!("t{i}"), Status::Scheduled, 1000 - i), i as u64 * 10, 9);
+        s.note(
+            &task(&format!("t{i}"), Status::Scheduled, 1000 - i),
+            i as u64 * 10,
+            9,
+        );
     }
     assert_eq!(s.due.len(), DUE_CAP);
     let beyond = s.beyond.unwrap();

@@ -1,0 +1,487 @@
+//! A fast, allocation-free reading of one store line for the scan: checks that the
+//! line is a record and takes the few fields a scan keeps (id, status, `run_at`, the
+//! archive stamp, key), without building a `Task`.
+//!
+//! It is conservative, never a second opinion: `read` answers `Some` only for a line
+//! that the full parse (`store::parse_record`) accepts, with the same fields, and
+//! `None` ("not sure") for everything else, which then takes the full parse. So the
+//! store accepts exactly what `Task` accepts, by construction. "Not sure" covers every
+//! key it does not know at any level (an unknown field, or a field added to `Task`
+//! after this reader), a duplicate key, an escaped key or id or timestamp, any
+//! `\u` escape of a surrogate, a control byte anywhere in the line, numbers other
+//! than plain non-negative integers, enums in any form but a plain string, and
+//! nesting it does not expect. A differential test (`tests`) compares it with the
+//! full parse on valid records and on many mutations of them.
+
+use memchr::memchr2;
+
+use crate::task::{is_valid_id, AuraLevel, Backoff, ClosedSet, Intent, Mode, ResultType, Status};
+use crate::timestamp::Timestamp;
+
+/// What a scan keeps of a record line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields<'a> {
+    pub id: &'a str,
+    pub status: Status,
+    pub run_at: Timestamp,
+    pub archive_stamp: Timestamp,
+    pub key: Option<&'a str>,
+}
+
+/// The fields of `line` when it is certainly a record; `None` when not sure.
+pub fn read(line: &[u8]) -> Option<Fields<'_>> {
+    // serde_json refuses control bytes inside strings; outside them this reader sees
+    // none in what `defer` writes, so a line with any is left to the full parse.
+    let text = match ascii_class(line) {
+        Class::Control => return None,
+        Class::Ascii => {
+            // SAFETY: every byte is below 0x80, so the bytes are UTF-8.
+            unsafe { std::str::from_utf8_unchecked(line) }
+        }
+        Class::Wide => std::str::from_utf8(line).ok()?,
+    };
+    let mut p = Cursor {
+        b: text.as_bytes(),
+        s: text,
+        i: 0,
+    };
+    let fields = p.task()?;
+    p.ws();
+    (p.i == p.b.len()).then_some(fields)
+}
+
+/// A fast hash for task ids in the scan's index (the std SipHash was a tenth of a
+/// scan). Ids come from the store, which is trusted like a crontab (SPEC §11), so
+/// hash flooding is not a concern here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildIdHasher;
+
+impl std::hash::BuildHasher for BuildIdHasher {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+/// FxHash's mixing, eight bytes at a time.
+#[derive(Debug)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+enum Class {
+    /// A byte below 0x20 (serde_json refuses them inside strings; `defer` writes
+    /// none outside them), so "not sure".
+    Control,
+    Ascii,
+    /// Some byte of 0x80 or more: UTF-8 to be checked.
+    Wide,
+}
+
+/// One branch-free pass over the line (vectorised by the compiler).
+fn ascii_class(line: &[u8]) -> Class {
+    let (control, wide) = line.iter().fold((0u8, 0u8), |(c, w), &b| {
+        (c | u8::from(b < 0x20), w | (b & 0x80))
+    });
+    match (control, wide) {
+        (0, 0) => Class::Ascii,
+        (0, _) => Class::Wide,
+        _ => Class::Control,
+    }
+}
+
+/// Short-string equality without a call to `memcmp`.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    s: &'a str,
+    i: usize,
+}
+
+/// Top-level fields of `Task`, as bits for duplicate and required-field checks.
+const TOP: &[&str] = &[
+    "id",
+    "created_at",
+    "run_at",
+    "type",
+    "intent",
+    "context",
+    "execution",
+    "status",
+    "attempts",
+    "max_retries",
+    "reorient_requested",
+    "reorient",
+    "key",
+    "retry",
+    "started_at",
+    "completed_at",
+    "failed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "last_attempt_at",
+    "last_error",
+    "error",
+    "result",
+    "rescheduled_from",
+    "executor",
+];
+
+impl<'a> Cursor<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        self.ws();
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word.as_bytes()).then(|| self.i = end)?;
+        // `truex` or `nullable` are not literals.
+        match self.b.get(self.i) {
+            Some(c) if c.is_ascii_alphanumeric() => None,
+            _ => Some(()),
+        }
+    }
+
+    /// `null`, consumed, or `false` without moving.
+    fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.literal("null").is_some()
+    }
+
+    /// A JSON string; returns its raw contents and whether it had escapes. Escapes are
+    /// checked; a `\u` escape of a surrogate is "not sure".
+    fn string(&mut self) -> Option<(&'a str, bool)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let at = self.i + memchr2(b'"', b'\\', &self.b[self.i..])?;
+            if self.b[at] == b'"' {
+                self.i = at + 1;
+                return Some((&self.s[start..at], escaped));
+            }
+            escaped = true;
+            match *self.b.get(at + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i = at + 2,
+                b'u' => {
+                    let hex = self.s.get(at + 2..at + 6)?;
+                    if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                        return None;
+                    }
+                    let unit = u32::from_str_radix(hex, 16).ok()?;
+                    if (0xD800..=0xDFFF).contains(&unit) {
+                        return None;
+                    }
+                    self.i = at + 6;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// An object key: short, so found by a plain loop; an escape is "not sure".
+    fn key(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match *self.b.get(self.i)? {
+                b'"' => break,
+                b'\\' => return None,
+                _ => self.i += 1,
+            }
+        }
+        self.i += 1;
+        Some(&self.s[start..self.i - 1])
+    }
+
+    /// A string without escapes (one whose value is read).
+    fn plain(&mut self) -> Option<&'a str> {
+        match self.string()? {
+            (text, false) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn opt_string(&mut self) -> Option<()> {
+        if !self.null() {
+            self.string()?;
+        }
+        Some(())
+    }
+
+    fn strings(&mut self) -> Option<()> {
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.string()?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn boolean(&mut self) -> Option<()> {
+        match self.peek()? {
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            _ => None,
+        }
+    }
+
+    fn opt_boolean(&mut self) -> Option<()> {
+        if !self.null() {
+            self.boolean()?;
+        }
+        Some(())
+    }
+
+    /// A plain non-negative integer up to `max` (no sign, fraction or exponent).
+    fn integer(&mut self, max: u64) -> Option<()> {
+        self.ws();
+        let start = self.i;
+        let mut n: u64 = 0;
+        while let Some(d) = self.b.get(self.i).filter(|d| d.is_ascii_digit()) {
+            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        let leading_zero = digits > 1 && self.b[start] == b'0';
+        let more = matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E' | b'-' | b'+'));
+        (digits > 0 && !leading_zero && !more && n <= max).then_some(())
+    }
+
+    fn opt_integer(&mut self, max: u64) -> Option<()> {
+        if !self.null() {
+            self.integer(max)?;
+        }
+        Some(())
+    }
+
+    fn closed<T: ClosedSet>(&mut self) -> Option<T> {
+        T::from_name(self.plain()?)
+    }
+
+    fn timestamp(&mut self) -> Option<Timestamp> {
+        Timestamp::parse(self.plain()?)
+    }
+
+    fn opt_timestamp(&mut self) -> Option<Option<Timestamp>> {
+        match self.null() {
+            true => Some(None),
+            false => self.timestamp().map(Some),
+        }
+    }
+
+    /// An object of known keys: `field(index of the key in names, cursor)` reads each
+    /// value; an unknown, duplicate or escaped key is "not sure", and so is a missing
+    /// key whose bit is in `required`.
+    fn object(
+        &mut self,
+        names: &[&str],
+        required: u64,
+        mut field: impl FnMut(usize, &mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(b'{')?;
+        let mut seen = 0u64;
+        // Records keep their fields in order: try the one after the last first.
+        let mut next = 0;
+        if self.eat(b'}').is_none() {
+            loop {
+                let key = self.key()?;
+                let index = match names.get(next) {
+                    Some(n) if same(n, key) => next,
+                    _ => names.iter().position(|n| same(n, key))?,
+                };
+                next = index + 1;
+                if seen & (1 << index) != 0 {
+                    return None;
+                }
+                seen |= 1 << index;
+                self.eat(b':')?;
+                field(index, self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        (seen & required == required).then_some(())
+    }
+
+    fn opt_object(
+        &mut self,
+        names: &[&str],
+        required: u64,
+        field: impl FnMut(usize, &mut Self) -> Option<()>,
+    ) -> Option<()> {
+        match self.null() {
+            true => Some(()),
+            false => self.object(names, required, field),
+        }
+    }
+
+    fn task(&mut self) -> Option<Fields<'a>> {
+        let mut id = None;
+        let mut created_at = None;
+        let mut run_at = None;
+        let mut status = None;
+        let mut key = None;
+        let mut ended = [None; 3];
+        // id, created_at, run_at, context, execution, status.
+        let required = 1 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7;
+        self.object(TOP, required, |index, p| {
+            match index {
+                0 => id = Some(p.plain().filter(|id| is_valid_id(id))?),
+                1 => created_at = Some(p.timestamp()?),
+                2 => run_at = Some(p.timestamp()?),
+                3 => {
+                    p.string()?;
+                }
+                4 => {
+                    p.closed::<Intent>()?;
+                }
+                5 => p.context()?,
+                6 => p.execution()?,
+                7 => status = Some(p.closed::<Status>()?),
+                8 | 9 => p.integer(u64::from(u32::MAX))?,
+                10 => p.boolean()?,
+                11 => p.reorient()?,
+                12 => {
+                    key = match p.null() {
+                        true => None,
+                        false => Some(p.plain()?),
+                    }
+                }
+                13 => p.retry()?,
+                15..=17 => ended[index - 15] = p.opt_timestamp()?,
+                14 | 19 | 23 => {
+                    p.opt_timestamp()?;
+                }
+                18 | 20 | 21 => p.opt_string()?,
+                22 => p.result()?,
+                24 => p.executor()?,
+                _ => return None,
+            }
+            Some(())
+        })?;
+        let created_at = created_at?;
+        Some(Fields {
+            id: id?,
+            status: status?,
+            run_at: run_at?,
+            archive_stamp: ended.into_iter().flatten().next().unwrap_or(created_at),
+            key,
+        })
+    }
+
+    fn context(&mut self) -> Option<()> {
+        let names = [
+            "summary",
+            "key_points",
+            "artifacts",
+            "constraints",
+            "reoriented_from",
+        ];
+        self.object(&names, 1, |index, p| match index {
+            0 => p.string().map(drop),
+            1..=3 => p.strings(),
+            _ => p.opt_string(),
+        })
+    }
+
+    fn execution(&mut self) -> Option<()> {
+        let names = ["mode", "prompt_template", "aura_level", "command"];
+        self.object(&names, 0b111, |index, p| match index {
+            0 => p.closed::<Mode>().map(drop),
+            1 => p.string().map(drop),
+            2 => p.closed::<AuraLevel>().map(drop),
+            _ => match p.null() {
+                true => Some(()),
+                false => p.strings(),
+            },
+        })
+    }
+
+    fn reorient(&mut self) -> Option<()> {
+        let names = ["requested", "project", "explicit_context_file"];
+        self.object(&names, 1, |index, p| match index {
+            0 => p.boolean(),
+            _ => p.opt_string(),
+        })
+    }
+
+    fn retry(&mut self) -> Option<()> {
+        self.opt_object(&["delay_seconds", "backoff"], 0, |index, p| match index {
+            0 => p.opt_integer(u64::MAX),
+            _ => p.closed::<Backoff>().map(drop),
+        })
+    }
+
+    fn result(&mut self) -> Option<()> {
+        let names = [
+            "type",
+            "prompt_path",
+            "output",
+            "output_truncated",
+            "next_run_at",
+        ];
+        self.opt_object(&names, 0b11, |index, p| match index {
+            0 => p.closed::<ResultType>().map(drop),
+            1 => p.string().map(drop),
+            2 => p.opt_string(),
+            3 => p.opt_boolean(),
+            _ => p.opt_timestamp().map(drop),
+        })
+    }
+
+    fn executor(&mut self) -> Option<()> {
+        self.opt_object(&["pid", "started"], 1, |index, p| match index {
+            0 => p.integer(u64::from(u32::MAX)),
+            _ => p.opt_integer(u64::MAX),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
