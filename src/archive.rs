@@ -134,7 +134,7 @@ fn compact(
     paths: &Paths,
     listed: Option<&Summary>,
 ) -> Result<Swept> {
-    let plan = Plan::new(scan);
+    let mut plan = Plan::new(scan);
     let entries: Vec<&Entry> = terminal_entries(scan).collect();
     // Records the summary lists as waiting were never archived; any other terminal
     // record may have been (a lazy sweep leaves them in the store), so look.
@@ -150,7 +150,7 @@ fn compact(
     let Some(mut writers) = begin(paths, &entries, check)? else {
         return Ok(swept);
     };
-    let mut moved: HashMap<u64, u64> = HashMap::new();
+    let mut moved: HashMap<u64, u64, crate::store::fast::BuildIdHasher> = HashMap::default();
     let mut written = 0u64;
     locked.rewrite(|out| {
         locked.for_each_line(|_, offset, bytes| {
@@ -209,15 +209,19 @@ fn end(marker: &Path, paths: &Paths) -> Result<()> {
     fsx::sync_dir(&paths.archive_dir)
 }
 
-/// Logs one `archived` line per task.
+/// Logs one `archived` line per task, in one write.
 pub fn log(audit: &AuditLog, swept: &Swept, now: DateTime<Utc>) {
-    for (id, path) in &swept.archived {
-        audit.record(
-            now,
-            Event::Archived,
-            &[("id", id), ("file", &path.display())],
-        );
-    }
+    let shown: Vec<_> = swept
+        .archived
+        .iter()
+        .map(|(id, path)| (id, path.display()))
+        .collect();
+    let fields: Vec<[(&str, &dyn std::fmt::Display); 2]> = shown
+        .iter()
+        .map(|(id, path)| [("id", *id as &dyn std::fmt::Display), ("file", path)])
+        .collect();
+    let rows: Vec<&[(&str, &dyn std::fmt::Display)]> = fields.iter().map(|f| &f[..]).collect();
+    audit.record_rows(now, Event::Archived, &rows);
 }
 
 enum Action<'a> {
@@ -227,36 +231,54 @@ enum Action<'a> {
 }
 
 /// For each line of the store, by offset: keep, archive (to which month) or drop
-/// (superseded).
-struct Plan {
-    keep: HashSet<u64>,
-    archive: HashMap<u64, (String, String)>,
+/// (superseded). Lines come in file order, so the plan is a sorted list read with a
+/// cursor: no lookup per line.
+struct Plan<'a> {
+    steps: Vec<(u64, Option<&'a Entry>)>,
+    next: usize,
+    /// `YYYYMM` by (year, month): formatted once per month, not once per record.
+    months: HashMap<(i32, u32), String>,
 }
 
-impl Plan {
-    fn new(scan: &Scan) -> Self {
-        let mut plan = Plan {
-            keep: scan.bad.iter().map(|b| b.offset).collect(),
-            archive: HashMap::new(),
-        };
+impl<'a> Plan<'a> {
+    fn new(scan: &'a Scan) -> Self {
+        use chrono::Datelike;
+        let mut steps: Vec<(u64, Option<&Entry>)> =
+            scan.bad.iter().map(|b| (b.offset, None)).collect();
+        let mut months = HashMap::new();
         for entry in &scan.entries {
             if entry.status.is_terminal() {
-                let month = entry.archive_stamp.year_month();
-                plan.archive.insert(entry.offset, (entry.id.clone(), month));
-            } else {
-                plan.keep.insert(entry.offset);
+                let at = entry.archive_stamp.at();
+                months
+                    .entry((at.year(), at.month()))
+                    .or_insert_with(|| entry.archive_stamp.year_month());
             }
+            steps.push((entry.offset, Some(entry)));
         }
-        plan
+        steps.sort_unstable_by_key(|(offset, _)| *offset);
+        Plan {
+            steps,
+            next: 0,
+            months,
+        }
     }
 
-    fn action(&self, offset: u64) -> Action<'_> {
-        if self.keep.contains(&offset) {
-            return Action::Keep;
+    /// The action for the line at `offset`; offsets must come in increasing order.
+    fn action(&mut self, offset: u64) -> Action<'_> {
+        use chrono::Datelike;
+        while self.steps.get(self.next).is_some_and(|(o, _)| *o < offset) {
+            self.next += 1;
         }
-        match self.archive.get(&offset) {
-            Some((id, month)) => Action::Archive { id, month },
-            None => Action::Drop,
+        match self.steps.get(self.next) {
+            Some(&(o, entry)) if o == offset => match entry {
+                Some(e) if e.status.is_terminal() => {
+                    let at = e.archive_stamp.at();
+                    let month = &self.months[&(at.year(), at.month())];
+                    Action::Archive { id: &e.id, month }
+                }
+                _ => Action::Keep,
+            },
+            _ => Action::Drop,
         }
     }
 }

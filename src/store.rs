@@ -221,7 +221,10 @@ impl Scan {
 
     /// The summary of the store a compaction of this full scan wrote: the kept lines
     /// moved from their old offset to `moved[old]`.
-    pub fn summary_moved(&self, moved: &HashMap<u64, u64>) -> Summary {
+    pub fn summary_moved<S: std::hash::BuildHasher>(
+        &self,
+        moved: &HashMap<u64, u64, S>,
+    ) -> Summary {
         let offset = |e: &Entry| moved.get(&e.offset).copied();
         self.summary_of(|e| !e.status.is_terminal(), offset, self.live_bytes())
     }
