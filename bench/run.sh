@@ -107,7 +107,7 @@ for n in "${sizes[@]}"; do
   # The busy minute (SPEC §18): a task scheduled through defer comes due while the
   # summary is current (the usual case); the run completes and archives it.
   busy_prep="$(reset_cmd "$store") && '$bin' run && '$bin' schedule --when now --summary 'busy minute' >/dev/null && sync"
-  bench "run, 1 due, $l" "$store" "$runs" --prepare "$busy_prep" "'$bin' run"
+  bench "run, 1 due, $l" "$store" 15 --prepare "$busy_prep" "'$bin' run"
   [ "$(cat "$rt"/archive/*.jsonl | wc -l)" -eq 1 ] || { echo "the busy minute archived $(cat "$rt"/archive/*.jsonl | wc -l) records" >&2; exit 1; }
   # Bytes it read and wrote: /proc/<sh>/io counts the waited-for child.
   eval "$busy_prep"

@@ -105,11 +105,13 @@ fn lazy(
     let Some(mut writers) = begin(paths, &entries, check)? else {
         return Ok(swept);
     };
-    for entry in &entries {
-        let bytes = locked.read_line(entry.offset, entry.len)?;
-        let path = writers.write(&entry.id, &entry.archive_stamp.year_month(), &bytes)?;
+    let mut pending = entries.iter();
+    locked.read_lines(entries.iter().map(|e| (e.offset, e.len)), |bytes| {
+        let entry = pending.next().expect("one line per entry");
+        let path = writers.write(&entry.id, &entry.archive_stamp.year_month(), bytes)?;
         swept.archived.push((entry.id.clone(), path));
-    }
+        Ok(())
+    })?;
     writers.finish()?;
     match listed {
         Some((identity, mut summary)) => {

@@ -545,6 +545,27 @@ impl<M> Locked<M> {
         Ok(bytes)
     }
 
+    /// Calls `each` with the raw bytes of every `(offset, len)` line, in the given
+    /// order, through one open file.
+    pub fn read_lines(
+        &self,
+        lines: impl IntoIterator<Item = (u64, usize)>,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut file = self
+            .open()?
+            .ok_or_else(|| anyhow!("{} disappeared", self.file.display()))?;
+        let mut bytes = Vec::new();
+        for (offset, len) in lines {
+            bytes.resize(len, 0);
+            file.seek(SeekFrom::Start(offset))
+                .and_then(|_| file.read_exact(&mut bytes))
+                .with_context(|| format!("reading {}", self.file.display()))?;
+            each(&bytes)?;
+        }
+        Ok(())
+    }
+
     /// True when `needle` occurs anywhere in the file: a fast pre-check before a scan.
     pub fn contains(&self, needle: &[u8]) -> Result<bool> {
         Ok(self.contains_each(&[needle])?[0])
