@@ -11,6 +11,7 @@ pub mod control;
 pub mod cron;
 pub mod crontab;
 pub mod executor;
+pub mod export;
 pub mod fsx;
 pub mod ids;
 pub mod lifecycle;

@@ -7,6 +7,7 @@ mod completions;
 mod control;
 mod cron;
 mod execute;
+mod export;
 mod list;
 mod output;
 mod reorient;
@@ -112,5 +113,6 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man => completions::exec_man(),
+        Command::Export(args) => export::exec(&ctx, args),
     }
 }
