@@ -395,24 +395,30 @@ fn clock_changes(zone: Tz, now: DateTime<Utc>) -> Changes {
         hours: 0,
         whole_hours: before.local_minus_utc() % 3600 == 0,
     };
-    // Offsets change on a quarter hour at the latest; step by 15 minutes.
+    // Look hour by hour; within an hour that changed, find the quarter hour it did.
     while at < end {
-        let next = at + TimeDelta::minutes(15);
-        let after = offset_at(next);
-        if after != before {
-            changes.whole_hours &= after.local_minus_utc() % 3600 == 0;
-            // Local wall-clock times on both sides of the change, which span the gap or
-            // the repeated interval: mark every hour they touch.
-            let a = next.naive_utc() + TimeDelta::seconds(before.local_minus_utc() as i64);
-            let b = next.naive_utc() + TimeDelta::seconds(after.local_minus_utc() as i64);
-            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            let mut t = lo;
-            while t < hi {
-                changes.hours |= 1 << t.hour();
-                t += TimeDelta::minutes(15);
-            }
-            before = after;
+        let hour_later = at + TimeDelta::hours(1);
+        if offset_at(hour_later) == before {
+            at = hour_later;
+            continue;
         }
+        let mut next = at + TimeDelta::minutes(15);
+        while offset_at(next) == before {
+            next += TimeDelta::minutes(15);
+        }
+        let after = offset_at(next);
+        changes.whole_hours &= after.local_minus_utc() % 3600 == 0;
+        // Local wall-clock times on both sides of the change span the gap or the
+        // repeated interval: mark every hour they touch.
+        let a = next.naive_utc() + TimeDelta::seconds(before.local_minus_utc() as i64);
+        let b = next.naive_utc() + TimeDelta::seconds(after.local_minus_utc() as i64);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let mut t = lo;
+        while t < hi {
+            changes.hours |= 1 << t.hour();
+            t += TimeDelta::minutes(15);
+        }
+        before = after;
         at = next;
     }
     changes
