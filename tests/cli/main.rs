@@ -10,6 +10,7 @@ mod config;
 mod control;
 mod examples;
 mod execute;
+mod export;
 mod faults;
 mod hostile;
 mod kill;
