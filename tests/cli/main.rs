@@ -14,6 +14,7 @@ mod export;
 mod faults;
 mod hostile;
 mod kill;
+mod kubernetes;
 mod list;
 mod race;
 mod reorient;
