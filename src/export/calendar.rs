@@ -200,8 +200,8 @@ fn full(bits: u64, min: u32, max: u32) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Days {
     Every,
-    MonthDays,
-    Weekdays,
+    OfMonth,
+    OfWeek,
     Either,
 }
 
@@ -209,8 +209,8 @@ impl Cron {
     fn day_rule(&self) -> Days {
         match (self.days.star, self.weekdays.star) {
             (true, true) => Days::Every,
-            (false, true) => Days::MonthDays,
-            (true, false) => Days::Weekdays,
+            (false, true) => Days::OfMonth,
+            (true, false) => Days::OfWeek,
             (false, false) => Days::Either,
         }
     }
@@ -311,8 +311,8 @@ pub fn cron_on_calendar(expr: &str, zone: Tz, now: DateTime<Utc>) -> Result<Vec<
     };
     Ok(match cron.day_rule() {
         Days::Every => vec![line(None, "*")],
-        Days::MonthDays => vec![line(None, &days)],
-        Days::Weekdays => vec![line(Some(&weekdays), "*")],
+        Days::OfMonth => vec![line(None, &days)],
+        Days::OfWeek => vec![line(Some(&weekdays), "*")],
         Days::Either if full(cron.days.bits, 1, 31) || full(cron.weekdays.bits, 0, 6) => {
             vec![line(None, "*")]
         }
@@ -328,8 +328,8 @@ pub fn cron_schedule(expr: &str, zone: Tz, now: DateTime<Utc>) -> Result<(String
     let zone_name = zone_for(&cron, expr, zone, now)?;
     let (days, weekdays) = match cron.day_rule() {
         Days::Every => ("*".to_string(), "*".to_string()),
-        Days::MonthDays => (cron_list(cron.days.bits, 1, 31), "*".to_string()),
-        Days::Weekdays => ("*".to_string(), cron_list(cron.weekdays.bits, 0, 6)),
+        Days::OfMonth => (cron_list(cron.days.bits, 1, 31), "*".to_string()),
+        Days::OfWeek => ("*".to_string(), cron_list(cron.weekdays.bits, 0, 6)),
         Days::Either if full(cron.days.bits, 1, 31) || full(cron.weekdays.bits, 0, 6) => {
             ("*".to_string(), "*".to_string())
         }

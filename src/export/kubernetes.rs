@@ -45,9 +45,7 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
     }
     out.push_str("apiVersion: \"v1\"\nkind: \"ConfigMap\"\nmetadata:\n");
     out.push_str(&format!("  name: {}\n", quote(&config_map)));
-    out.push_str(&format!(
-        "  labels:\n    app.kubernetes.io/managed-by: \"defer-export\"\n"
-    ));
+    out.push_str("  labels:\n    app.kubernetes.io/managed-by: \"defer-export\"\n");
     out.push_str(&format!("data:\n  task.json: {}\n", quote(&plan.json)));
     out.push_str("---\napiVersion: \"batch/v1\"\nkind: \"CronJob\"\nmetadata:\n");
     out.push_str(&format!("  name: {}\n", quote(name)));
