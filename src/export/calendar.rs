@@ -215,6 +215,26 @@ impl Cron {
         }
     }
 
+    /// True when `at` (a whole minute) is one of the expression's fires in `zone`:
+    /// every field matches its local time, days by croner's rule.
+    pub fn fires_at(&self, at: DateTime<Utc>, zone: Tz) -> bool {
+        let local = at.with_timezone(&zone);
+        let has = |field: &Field, v: u32| field.bits & (1 << v) != 0;
+        let day = has(&self.days, local.day());
+        let weekday = has(&self.weekdays, local.weekday().num_days_from_sunday());
+        let day_ok = match self.day_rule() {
+            Days::Every => true,
+            Days::OfMonth => day,
+            Days::OfWeek => weekday,
+            Days::Either => day || weekday,
+        };
+        at.timestamp() % 60 == 0
+            && has(&self.minutes, local.minute())
+            && has(&self.hours, local.hour())
+            && has(&self.months, local.month())
+            && day_ok
+    }
+
     /// True when every fire falls on a minute that a zone's offset change cannot move:
     /// the hour and day fields are `*` (a minute pattern repeated every hour).
     fn every_hour_every_day(&self) -> bool {

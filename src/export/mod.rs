@@ -166,6 +166,7 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
             record.get("grace_seconds").and_then(Value::as_u64),
         ),
     };
+    check_pending(&id, &when, task.run_at.at(), target.now)?;
     let missed = match policy.as_deref() {
         None | Some("run") | Some("run-once") => Missed::Once,
         Some("skip") => Missed::Skip,
@@ -188,6 +189,35 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
         missed,
         grace_seconds: grace,
     })
+}
+
+/// The pending run must be one the exported schedule makes: a one-shot task still
+/// ahead (a timer never fires at a past instant), a cron series' next occurrence on its
+/// calendar (not a `--when` first occurrence off it, which the timer would drop).
+fn check_pending(
+    id: &str,
+    when: &When,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    match when {
+        When::Once(at) if *at <= now => Err(format!(
+            "task {id} was due at {}, which has passed, and a timer never fires at a past instant; run it now with 'defer execute --id {id}'",
+            stamp(*at)
+        )),
+        When::Cron { expr, zone } if run_at > now => {
+            let cron = calendar::parse_cron(expr)?;
+            match cron.fires_at(run_at, *zone) {
+                true => Ok(()),
+                false => Err(format!(
+                    "the next occurrence of task {id} ({}) is not a fire of cron '{}' (it was set with --when), and a timer would skip it; export the series after that occurrence has run",
+                    stamp(run_at),
+                    expr.trim()
+                )),
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 type SeriesParts = (When, Option<String>, Option<u64>);

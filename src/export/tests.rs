@@ -241,3 +241,24 @@ fn names_default_from_the_id_and_are_checked() {
     let text = export(&task(|_| {}), &t).unwrap();
     assert!(text.contains("# ---- file: reports.timer ----\n"));
 }
+
+#[test]
+fn the_pending_run_must_be_one_the_export_makes() {
+    // A one-shot task whose time has passed: a timer would never fire.
+    let past = task(|v| {
+        v.as_object_mut().unwrap().remove("series");
+        v["run_at"] = "2026-12-01T08:00:00Z".into();
+    });
+    let err = export(&past, &target(Format::Systemd)).unwrap_err();
+    assert!(
+        err.contains("was due at 2026-12-01T08:00:00Z, which has passed"),
+        "{err}"
+    );
+    // A cron series whose next occurrence was set off its calendar (--when).
+    let off = task(|v| v["run_at"] = "2026-12-07T08:30:00Z".into());
+    let err = export(&off, &target(Format::Kubernetes)).unwrap_err();
+    assert!(err.contains("is not a fire of cron '0 9 * * 1-5'"), "{err}");
+    // An overdue occurrence (run_at passed) exports: the calendar goes on.
+    let late = task(|v| v["run_at"] = "2026-12-03T08:00:00Z".into());
+    assert!(export(&late, &target(Format::Systemd)).is_ok());
+}

@@ -349,3 +349,23 @@ fn cronjob_schedules_fire_when_the_series_does() {
         );
     }
 }
+
+#[test]
+fn fires_at_agrees_with_croner() {
+    let base = at("2026-12-04T12:00:00Z");
+    for (expr, zone) in [
+        ("0 9 * * 1-5", "Europe/Berlin"),
+        ("0 9 1,15 * mon", "UTC"),
+        ("*/20 6-8 * jan,dec *", "Asia/Tokyo"),
+    ] {
+        let cron = parse_cron(expr).unwrap();
+        for fire in croner_fires(expr, tz(zone), base, 20) {
+            assert!(cron.fires_at(fire, tz(zone)), "{expr}: {fire}");
+            assert!(
+                !cron.fires_at(fire + TimeDelta::minutes(1), tz(zone)),
+                "{expr}: {fire}+1m"
+            );
+            assert!(!cron.fires_at(fire + TimeDelta::seconds(30), tz(zone)));
+        }
+    }
+}
