@@ -109,7 +109,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The task (for a series: any of its pending occurrences)
+    /// The task's id (for a series: the id of its pending occurrence)
     #[arg(value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
     /// systemd (a .service and a .timer) or kubernetes (a ConfigMap and a CronJob)
