@@ -10,6 +10,9 @@ use super::{cancel_comment, Missed, Plan, Target, When};
 /// executor, if any) on `PATH`, and `sh`.
 pub const IMAGE_PLACEHOLDER: &str = "REPLACE-ME.example/defer:latest";
 
+/// The most a ConfigMap holds (the API server refuses more).
+pub const CONFIG_MAP_MAX: usize = 1024 * 1024;
+
 pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
     let (schedule, zone) = match &plan.when {
         When::Cron { expr, zone } => calendar::cron_schedule(expr, *zone, target.now)?,
@@ -25,6 +28,13 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
             ))
         }
     };
+    if plan.json.len() > CONFIG_MAP_MAX - 1024 {
+        return Err(format!(
+            "task {} is {} bytes of JSON, and a ConfigMap holds at most 1 MiB; shorten its context to export it",
+            plan.id,
+            plan.json.len()
+        ));
+    }
     let name = &plan.name;
     let config_map = format!("{name}-task");
     let mut out = String::new();
@@ -60,9 +70,11 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
             .unwrap_or(crate::export::DEFAULT_GRACE_SECONDS);
         out.push_str(&format!("  startingDeadlineSeconds: {grace}\n"));
     }
-    out.push_str(
-        "  jobTemplate:\n    spec:\n      backoffLimit: 0\n      template:\n        spec:\n",
-    );
+    // `defer execute` makes one attempt; the Job retries the pod for --max-retries.
+    out.push_str(&format!(
+        "  jobTemplate:\n    spec:\n      backoffLimit: {}\n      template:\n        spec:\n",
+        plan.max_retries
+    ));
     out.push_str("          restartPolicy: \"Never\"\n          containers:\n");
     out.push_str("            - name: \"defer\"\n");
     out.push_str(&format!(

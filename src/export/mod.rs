@@ -82,6 +82,8 @@ pub(crate) struct Plan {
     pub when: When,
     pub missed: Missed,
     pub grace_seconds: Option<u64>,
+    /// The task's `max_retries`: a Job's `backoffLimit`.
+    pub max_retries: u32,
     /// One line: the task as `defer execute` reads it on stdin.
     pub json: String,
 }
@@ -188,6 +190,7 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
         when,
         missed,
         grace_seconds: grace,
+        max_retries: task.max_retries,
     })
 }
 

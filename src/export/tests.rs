@@ -262,3 +262,18 @@ fn the_pending_run_must_be_one_the_export_makes() {
     let late = task(|v| v["run_at"] = "2026-12-03T08:00:00Z".into());
     assert!(export(&late, &target(Format::Systemd)).is_ok());
 }
+
+#[test]
+fn retries_become_the_jobs_backoff_limit_and_a_huge_task_is_refused() {
+    let retried = task(|v| v["max_retries"] = 3.into());
+    let text = export(&retried, &target(Format::Kubernetes)).unwrap();
+    let docs: Vec<Yaml> = serde_norway::Deserializer::from_str(&text)
+        .map(|d| Yaml::deserialize(d).unwrap())
+        .collect();
+    assert_eq!(docs[1]["spec"]["jobTemplate"]["spec"]["backoffLimit"], 3);
+    let huge = task(|v| v["context"]["summary"] = "x".repeat(1024 * 1024).into());
+    let err = export(&huge, &target(Format::Kubernetes)).unwrap_err();
+    assert!(err.contains("a ConfigMap holds at most 1 MiB"), "{err}");
+    // systemd takes it (StandardInputData= holds up to 64 MiB).
+    assert!(export(&huge, &target(Format::Systemd)).is_ok());
+}

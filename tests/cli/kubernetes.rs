@@ -183,6 +183,38 @@ fn a_job_that_never_finishes_times_out_and_is_deleted() {
 }
 
 #[test]
+fn stopped_by_the_runners_timeout_it_deletes_the_job_and_its_configmap() {
+    let env = Env::new();
+    let cluster = fake_cluster(&env);
+    schedule_due(&env, "r5", &[]);
+    let path = format!(
+        "{}:{}",
+        cluster.bin.display(),
+        std::env::var("PATH").unwrap()
+    );
+    env.cmd(&["run"])
+        .env("PATH", path)
+        .env(
+            "DEFER_EXECUTOR",
+            repo("examples/executors/kubernetes-job.sh")
+                .to_str()
+                .unwrap(),
+        )
+        .env("DEFER_EXECUTOR_TIMEOUT_SECONDS", "2")
+        .env("DEFER_K8S_IMAGE", "registry.example/worker:1")
+        .env("DEFER_K8S_TIMEOUT_SECONDS", "60")
+        .env("DEFER_K8S_POLL_SECONDS", "1")
+        .env("FAKE_K8S_DIR", cluster.dir.to_str().unwrap())
+        .env("FAKE_K8S_OUTCOME", "pending")
+        .run();
+    let task = archived(&env, "r5");
+    assert_eq!(task["status"], "failed", "{task}");
+    let (name, _) = configmap(&cluster);
+    assert_eq!(read(&cluster.dir.join("deleted-jobs")).trim(), name);
+    assert_eq!(read(&cluster.dir.join("deleted-configmaps")).trim(), name);
+}
+
+#[test]
 fn without_an_image_it_fails_before_touching_the_cluster() {
     let env = Env::new();
     let cluster = fake_cluster(&env);
