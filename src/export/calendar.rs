@@ -244,13 +244,15 @@ impl Cron {
     }
 }
 
-/// systemd's form of a numeric field: `*`, `a/n` (to the end), `a..b` runs, lists.
+/// systemd's form of a numeric field: `*`, `a/n` (a progression to the field's end),
+/// `a..b` runs, lists.
 fn systemd_list(bits: u64, min: u32, max: u32) -> String {
     if full(bits, min, max) {
         return "*".to_string();
     }
     let vals = values(bits);
-    if vals.len() >= 2 {
+    // Three values or more; two read better as a list (`09,17`, not `09/8`).
+    if vals.len() >= 3 {
         let step = vals[1] - vals[0];
         let progression = vals.windows(2).all(|w| w[1] - w[0] == step);
         if progression && step > 1 && vals[vals.len() - 1] + step > max {

@@ -23,7 +23,12 @@ fn cron_fields_names_macros_ranges_steps_lists() {
     let cases = [
         ("0 9 * * 1-5", "Mon..Fri *-*-* 09:00:00 Europe/Berlin"),
         ("0 9 * * mon-fri", "Mon..Fri *-*-* 09:00:00 Europe/Berlin"),
-        ("30 8 1 jan,jul *", "*-01/6-01 08:30:00 Europe/Berlin"),
+        ("30 8 1 jan,jul *", "*-01,07-01 08:30:00 Europe/Berlin"),
+        (
+            "0 0 1 jan,apr,jul,oct *",
+            "*-01/3-01 00:00:00 Europe/Berlin",
+        ),
+        ("0 9,17 * * *", "*-*-* 09,17:00:00 Europe/Berlin"),
         (
             "30 8 1 jan,mar,apr *",
             "*-01,03,04-01 08:30:00 Europe/Berlin",
