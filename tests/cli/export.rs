@@ -55,6 +55,26 @@ fn decode_base64(text: &str) -> Vec<u8> {
     out.stdout
 }
 
+/// Every path under `dir` with its length, sorted (a write or a new file shows); lock
+/// files, which every reader of the store opens, left out.
+fn walk(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        let path = entry.path().display().to_string();
+        if path.ends_with(".lock") {
+            continue;
+        }
+        out.push((path, meta.len()));
+        if meta.is_dir() {
+            out.extend(walk(&entry.path()));
+        }
+    }
+    out.sort();
+    out
+}
+
 fn have(tool: &str) -> bool {
     let found = Command::new(tool).arg("--version").output().is_ok();
     if !found {
@@ -73,10 +93,16 @@ fn a_series_exports_as_a_service_and_timer_that_run_the_task() {
         "2026-12-07T08:00:00Z",
     ));
     let before = env.store_bytes();
+    let files_before = walk(&env.runtime_dir());
     let out = env
         .cmd(&["export", "weekly", "--format", "systemd"])
         .success();
     assert_eq!(env.store_bytes(), before, "export wrote to the store");
+    assert_eq!(
+        walk(&env.runtime_dir()),
+        files_before,
+        "export wrote a file"
+    );
     assert!(
         out.stdout.ends_with("#   defer cancel weekly\n"),
         "{}",
