@@ -10,6 +10,7 @@ pub mod cron;
 pub mod crontab;
 pub mod executor;
 pub mod fsx;
+pub mod heartbeat;
 pub mod ids;
 pub mod lifecycle;
 pub mod lookup;

@@ -7,6 +7,7 @@ use anyhow::{anyhow, Result};
 use chrono::{DateTime, Utc};
 
 use super::args::ListArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
 use crate::task::Status;
@@ -14,6 +15,7 @@ use crate::view::{self, Format};
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let filter = filter(ctx, &args)?;
     let store = ctx.store()?;
     let (tasks, bad) = query::list(&store, &filter)?;
@@ -30,6 +32,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
             out.flush()?;
         }
     }
+    runner_check.warn(ctx);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod cancel;
 mod completions;
 mod cron;
 mod execute;
+mod health;
 mod list;
 mod output;
 mod reorient;

@@ -9,6 +9,7 @@ mod cancel;
 mod config;
 mod examples;
 mod execute;
+mod health;
 mod hostile;
 mod kill;
 mod list;
