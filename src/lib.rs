@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod cron;
 pub mod crontab;
+pub mod doctor;
 pub mod executor;
 pub mod fsx;
 pub mod heartbeat;

@@ -67,6 +67,9 @@ pub enum Command {
     Wait(WaitArgs),
     /// Print the crontab line for `defer run`, or install / remove it
     Cron(CronArgs),
+    /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
@@ -229,6 +232,26 @@ pub struct CronArgs {
     /// Remove the defer line from your crontab
     #[arg(long)]
     pub uninstall: bool,
+}
+
+const DOCTOR_HELP: &str = "\
+Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
+row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
+invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
+timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+
+Exit status:
+  0    no check failed (warnings allowed)
+  1    at least one check failed";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// json (default) or table (for people)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
 }
 
 #[derive(Debug, Subcommand)]

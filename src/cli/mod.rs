@@ -5,6 +5,7 @@ mod args;
 mod cancel;
 mod completions;
 mod cron;
+mod doctor;
 mod execute;
 mod health;
 mod list;
@@ -93,6 +94,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Show(args) => show::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
+        Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man => completions::exec_man(),

@@ -1,0 +1,28 @@
+//! `defer doctor`: the health report as a JSON array (or a table); exit 1 when any
+//! check fails.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::args::DoctorArgs;
+use super::{exit, output, Ctx};
+use crate::doctor::{self, Host, Level};
+use crate::view::Format;
+
+pub fn exec(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
+    let rows = doctor::run(&ctx.env, ctx.now, &Host);
+    match args.format {
+        Format::Json => output::json(&rows, args.compact)?,
+        Format::Table => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            doctor::table(&mut out, &rows)?;
+            out.flush()?;
+        }
+    }
+    Ok(match doctor::worst(&rows) {
+        Level::Fail => ExitCode::from(exit::FAILURE),
+        Level::Ok | Level::Warn => ExitCode::SUCCESS,
+    })
+}

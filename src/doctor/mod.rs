@@ -1,0 +1,156 @@
+//! `defer doctor` (SPEC §15): every way `defer` can fail silently, checked and reported
+//! as rows `{check, status, detail, fix}`. It only looks: it creates nothing, holds no
+//! lock for more than an instant, never opens a FIFO, bounds every command it runs,
+//! and never refuses (a broken setup is a `fail` row, not an error).
+//!
+//! Each check is a small function of plain facts; the facts from outside the runtime
+//! dir (processes, the crontab, systemd, free space, this binary) come through
+//! [`System`], so tests can drive every decision. [`Host`] is the real machine.
+
+mod cronline;
+mod files;
+mod host;
+mod runner;
+mod store;
+mod system;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::Env;
+
+pub use host::Host;
+pub use table::table;
+
+/// How one check came out. `fail` makes `doctor` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warn => "warn",
+            Level::Fail => "fail",
+        }
+    }
+}
+
+/// One row of the report. `fix` is one line, present on every row that is not `ok`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub check: &'static str,
+    pub status: Level,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Row {
+    pub fn ok(check: &'static str, detail: impl Into<String>) -> Self {
+        Row {
+            check,
+            status: Level::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn warn(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Row {
+            status: Level::Warn,
+            fix: Some(fix.into()),
+            ..Row::ok(check, detail)
+        }
+    }
+
+    pub fn fail(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Row {
+            status: Level::Fail,
+            ..Row::warn(check, detail, fix)
+        }
+    }
+}
+
+/// What `crontab -l` said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Crontab {
+    /// The user's crontab (empty when they have none).
+    Text(String),
+    /// There is no `crontab` command.
+    NoCommand,
+    /// It failed or timed out; the reason.
+    Failed(String),
+}
+
+/// A running process that may be a cron daemon: its pid and name (`/proc/PID/comm`,
+/// or `busybox crond`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+}
+
+/// The facts doctor reads from outside the runtime dir.
+pub trait System {
+    /// The effective user id: the owner defer's files must have.
+    fn uid(&self) -> u32;
+    /// Running processes; `None` when they cannot be listed (no `/proc`).
+    fn processes(&self) -> Option<Vec<Process>>;
+    fn crontab(&self) -> Crontab;
+    /// An active systemd user timer whose service runs `defer ... run`, by name;
+    /// `None` when there is none or systemd cannot be asked.
+    fn systemd_timer(&self) -> Option<String>;
+    /// Bytes available to this user on the filesystem holding `path`.
+    fn free_bytes(&self, path: &Path) -> Option<u64>;
+    /// This program's absolute path.
+    fn binary(&self) -> Option<PathBuf>;
+}
+
+/// Runs every check, in a fixed order.
+pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
+    let mut rows = vec![system::settings(env)];
+    match env.paths() {
+        Ok(paths) => {
+            rows.extend(files::rows(&paths, env, sys.uid()));
+            let view = store::read(&paths.tasks_file, &paths.store_lock());
+            rows.push(store::invalid_lines(&view));
+            let runner_busy = store::runner_busy(&paths.runner_lock());
+            rows.push(store::orphans(&view, runner_busy));
+            rows.push(store::overdue(&view, now));
+            let last = crate::heartbeat::last_run(&paths.runner_lock());
+            let fresh = !crate::heartbeat::is_stale(last, now);
+            rows.push(runner::heartbeat(last, now));
+            rows.push(runner::crontab(
+                &sys.crontab(),
+                sys.binary().as_deref(),
+                env,
+                &paths,
+                fresh,
+            ));
+            rows.push(runner::daemon(sys, fresh));
+            rows.push(system::disk_space(&paths.runtime_dir, sys));
+        }
+        Err(e) => rows.push(Row::fail(
+            "runtime_dir",
+            format!("{e:#}"),
+            "set DEFER_RUNTIME_DIR (or HOME) to where defer keeps its state",
+        )),
+    }
+    rows.push(system::executor(env));
+    rows.push(system::timezone(env));
+    rows.push(system::skill(env.home().as_deref()));
+    rows
+}
+
+/// The worst status among `rows`.
+pub fn worst(rows: &[Row]) -> Level {
+    rows.iter().map(|r| r.status).max().unwrap_or(Level::Ok)
+}
