@@ -34,6 +34,10 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
                 eprintln!("defer: installed in your crontab (check with: crontab -l)");
             }
         }
+        if let Some(row) = crate::doctor::cron_daemon_problem(&crate::doctor::Host) {
+            let fix = row.fix.unwrap_or_default();
+            super::output::warn(&format!("{}; {fix}", row.detail));
+        }
     }
     println!("{line}");
     Ok(ExitCode::SUCCESS)

@@ -147,7 +147,10 @@ pub(super) fn rows(paths: &Paths, env: &Env, me: u32) -> Vec<Row> {
     if rows.len() == 1 {
         rows.push(Row::ok(
             "files",
-            format!("{checked} files and directories: owned by you, not writable by others"),
+            match checked {
+                0 => "none of defer's other files exist yet".to_string(),
+                n => format!("{n} files and directories: owned by you, not writable by others"),
+            },
         ));
     }
     let allow = env.get("DEFER_ALLOW_NETWORK_FS") == Some("1");

@@ -150,6 +150,13 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
     rows
 }
 
+/// The cron daemon check alone (for `defer cron --install`): `None` when a cron
+/// daemon or a systemd timer for `defer run` is running, else the row.
+pub fn cron_daemon_problem(sys: &dyn System) -> Option<Row> {
+    let row = runner::daemon(sys, false);
+    (row.status != Level::Ok).then_some(row)
+}
+
 /// The worst status among `rows`.
 pub fn worst(rows: &[Row]) -> Level {
     rows.iter().map(|r| r.status).max().unwrap_or(Level::Ok)

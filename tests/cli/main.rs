@@ -24,6 +24,7 @@ mod summary;
 mod when_cmd;
 
 mod cron;
+mod doctor;
 mod key;
 mod show_wait;
 mod skill;
