@@ -75,8 +75,8 @@ pub enum Command {
     Skill(SkillCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
+    Man(ManArgs),
 }
 
 const WAIT_EXIT_CODES: &str = "\
@@ -122,11 +122,17 @@ pub struct ScheduleArgs {
     pub summary: Option<String>,
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
+    /// How the executor should run the task: fresh (a new session) or callback (back in
+    /// the session that scheduled it). Recorded in the task (execution.mode) for the
+    /// executor; defer itself does not act on it
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
+    /// How much attention the run deserves (e.g. how much context or which model the
+    /// executor uses). Recorded in the task (execution.aura_level) for the executor; defer
+    /// itself does not act on it
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried
@@ -270,6 +276,13 @@ pub struct SkillInstallArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. schedule, or skill install); default: defer(1)
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `defer completions <shell>` and `defer man`: generated from the clap definition.
+//! `defer completions <shell>`: generated from the clap definition.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,13 +14,6 @@ pub fn exec_completions(args: CompletionsArgs) -> Result<ExitCode> {
     clap_complete::generate(args.shell, &mut Cli::command(), "defer", &mut script);
     let mut out = std::io::stdout().lock();
     out.write_all(&script)?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn exec_man() -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

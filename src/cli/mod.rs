@@ -9,6 +9,7 @@ mod doctor;
 mod execute;
 mod health;
 mod list;
+mod man;
 mod output;
 mod reorient;
 mod run;
@@ -97,6 +98,6 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
-        Command::Man => completions::exec_man(),
+        Command::Man(args) => man::exec(args),
     }
 }

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::config::Env;
 
 pub use host::Host;
-pub use table::table;
+pub use table::{escape, table};
 
 /// How one check came out. `fail` makes `doctor` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -13,6 +13,7 @@ mod health;
 mod hostile;
 mod kill;
 mod list;
+mod man;
 mod race;
 mod reorient;
 mod run_kill;
