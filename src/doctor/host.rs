@@ -42,6 +42,9 @@ impl System for Host {
             let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
                 continue;
             };
+            if is_dead(&entry.path()) {
+                continue;
+            }
             let mut name = comm.trim_end().to_string();
             if name == "busybox" && busybox_applet(&entry.path()).as_deref() == Some("crond") {
                 name = "busybox crond".into();
@@ -104,6 +107,23 @@ impl System for Host {
     fn binary(&self) -> Option<PathBuf> {
         std::env::current_exe().ok()?.canonicalize().ok()
     }
+}
+
+/// True for a zombie (exited, not yet reaped) or dead process: its name lingers in
+/// `/proc` but it runs nothing.
+fn is_dead(proc_dir: &Path) -> bool {
+    std::fs::read_to_string(proc_dir.join("stat"))
+        .ok()
+        .is_some_and(|stat| zombie_state(&stat))
+}
+
+/// The state field of `/proc/PID/stat` (after the `(comm)`, which may hold spaces and
+/// parentheses) is `Z` or `X`.
+pub(super) fn zombie_state(stat: &str) -> bool {
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    matches!(state, Some("Z" | "X" | "x"))
 }
 
 /// The applet a `busybox` process runs (`busybox crond ...`: its second argument).
@@ -257,6 +277,13 @@ mod tests {
             "{ path=/usr/bin/backup ; argv[]=/usr/bin/backup run ; }"
         ));
         assert!(!runs_defer("{ path=/x/defer ; argv[]=/x/defer archive ; }"));
+    }
+
+    #[test]
+    fn zombies_do_not_count() {
+        assert!(zombie_state("29216 (cron) Z 1 29216 29216 0 -1"));
+        assert!(!zombie_state("29216 (cron) S 1 29216 29216 0 -1"));
+        assert!(!zombie_state("7 (a) Z(b)) R 1 2"));
     }
 
     #[test]

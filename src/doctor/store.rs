@@ -125,7 +125,7 @@ pub(super) fn invalid_lines(view: &View) -> Row {
     match view.bad.first() {
         None => Row::ok(
             "invalid_lines",
-            format!("{} tasks, no invalid lines", view.tasks.len()),
+            format!("{} task(s), no invalid lines", view.tasks.len()),
         ),
         Some((line, reason)) => Row::warn(
             "invalid_lines",
