@@ -147,7 +147,7 @@ mod tests {
             ),
             ("PATH".to_string(), "/usr/bin:/bin".to_string()),
         ];
-        let line = cron::line(Path::new("/opt/my bin/defer"), &settings);
+        let line = cron::line(Path::new("/opt/my bin/defer"), &settings).unwrap();
         let parsed = parse(&line).unwrap();
         assert_eq!(parsed.schedule, "* * * * *");
         assert_eq!(parsed.assignments, settings);

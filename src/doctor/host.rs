@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::files::{classify, Filesystem};
 use super::{Crontab, Process, System};
 
 /// The time any one command may take before it is killed.
@@ -20,14 +19,6 @@ const MAX_TIMERS: usize = 20;
 pub struct Host;
 
 impl System for Host {
-    fn uid(&self) -> u32 {
-        #[cfg(unix)]
-        // SAFETY: geteuid cannot fail and touches no memory.
-        return unsafe { libc::geteuid() };
-        #[cfg(not(unix))]
-        0
-    }
-
     fn processes(&self) -> Option<Vec<Process>> {
         let entries = std::fs::read_dir("/proc").ok()?;
         let mut found = Vec::new();
@@ -243,26 +234,6 @@ fn statvfs_free(path: &Path) -> Option<u64> {
 #[cfg(not(unix))]
 fn statvfs_free(_: &Path) -> Option<u64> {
     None
-}
-
-/// The filesystem holding `dir` (or its nearest existing ancestor); Linux only,
-/// elsewhere `Local`.
-pub(super) fn filesystem(dir: &Path) -> Filesystem {
-    #[cfg(target_os = "linux")]
-    for p in dir.ancestors() {
-        let Some(c) = c_path(p) else { break };
-        let mut buf = std::mem::MaybeUninit::<libc::statfs>::uninit();
-        // SAFETY: c is NUL-terminated and buf is a writable statfs.
-        if unsafe { libc::statfs(c.as_ptr(), buf.as_mut_ptr()) } == 0 {
-            // SAFETY: statfs returned 0, so it filled buf.
-            let buf = unsafe { buf.assume_init() };
-            #[allow(clippy::unnecessary_cast)]
-            return classify((buf.f_type as u64) & 0xFFFF_FFFF);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = dir;
-    Filesystem::Local
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::config::Env;
 
 pub use host::Host;
-pub use table::{escape, table};
+pub use table::table;
 
 /// How one check came out. `fail` makes `doctor` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -100,8 +100,6 @@ pub struct Process {
 
 /// The facts doctor reads from outside the runtime dir.
 pub trait System {
-    /// The effective user id: the owner defer's files must have.
-    fn uid(&self) -> u32;
     /// Running processes; `None` when they cannot be listed (no `/proc`).
     fn processes(&self) -> Option<Vec<Process>>;
     fn crontab(&self) -> Crontab;
@@ -119,7 +117,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
     let mut rows = vec![system::settings(env)];
     match env.paths() {
         Ok(paths) => {
-            rows.extend(files::rows(&paths, env, sys.uid()));
+            rows.extend(files::rows(&paths, env));
             let view = store::read(&paths.tasks_file, &paths.store_lock());
             rows.push(store::invalid_lines(&view));
             let runner_busy = store::runner_busy(&paths.runner_lock());

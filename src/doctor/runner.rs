@@ -265,7 +265,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Crontab::Text(format!("MAILTO=me\n{}\n", cron::line(bin, &settings)))
+        Crontab::Text(format!(
+            "MAILTO=me\n{}\n",
+            cron::line(bin, &settings).unwrap()
+        ))
     }
 
     #[test]

@@ -19,7 +19,8 @@ const WARN_BELOW: u64 = 100 * MIB;
 pub(super) fn settings(env: &Env) -> Row {
     let problem = Settings::from_env(env)
         .err()
-        .or_else(|| crate::heartbeat::check_enabled(env).err());
+        .or_else(|| crate::heartbeat::check_enabled(env).err())
+        .or_else(|| env.allow_network_fs().err());
     match problem {
         None => Row::ok("settings", "every DEFER_* setting is valid"),
         Some(e) => Row::fail(

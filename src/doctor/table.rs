@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use super::Row;
+use crate::text;
 
 const HEADERS: [&str; 3] = ["CHECK", "STATUS", "DETAIL"];
 
@@ -27,26 +28,14 @@ pub fn table<W: Write>(out: &mut W, rows: &[Row]) -> std::io::Result<()> {
             "{:check_width$}  {:status_width$}  {}",
             row.check,
             row.status.name(),
-            escape(&row.detail)
+            text::escape_control(&row.detail)
         )?;
         if let Some(fix) = &row.fix {
             let indent = check_width + status_width + 4;
-            writeln!(out, "{:indent$}fix: {}", "", escape(fix))?;
+            writeln!(out, "{:indent$}fix: {}", "", text::escape_control(fix))?;
         }
     }
     Ok(())
-}
-
-/// `text` with control characters written as Rust escapes (`\n`, `\u{1b}`).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c.is_control() {
-            true => out.extend(c.escape_debug()),
-            false => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

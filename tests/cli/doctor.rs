@@ -145,7 +145,10 @@ fn a_world_writable_runtime_dir_fails() {
     assert!(r["detail"].as_str().unwrap().contains("mode 0777"), "{r}");
     assert_eq!(
         r["fix"],
-        format!("chmod 700 '{}'", env.runtime_dir().display())
+        format!(
+            "run 'chmod 700 {}' or use a runtime dir you own",
+            env.runtime_dir().display()
+        )
     );
 }
 
@@ -361,7 +364,7 @@ fn compact_and_table_formats() {
     assert!(
         lines[runtime + 1]
             .trim_start()
-            .starts_with("fix: chmod 700"),
+            .starts_with("fix: run 'chmod 700"),
         "{}",
         out.stdout
     );
