@@ -1,7 +1,6 @@
 //! `defer doctor`: the health report as a JSON array (or a table); exit 1 when any
 //! check fails.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -16,9 +15,9 @@ pub fn exec(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
     match args.format {
         Format::Json => output::json(&rows, args.compact)?,
         Format::Table => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            doctor::table(&mut out, &rows)?;
-            out.flush()?;
+            let mut table = Vec::new();
+            doctor::table(&mut table, &rows)?;
+            output::stdout(&table)?;
         }
     }
     Ok(match doctor::worst(&rows) {

@@ -159,3 +159,70 @@ pub fn cron_daemon_problem(sys: &dyn System) -> Option<Row> {
 pub fn worst(rows: &[Row]) -> Level {
     rows.iter().map(|r| r.status).max().unwrap_or(Level::Ok)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A machine with no cron daemon, an empty crontab and no systemd.
+    struct Bare;
+
+    impl System for Bare {
+        fn processes(&self) -> Option<Vec<Process>> {
+            Some(vec![Process {
+                pid: 1,
+                name: "init".into(),
+            }])
+        }
+        fn crontab(&self) -> Crontab {
+            Crontab::Text(String::new())
+        }
+        fn systemd_timer(&self) -> Option<String> {
+            None
+        }
+        fn free_bytes(&self, _: &Path) -> Option<u64> {
+            Some(5 * 1024 * 1024)
+        }
+        fn binary(&self) -> Option<PathBuf> {
+            None
+        }
+    }
+
+    fn status(rows: &[Row], check: &str) -> Level {
+        rows.iter().find(|r| r.check == check).unwrap().status
+    }
+
+    #[test]
+    fn a_bare_machine_fails_and_a_recent_run_softens_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let runtime = tmp.path().join("rt");
+        let env = Env::from_pairs([
+            ("DEFER_RUNTIME_DIR", runtime.to_str().unwrap()),
+            ("DEFER_TIMEZONE", "UTC"),
+        ]);
+        let now = Utc::now();
+        let rows = run(&env, now, &Bare);
+        assert_eq!(status(&rows, "crontab"), Level::Fail);
+        assert_eq!(status(&rows, "cron_daemon"), Level::Fail);
+        assert_eq!(status(&rows, "disk_space"), Level::Fail);
+        assert_eq!(worst(&rows), Level::Fail);
+        assert!(!runtime.exists(), "doctor created the runtime dir");
+
+        // Something ran `defer run` a minute ago: a missing crontab line and cron
+        // daemon are warnings (a systemd timer or another scheduler runs it).
+        std::fs::create_dir(&runtime).unwrap();
+        let lock = env.paths().unwrap().runner_lock();
+        std::fs::File::create(&lock).unwrap();
+        let rows = run(&env, now + chrono::Duration::seconds(60), &Bare);
+        assert_eq!(status(&rows, "heartbeat"), Level::Ok);
+        assert_eq!(status(&rows, "crontab"), Level::Warn);
+        assert_eq!(status(&rows, "cron_daemon"), Level::Warn);
+    }
+
+    #[test]
+    fn no_home_and_no_runtime_dir_is_a_row() {
+        let rows = run(&Env::default(), Utc::now(), &Bare);
+        assert_eq!(status(&rows, "runtime_dir"), Level::Fail);
+        assert_ne!(status(&rows, "timezone"), Level::Fail);
+    }
+}
