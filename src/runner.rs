@@ -16,6 +16,7 @@ use crate::command::Program;
 use crate::config::{Env, Paths};
 use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
+use crate::heartbeat;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
 use crate::stop;
@@ -57,7 +58,18 @@ pub struct RunnerLock {
 impl RunnerLock {
     /// `None` when another runner holds it (`wait == false`), else waits for it.
     pub fn acquire(path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
+        Self::take(fsx::open_rw(path)?, path, wait)
+    }
+
+    /// `defer run`'s acquire: stamps the heartbeat on the lock file first, so an idle
+    /// or `lock_held` run counts too.
+    pub fn acquire_for_run(path: &Path) -> Result<Option<RunnerLock>> {
         let file = fsx::open_rw(path)?;
+        heartbeat::beat(&file);
+        Self::take(file, path, false)
+    }
+
+    fn take(file: File, path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
         let context = || format!("locking {}", path.display());
         if wait {
             file.lock().with_context(context)?;
@@ -112,7 +124,7 @@ impl Runner<'_> {
     /// `defer run`: recover orphans, execute due tasks oldest first, sweep.
     pub fn run(&self) -> Result<Report> {
         let mut report = Report::default();
-        let Some(_lock) = RunnerLock::acquire(&self.paths.runner_lock(), false)? else {
+        let Some(_lock) = RunnerLock::acquire_for_run(&self.paths.runner_lock())? else {
             self.audit.record(
                 (self.clock)(),
                 Event::RunnerSkipped,

@@ -83,13 +83,16 @@ DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables 
 A setting holding a control character is refused."
     )]
     Cron(CronArgs),
+    /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
+    Man(ManArgs),
 }
 
 const WAIT_EXIT_CODES: &str = "\
@@ -144,11 +147,17 @@ pub struct ScheduleArgs {
     pub summary: Option<String>,
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
+    /// How the executor should run the task: fresh (a new session) or callback (back in
+    /// the session that scheduled it). Recorded in the task (execution.mode) for the
+    /// executor; defer itself does not act on it
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
+    /// How much attention the run deserves (e.g. how much context or which model the
+    /// executor uses). Recorded in the task (execution.aura_level) for the executor; defer
+    /// itself does not act on it
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried
@@ -294,6 +303,26 @@ pub struct CronArgs {
     pub uninstall: bool,
 }
 
+const DOCTOR_HELP: &str = "\
+Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
+row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
+invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
+timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+
+Exit status:
+  0    no check failed (warnings allowed)
+  1    at least one check failed";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// json (default) or table (for people)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SkillCommand {
     /// Write SKILL.md (and the reorient skill) where agent hosts look
@@ -310,6 +339,13 @@ pub struct SkillInstallArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. schedule, or skill install); default: defer(1)
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,12 +5,14 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::args::ScheduleArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
 use crate::task::Retry;
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let tz = ctx.env.timezone()?;
     let request = request(&args);
     let snapshot = match request.reorient {
@@ -56,6 +58,9 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         }
     };
     output::json(&task, args.compact)?;
+    if !args.dry_run {
+        runner_check.warn(ctx);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
