@@ -144,6 +144,8 @@ impl Scan {
                     summary.earliest_scheduled = Some(earliest);
                 }
                 Status::Executing => summary.executing = true,
+                // Paused is never due (like a scheduled task not yet due).
+                Status::Paused => {}
                 _ => summary.terminal = true,
             }
         }

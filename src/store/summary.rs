@@ -45,6 +45,8 @@ impl Summary {
                 self.earliest_scheduled = Some(self.earliest_scheduled.map_or(at, |e| e.min(at)));
             }
             Status::Executing => self.executing = true,
+            // Paused is never due (like a scheduled task not yet due).
+            Status::Paused => {}
             _ => self.terminal = true,
         }
     }
@@ -246,6 +248,11 @@ mod tests {
             Some(at("2030-01-01T00:00:00Z").at().timestamp())
         );
         assert!(!s.executing && !s.terminal);
+        s.note(&task(Status::Paused, "2020-01-01T00:00:00Z"));
+        assert!(s.idle_at(at("2029-01-01T00:00:00Z").at().timestamp()));
+        let mut missed = s;
+        missed.note(&task(Status::Missed, "2031-01-01T00:00:00Z"));
+        assert!(missed.terminal);
         s.note(&task(Status::Executing, "2031-01-01T00:00:00Z"));
         s.note(&task(Status::Cancelled, "2031-01-01T00:00:00Z"));
         assert!(s.executing && s.terminal);
