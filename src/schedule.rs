@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::audit::{AuditLog, Event};
 use crate::reorient::Snapshot;
+use crate::series::{self, SeriesRequest};
 use crate::store::{Locked, Store};
 use crate::task::{
     is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Status, Task,
@@ -18,7 +19,8 @@ use crate::{ids, when};
 /// What the user asked for, every input known.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub when: String,
+    /// Required unless `series` has `--every`/`--cron` (then: the first occurrence).
+    pub when: Option<String>,
     pub summary: Option<String>,
     pub intent: Intent,
     pub mode: Mode,
@@ -34,6 +36,10 @@ pub struct Request {
     pub project: Option<String>,
     pub context_file: Option<String>,
     pub key: Option<String>,
+    /// Recurrence and missed-run flags (SPEC §12).
+    pub series: SeriesRequest,
+    /// `DEFER_GRACE_SECONDS`, the grace a series gets without `--grace`.
+    pub default_grace: u64,
 }
 
 /// A built task, not yet stored.
@@ -53,8 +59,13 @@ pub fn build(
     tz: Tz,
     snapshot: Option<&Snapshot>,
 ) -> Result<Prepared> {
-    let resolved = when::parse(&req.when, now, tz)
-        .map_err(|e| anyhow::anyhow!("invalid --when '{}': {e}", req.when))?;
+    let plan = series::plan(&req.series, now, tz, req.default_grace)?;
+    let resolved = match (&req.when, plan.first) {
+        (Some(text), _) => when::parse(text, now, tz)
+            .map_err(|e| anyhow::anyhow!("invalid --when '{text}': {e}"))?,
+        (None, Some(at)) => when::Resolved { at, in_past: false },
+        (None, None) => bail!("--when is required (or --every/--cron for a recurring task)"),
+    };
     let context = merge_context(req, snapshot)?;
     let (id, generated_id) = match &req.id {
         Some(id) if ids::is_reserved(id) => bail!(
@@ -73,7 +84,7 @@ pub fn build(
         .prompt_template
         .clone()
         .unwrap_or_else(|| context.summary.clone());
-    let task = Task {
+    let mut task = Task {
         id,
         created_at: now.into(),
         run_at: resolved.at.into(),
@@ -99,6 +110,7 @@ pub fn build(
         key: req.key.clone(),
         ..Task::blank()
     };
+    plan.apply(&mut task, req.series.until.as_deref())?;
     Ok(Prepared {
         task,
         generated_id,

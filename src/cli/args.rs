@@ -8,7 +8,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use super::exit;
-use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+use crate::task::{AuraLevel, ClosedSet, Intent, MissedPolicy, Mode, Status};
 use crate::view::Format;
 
 const TOP_EXAMPLES: &str = "\
@@ -111,9 +111,9 @@ fn non_negative(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
-    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ...
-    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
-    pub when: String,
+    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ... (with --every/--cron: the first occurrence)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true, required_unless_present_any = ["every", "cron"])]
+    pub when: Option<String>,
     /// One-line description of the work (required unless --context-json or --reorient gives one)
     #[arg(long, allow_hyphen_values = true)]
     pub summary: Option<String>,
@@ -162,6 +162,42 @@ pub struct ScheduleArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    #[command(flatten)]
+    pub series: SeriesArgs,
+}
+
+/// Recurrence and missed-run flags of `schedule` (SPEC §12).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Recurring and missed runs")]
+pub struct SeriesArgs {
+    /// Repeat at this fixed interval, at least 1m (units s m h d w: 15m, 1h, 1d, 1w)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub every: Option<String>,
+    /// Repeat on a 5-field cron schedule in DEFER_TIMEZONE ('0 9 * * 1-5', '*/15 * * * *', @daily)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub cron: Option<String>,
+    /// No occurrence after this time (a time expression)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Total number of occurrences (1 or more)
+    #[arg(long, value_name = "N", value_parser = positive, allow_hyphen_values = true)]
+    pub count: Option<u32>,
+    /// Lateness allowed before --missed applies (default: DEFER_GRACE_SECONDS, else 10m)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub grace: Option<String>,
+    /// A late run: run|skip (one-shot, default run); run-once|skip|all (series, default run-once)
+    #[arg(long, value_parser = closed::<MissedPolicy>(), allow_hyphen_values = true)]
+    pub missed: Option<MissedPolicy>,
+    /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
+    #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    pub pause_after: Option<u32>,
+}
+
+fn positive(text: &str) -> Result<u32, String> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("accepted: a whole number, 1 or more".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

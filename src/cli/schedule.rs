@@ -8,10 +8,12 @@ use super::args::ScheduleArgs;
 use super::{output, Ctx};
 use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
+use crate::series::SeriesRequest;
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     let tz = ctx.env.timezone()?;
-    let request = request(&args);
+    let mut request = request(&args);
+    request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
@@ -71,5 +73,15 @@ fn request(args: &ScheduleArgs) -> Request {
         project: args.project.clone(),
         context_file: args.context_file.clone(),
         key: args.key.clone(),
+        series: SeriesRequest {
+            every: args.series.every.clone(),
+            cron: args.series.cron.clone(),
+            until: args.series.until.clone(),
+            count: args.series.count,
+            grace: args.series.grace.clone(),
+            missed: args.series.missed,
+            pause_after: args.series.pause_after,
+        },
+        default_grace: 600,
     }
 }

@@ -7,7 +7,7 @@ fn now() -> DateTime<Utc> {
 
 fn request() -> Request {
     Request {
-        when: "10m".into(),
+        when: Some("10m".into()),
         summary: Some("Check the build".into()),
         intent: Intent::ResumeTask,
         mode: Mode::Fresh,
@@ -23,6 +23,8 @@ fn request() -> Request {
         project: None,
         context_file: None,
         key: None,
+        series: SeriesRequest::default(),
+        default_grace: 600,
     }
 }
 
@@ -160,7 +162,7 @@ fn id_rules() {
 #[test]
 fn bad_when_names_the_input() {
     let mut req = request();
-    req.when = "whenever".into();
+    req.when = Some("whenever".into());
     assert!(build_err(&req).starts_with("invalid --when 'whenever': "));
 }
 

@@ -9,9 +9,11 @@ use crate::task::MissedPolicy;
 use crate::timestamp::Timestamp;
 
 pub mod missed;
+pub mod plan;
 pub mod schedule;
 
 pub use missed::{decide, Claim, Lateness};
+pub use plan::{plan, Plan, SeriesRequest};
 pub use schedule::{Recurrence, Schedule};
 
 /// The default `--pause-after` of a series: consecutive failures before it pauses.

@@ -55,7 +55,7 @@ pub fn parse_every(text: &str) -> Result<u64, String> {
 }
 
 /// `<digits><unit>` pairs, spaces allowed between them; verbose units too.
-fn interval_seconds(text: &str) -> Option<u64> {
+pub(crate) fn interval_seconds(text: &str) -> Option<u64> {
     let text = text.trim().to_ascii_lowercase();
     let mut rest = text.as_str();
     let mut total: u64 = 0;
@@ -107,14 +107,35 @@ pub fn parse_cron(text: &str) -> Result<Cron, String> {
         .seconds(Seconds::Disallowed)
         .year(Year::Disallowed)
         .build();
-    let cron = parser
-        .parse(trimmed)
-        .map_err(|e| format!("{}; {ACCEPTED}", one_line(&e.to_string())))?;
+    let cron = parser.parse(trimmed).map_err(|e| {
+        let reason = one_line(&e.to_string());
+        match bad_field(&parser, trimmed) {
+            Some(field) => format!("{field}: {reason}; {ACCEPTED}"),
+            None => format!("{reason}; {ACCEPTED}"),
+        }
+    })?;
     // A pattern that never fires (`0 0 31 2 *`) is as useless as a malformed one.
     let probe = DateTime::UNIX_EPOCH.with_timezone(&Tz::UTC);
     cron.find_next_occurrence(&probe, false)
         .map_err(|_| format!("it never fires; {ACCEPTED}"))?;
     Ok(cron)
+}
+
+/// The first field that fails on its own (the others set to `*`): `minute field '61'`.
+fn bad_field(parser: &CronParser, pattern: &str) -> Option<String> {
+    const NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+    let fields: Vec<&str> = pattern.split_whitespace().collect();
+    if fields.len() != 5 {
+        return None;
+    }
+    (0..5).find_map(|i| {
+        let mut probe = ["*"; 5];
+        probe[i] = fields[i];
+        parser
+            .parse(&probe.join(" "))
+            .is_err()
+            .then(|| format!("{} field '{}'", NAMES[i], fields[i]))
+    })
 }
 
 fn cron_of(recurrence: &Recurrence) -> Option<&Cron> {

@@ -55,7 +55,11 @@ fn cron_takes_five_fields_names_and_nicknames() {
         assert!(parse_cron(good).is_ok(), "{good}");
     }
     let err = parse_cron("61 * * * *").unwrap_err();
+    assert!(err.starts_with("minute field '61': "), "{err}");
     assert!(err.contains("accepted: 5 fields"), "{err}");
+    assert!(parse_cron("0 9 * * funday")
+        .unwrap_err()
+        .starts_with("day-of-week field 'funday'"));
     assert!(parse_cron("0 0 9 * * *")
         .unwrap_err()
         .starts_with("6 fields"));
