@@ -96,7 +96,9 @@ const SCHEDULE_EXAMPLES: &str =
   defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
 
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
-  defer when 2026-12-01T09:00:00Z --compact";
+  defer when 2026-12-01T09:00:00Z --compact
+  defer when --cron '0 9 * * 1-5' --next 3   # the next 3 fires of a series
+  defer when --every 90m";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
@@ -311,8 +313,27 @@ pub struct CancelArgs {
 #[derive(Debug, Args)]
 pub struct WhenArgs {
     /// The expression, e.g. "tomorrow 9am" (several words may be given unquoted)
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
+    #[arg(required_unless_present_any = ["every", "cron"], num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
     expr: Vec<String>,
+    /// Preview the fires of a fixed interval instead (as schedule --every)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub every: Option<String>,
+    /// Preview the fires of a cron expression instead (as schedule --cron)
+    #[arg(
+        long,
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub cron: Option<String>,
+    /// How many fires --every/--cron previews
+    #[arg(long, value_name = "N", default_value = "5", value_parser = positive, allow_hyphen_values = true)]
+    pub next: u32,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
