@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::task::MissedPolicy;
 use crate::timestamp::Timestamp;
 
+pub mod chain;
 pub mod missed;
 pub mod plan;
 pub mod schedule;
