@@ -23,6 +23,8 @@ pub enum Event {
     Archived,
     RunnerSkipped,
     Interrupted,
+    Missed,
+    SeriesPaused,
 }
 
 impl fmt::Display for Event {
@@ -37,6 +39,8 @@ impl fmt::Display for Event {
             Event::Archived => "archived",
             Event::RunnerSkipped => "runner skipped",
             Event::Interrupted => "interrupted",
+            Event::Missed => "missed",
+            Event::SeriesPaused => "series paused",
         })
     }
 }

@@ -15,8 +15,10 @@ use crate::audit::{AuditLog, Event};
 use crate::config::{Env, Paths};
 use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
+use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
+use crate::series::{chain, Grace};
 use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ResultType, Status, Task};
@@ -29,6 +31,8 @@ pub struct Settings {
     pub search_path: Option<String>,
     pub retry_delay: Duration,
     pub limits: Limits,
+    /// `DEFER_GRACE_SECONDS`: a one-shot task's grace unless it has its own (§12).
+    pub grace: Grace,
 }
 
 impl Settings {
@@ -39,6 +43,7 @@ impl Settings {
             executor: env.executor(),
             search_path: env.get("PATH").map(str::to_string),
             retry_delay: env.retry_delay()?,
+            grace: Grace(env.grace_seconds()?),
             limits: Limits {
                 timeout: env.executor_timeout()?,
                 ..Limits::default()
@@ -81,6 +86,18 @@ pub struct Report {
     pub archived: usize,
     /// Invalid store lines, and due records that could not be loaded.
     pub bad: Vec<BadLine>,
+    /// Series the circuit breaker paused.
+    pub paused_series: Vec<Paused>,
+}
+
+/// A series the circuit breaker paused (§13): its pending occurrence is `paused`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paused {
+    pub series: String,
+    /// The paused occurrence.
+    pub id: String,
+    /// Consecutive failed occurrences that tripped it.
+    pub failures: u32,
 }
 
 /// Everything a runner needs. `clock` is read at each step, so tests can fix it.
@@ -114,12 +131,24 @@ impl Runner<'_> {
         report.recovered = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
-        for id in due(&scan, now) {
-            if stop::requested() {
-                bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+        // Occurrences appended while running (a series catching up with `--missed all`)
+        // may be due too: take them in later rounds, each task at most once.
+        let mut taken = std::collections::HashSet::new();
+        loop {
+            let round: Vec<String> = due(&scan, now)
+                .into_iter()
+                .filter(|id| taken.insert(id.clone()))
+                .collect();
+            if round.is_empty() {
+                break;
             }
-            if let Some(task) = self.execute_stored(&id, &mut scan, &mut report.bad)? {
-                report.executed.push(task);
+            for id in round {
+                if stop::requested() {
+                    bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+                }
+                if let Some(task) = self.claim_and_execute(&id, &mut scan, &mut report)? {
+                    report.executed.push(task);
+                }
             }
         }
         if stop::requested() {
@@ -169,7 +198,12 @@ impl Runner<'_> {
             recovered.push(next);
         }
         if !recovered.is_empty() {
-            locked.append(&recovered.iter().collect::<Vec<_>>())?;
+            let mut paused = Vec::new();
+            let follow = recovered
+                .iter()
+                .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
+                .collect::<Vec<_>>();
+            locked.append(&recovered.iter().chain(&follow).collect::<Vec<_>>())?;
             for task in &recovered {
                 self.audit.record(
                     now,
@@ -177,6 +211,7 @@ impl Runner<'_> {
                     &[("id", &task.id), ("status", &task.status)],
                 );
             }
+            self.log_paused(&paused, now);
         }
         Ok(recovered)
     }
@@ -188,6 +223,21 @@ impl Runner<'_> {
         scan: &mut Scan,
         bad: &mut Vec<BadLine>,
     ) -> Result<Option<Task>> {
+        let mut report = Report::default();
+        let done = self.claim_and_execute(id, scan, &mut report)?;
+        bad.append(&mut report.bad);
+        Ok(done)
+    }
+
+    /// `execute_stored`, noting breaker pauses in `report`. A claim applies the
+    /// missed-run policy (§12) and appends a series' next occurrence in the same write.
+    fn claim_and_execute(
+        &self,
+        id: &str,
+        scan: &mut Scan,
+        report: &mut Report,
+    ) -> Result<Option<Task>> {
+        let bad = &mut report.bad;
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         let Some(entry) = scan.get(id).filter(|e| e.status == Status::Scheduled) else {
@@ -204,14 +254,117 @@ impl Runner<'_> {
                 return Ok(None);
             }
         };
-        let claimed = lifecycle::claim(&task, (self.clock)());
-        locked.append(&[&claimed])?;
+        let now = (self.clock)();
+        let step = chain::claim(
+            &task,
+            now,
+            self.settings.grace.0,
+            |series, k| scan.occurrence(series, k).is_some(),
+            || ids::generate(now),
+        );
+        locked.append(
+            &[Some(&step.snapshot), step.next.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        )?;
         drop(locked);
-        self.audit
-            .record((self.clock)(), Event::RunnerClaimed, &[("id", &claimed.id)]);
+        self.log_claim(&step, now);
+        if step.missed() {
+            return Ok(Some(step.snapshot));
+        }
+        let claimed = step.snapshot;
         let done = self.execute(&claimed)?;
-        self.store.write()?.append(&[&done])?;
+        let locked = self.store.write()?;
+        locked.catch_up(scan)?;
+        let mut paused = Vec::new();
+        let follow = self.breaker(&locked, scan, &done, &mut paused);
+        locked.append(
+            &[Some(&done), follow.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        )?;
+        drop(locked);
+        self.log_paused(&paused, (self.clock)());
+        report.paused_series.extend(paused);
         Ok(Some(done))
+    }
+
+    /// The pending occurrence's new snapshot after `done` ended, if the breaker's
+    /// count changed (see `series::chain::after_outcome`); a pause goes to `paused`.
+    fn breaker(
+        &self,
+        locked: &Locked<Exclusive>,
+        scan: &Scan,
+        done: &Task,
+        paused: &mut Vec<Paused>,
+    ) -> Option<Task> {
+        let series = done.series.as_ref()?;
+        let entry = scan.occurrence(&series.id, series.occurrence.checked_add(1)?)?;
+        if !matches!(entry.status, Status::Scheduled | Status::Paused) {
+            return None;
+        }
+        let next = locked.load(entry).ok()?;
+        let (updated, tripped) = chain::after_outcome(done, &next)?;
+        if tripped {
+            paused.push(Paused {
+                series: series.id.clone(),
+                id: updated.id.clone(),
+                failures: series.consecutive_failures.saturating_add(1),
+            });
+        }
+        Some(updated)
+    }
+
+    fn log_claim(&self, step: &chain::ClaimStep, now: DateTime<Utc>) {
+        let task = &step.snapshot;
+        let late = task.late_by_seconds.map(|s| s.to_string());
+        let fires = task.missed_fires.map(|n| n.to_string());
+        let mut fields: Vec<(&str, &dyn std::fmt::Display)> = vec![("id", &task.id)];
+        if let Some(late) = &late {
+            fields.push(("late_by", late));
+        }
+        if let Some(fires) = &fires {
+            fields.push(("missed_fires", fires));
+        }
+        let event = match step.missed() {
+            true => Event::Missed,
+            false => Event::RunnerClaimed,
+        };
+        self.audit.record(now, event, &fields);
+        if !step.missed() && task.missed_fires.is_some_and(|n| n > 0) {
+            // run-once: the earlier fires were missed, this one runs.
+            self.audit.record(now, Event::Missed, &fields);
+        }
+        if let Some(next) = &step.next {
+            let series = next.series.as_ref().map(|s| (s.id.as_str(), s.occurrence));
+            let (series_id, occurrence) = series.unwrap_or_default();
+            self.audit.record(
+                now,
+                Event::Scheduled,
+                &[
+                    ("id", &next.id),
+                    ("run_at", &next.run_at),
+                    ("series", &series_id),
+                    ("occurrence", &occurrence),
+                ],
+            );
+        }
+    }
+
+    fn log_paused(&self, paused: &[Paused], now: DateTime<Utc>) {
+        for p in paused {
+            self.audit.record(
+                now,
+                Event::SeriesPaused,
+                &[
+                    ("id", &p.id),
+                    ("series", &p.series),
+                    ("failures", &p.failures),
+                ],
+            );
+        }
     }
 
     /// The execution path shared by `run` and `execute`: prompt artifact first, then
@@ -256,10 +409,15 @@ impl Runner<'_> {
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
-        let env = [
+        let mut env = vec![
             ("DEFER_TASK_ID", task.id.clone()),
             ("DEFER_PROMPT_PATH", prompt_path.to_string()),
+            // The fire this run stands for, and how late it is (§12).
+            ("DEFER_SCHEDULED_FOR", task.run_at.to_string()),
         ];
+        if let Some(late) = task.late_by_seconds {
+            env.push(("DEFER_LATE_SECONDS", late.to_string()));
+        }
         let output_file = self.paths.output_path(&task.id);
         let invocation = Invocation {
             program: &program,

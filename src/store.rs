@@ -92,6 +92,8 @@ pub struct Entry {
     /// The month this record is archived under, if terminal.
     pub archive_stamp: Timestamp,
     pub key: Option<String>,
+    /// A series occurrence's (series id, occurrence number).
+    pub series: Option<(String, u32)>,
     /// 1-based line number in the file.
     pub line_no: usize,
     pub offset: u64,
@@ -123,6 +125,15 @@ pub struct Scan {
 impl Scan {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.index.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The entry of occurrence `occurrence` of series `series`, if stored.
+    pub fn occurrence(&self, series: &str, occurrence: u32) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.series
+                .as_ref()
+                .is_some_and(|(s, k)| s == series && *k == occurrence)
+        })
     }
 
     /// The number of lines read (records, superseded snapshots and bad lines).
@@ -196,6 +207,7 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
         run_at: task.run_at,
         archive_stamp: task.archive_stamp(),
         key: task.key,
+        series: task.series.map(|s| (s.id, s.occurrence)),
         id: task.id,
         line_no,
         offset,

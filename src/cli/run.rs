@@ -51,7 +51,15 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
     let report = wiring.runner().run();
     output::audit_warnings(&wiring.audit);
-    output::bad_lines(wiring.store.path(), &report?.bad);
+    let report = report?;
+    for paused in &report.paused_series {
+        eprintln!(
+            "defer: series {} paused after {} failures",
+            paused.series.escape_debug(),
+            paused.failures
+        );
+    }
+    output::bad_lines(wiring.store.path(), &report.bad);
     Ok(ExitCode::SUCCESS)
 }
 

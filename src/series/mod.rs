@@ -17,6 +17,19 @@ pub use missed::{decide, Claim, Lateness};
 pub use plan::{plan, Plan, SeriesRequest};
 pub use schedule::{Recurrence, Schedule};
 
+/// `DEFER_GRACE_SECONDS`' default: ten minutes.
+pub const DEFAULT_GRACE_SECONDS: u64 = 600;
+
+/// The grace (seconds) a one-shot task without `--grace` gets; 600 unless configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grace(pub u64);
+
+impl Default for Grace {
+    fn default() -> Self {
+        Grace(DEFAULT_GRACE_SECONDS)
+    }
+}
+
 /// The default `--pause-after` of a series: consecutive failures before it pauses.
 pub const DEFAULT_PAUSE_AFTER: u32 = 5;
 
