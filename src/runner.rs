@@ -268,6 +268,8 @@ impl Runner<'_> {
                 .flatten()
                 .collect::<Vec<_>>(),
         )?;
+        // The next occurrence may be due already (`--missed all`): `run` sees it.
+        locked.catch_up(scan)?;
         drop(locked);
         self.log_claim(&step, now);
         if step.missed() {

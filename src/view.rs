@@ -103,7 +103,15 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
         at.with_timezone(&tz)
             .format("%Y-%m-%d %H:%M %Z")
             .to_string(),
-        when::relative(now, at),
+        match &task.series {
+            // A series occurrence also shows its recurrence: `in 47m, every 1h`.
+            Some(series) => format!(
+                "{}, {}",
+                when::relative(now, at),
+                one_line(&series.describe())
+            ),
+            None => when::relative(now, at),
+        },
         task.intent.to_string(),
         one_line(&task.context.summary),
     ]

@@ -79,7 +79,7 @@ pub enum Command {
 const WAIT_EXIT_CODES: &str = "\
 Exit status:
   0    the task completed
-  1    the task failed or was cancelled (the record is printed), or no such task
+  1    the task failed, was cancelled or missed (the record is printed), or no such task
   124  --timeout passed first (the current record is printed)";
 
 /// The time-expression table (its own title replaced by ours), then example commands.
@@ -204,7 +204,7 @@ fn positive(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show tasks with this status (repeatable; default: scheduled and executing)
+    /// Show tasks with this status (repeatable; default: scheduled, executing and paused)
     #[arg(long = "status", value_parser = closed::<Status>(), allow_hyphen_values = true)]
     pub statuses: Vec<Status>,
     /// Show every status in the active store
@@ -305,6 +305,9 @@ pub struct CancelArgs {
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
+    /// On a series occurrence: skip only this one and schedule the next (default: end the series)
+    #[arg(long)]
+    pub occurrence: bool,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,

@@ -17,6 +17,7 @@ mod reorient;
 mod run_kill;
 mod runner;
 mod schedule;
+mod series;
 mod stop;
 mod store;
 mod summary;
