@@ -682,3 +682,36 @@ fn sigkill_of_run_mid_occurrence_never_ends_or_forks_the_series() {
     assert_eq!(occ[1]["status"], "scheduled");
     assert_eq!(env.log_events("interrupted").len(), 1);
 }
+
+#[test]
+fn a_claim_taken_again_does_not_fork_the_series() {
+    // As after a claim that was rolled back: occurrence 1 is scheduled again while the
+    // claim's occurrence 2 is already stored.
+    let env = Env::new();
+    let first = schedule(
+        &env,
+        "2026-12-01 09:59:00",
+        &[
+            "--every",
+            "1h",
+            "--when",
+            "2026-12-01T10:00:00Z",
+            "--id",
+            "f",
+        ],
+    );
+    let mut second = first.clone();
+    second["id"] = "f-2".into();
+    second["run_at"] = "2026-12-01T11:00:00Z".into();
+    second["series"]["occurrence"] = 2.into();
+    env.write_store(format!("{first}\n{second}\n"));
+    at(&env, "2026-12-01 10:00:10", &["run"]).success();
+    let occ = occurrences(&env, "f");
+    assert_eq!(occ.len(), 2);
+    assert_eq!(occ[0]["status"], "completed");
+    assert_eq!(occ[1]["id"], "f-2");
+    assert!(
+        env.log_events("scheduled").is_empty(),
+        "no new occurrence was logged"
+    );
+}
