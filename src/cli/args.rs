@@ -93,7 +93,9 @@ const SCHEDULE_EXAMPLES: &str =
     "  defer schedule --when 10m --intent notify --summary 'Check the build'
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'cohorts left' --artifact ~/q3/churn.ipynb --key q3-resume --compact
-  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
+  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'
+  defer schedule --cron '0 9 * * 1-5' --missed skip --summary 'Morning triage' --key triage
+  defer schedule --every 6h --count 4 --summary 'Poll the export'";
 
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when 2026-12-01T09:00:00Z --compact
