@@ -167,7 +167,7 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub compact: bool,
     #[command(flatten)]
-    pub series: SeriesArgs,
+    pub series: Box<SeriesArgs>,
 }
 
 /// Recurrence and missed-run flags of `schedule` (SPEC §12).
