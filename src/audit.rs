@@ -23,6 +23,9 @@ pub enum Event {
     Archived,
     RunnerSkipped,
     Interrupted,
+    Paused,
+    Resumed,
+    Rescheduled,
     Missed,
     SeriesPaused,
 }
@@ -39,6 +42,9 @@ impl fmt::Display for Event {
             Event::Archived => "archived",
             Event::RunnerSkipped => "runner skipped",
             Event::Interrupted => "interrupted",
+            Event::Paused => "paused",
+            Event::Resumed => "resumed",
+            Event::Rescheduled => "rescheduled",
             Event::Missed => "missed",
             Event::SeriesPaused => "series paused",
         })

@@ -1,4 +1,5 @@
-//! `cancel`: a scheduled task becomes `cancelled`, by appending its new snapshot.
+//! `cancel`: a scheduled (or paused) task becomes `cancelled`, by appending its new
+//! snapshot.
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
@@ -9,9 +10,9 @@ use crate::series::chain;
 use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 
-/// Cancels `id` if it is `scheduled`; any other status is an error naming it.
+/// Cancels `id` if it is `scheduled` or `paused`; any other status is an error naming it.
 /// `bad` receives the store's invalid lines, for the caller to report. On a series
-/// occurrence this ends the series (no later occurrence is made).
+/// occurrence this ends the series (only a claim makes the next occurrence).
 pub fn cancel(
     store: &Store,
     audit: &AuditLog,
@@ -51,16 +52,13 @@ fn cancel_with(
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };
-    if entry.status != Status::Scheduled {
+    if !matches!(entry.status, Status::Scheduled | Status::Paused) {
         bail!(
-            "cannot cancel task {id}: its status is {} (only scheduled tasks can be cancelled)",
+            "cannot cancel task {id}: its status is {} (only scheduled or paused tasks can be cancelled)",
             entry.status
         );
     }
-    let mut task = locked.load(entry)?;
-    task.status = Status::Cancelled;
-    task.cancelled_at = Some(now.into());
-    task.cancel_reason = Some(reason.map(str::to_string));
+    let task = cancelled(locked.load(entry)?, reason, now);
     let next = match occurrence_only {
         false => None,
         true if task.series.is_none() => bail!(
@@ -73,18 +71,10 @@ fn cancel_with(
             || ids::generate(now),
         ),
     };
-    locked.append(
-        &[Some(&task), next.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>(),
-    )?;
+    let writes: Vec<&Task> = [Some(&task), next.as_ref()].into_iter().flatten().collect();
+    locked.append(&writes)?;
     drop(locked);
-    audit.record(
-        now,
-        Event::Cancelled,
-        &[("id", &task.id), ("reason", &reason.unwrap_or("none"))],
-    );
+    log(audit, &task, now);
     if let Some(next) = &next {
         audit.record(
             now,
@@ -93,4 +83,25 @@ fn cancel_with(
         );
     }
     Ok(task)
+}
+
+/// The task's `cancelled` snapshot.
+pub fn cancelled(mut task: Task, reason: Option<&str>, now: DateTime<Utc>) -> Task {
+    task.status = Status::Cancelled;
+    task.cancelled_at = Some(now.into());
+    task.cancel_reason = Some(reason.map(str::to_string));
+    task
+}
+
+/// The audit line of a cancellation.
+pub fn log(audit: &AuditLog, task: &Task, now: DateTime<Utc>) {
+    let reason = task.cancel_reason.clone().flatten();
+    audit.record(
+        now,
+        Event::Cancelled,
+        &[
+            ("id", &task.id),
+            ("reason", &reason.as_deref().unwrap_or("none")),
+        ],
+    );
 }

@@ -53,11 +53,10 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
     output::audit_warnings(&wiring.audit);
     let report = report?;
     for paused in &report.paused_series {
-        eprintln!(
-            "defer: series {} paused after {} failures",
-            paused.series.escape_debug(),
-            paused.failures
-        );
+        output::say(&format!(
+            "series {} paused after {} failures",
+            paused.series, paused.failures
+        ));
     }
     output::bad_lines(wiring.store.path(), &report.bad);
     Ok(ExitCode::SUCCESS)
@@ -84,6 +83,6 @@ pub fn wait_for_runner(paths: &crate::config::Paths) -> Result<RunnerLock> {
     if let Some(lock) = RunnerLock::acquire(&path, false)? {
         return Ok(lock);
     }
-    eprintln!("defer: waiting for the running `defer run` to finish...");
+    output::say("waiting for the running `defer run` to finish...");
     Ok(RunnerLock::acquire(&path, true)?.expect("a blocking acquire always returns the lock"))
 }

@@ -1,6 +1,5 @@
 //! `defer show`: a task's latest record wherever it is, or its prompt / output file.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,10 +45,7 @@ fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
         }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)?;
-    out.flush()?;
-    Ok(())
+    output::stdout(&bytes)
 }
 
 fn hint(what: &str, task: &Task) -> &'static str {
