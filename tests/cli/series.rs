@@ -442,6 +442,22 @@ fn breaker_pauses_after_n_consecutive_failures() {
     let paused = env.log_events("series paused");
     assert_eq!(paused.len(), 1);
     assert!(paused[0].contains("series=b failures=2"), "{paused:?}");
+    // `resume` starts it again, late under its policy (run-once: the latest fire), with
+    // a fresh count.
+    let third = occurrences(&env, "b")[2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    at(&env, "2026-12-01 10:30:00", &["resume", &third]).success();
+    run("2026-12-01 10:30:05").assert_stderr_empty();
+    let occ = occurrences(&env, "b");
+    assert_eq!(occ.len(), 4);
+    assert_eq!(occ[2]["status"], "failed");
+    assert_eq!(occ[2]["run_at"], "2026-12-01T10:30:00Z");
+    assert_eq!(occ[2]["missed_fires"], 28);
+    assert_eq!(occ[3]["status"], "scheduled");
+    assert_eq!(occ[3]["run_at"], "2026-12-01T10:31:00Z");
+    assert_eq!(occ[3]["series"]["consecutive_failures"], 1);
 }
 
 #[test]
