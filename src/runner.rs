@@ -19,7 +19,8 @@ use crate::fsx;
 use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
-use crate::series::{chain, Grace};
+use crate::series::chain::{self, Trigger};
+use crate::series::Grace;
 use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ResultType, Status, Task};
@@ -147,7 +148,9 @@ impl Runner<'_> {
                 if stop::requested() {
                     bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
                 }
-                if let Some(task) = self.claim_and_execute(&id, &mut scan, &mut report)? {
+                if let Some(task) =
+                    self.claim_and_execute(&id, &mut scan, &mut report, Trigger::Due)?
+                {
                     report.executed.push(task);
                 }
             }
@@ -225,7 +228,7 @@ impl Runner<'_> {
         bad: &mut Vec<BadLine>,
     ) -> Result<Option<Task>> {
         let mut report = Report::default();
-        let done = self.claim_and_execute(id, scan, &mut report)?;
+        let done = self.claim_and_execute(id, scan, &mut report, Trigger::Explicit)?;
         bad.append(&mut report.bad);
         Ok(done)
     }
@@ -237,6 +240,7 @@ impl Runner<'_> {
         id: &str,
         scan: &mut Scan,
         report: &mut Report,
+        trigger: Trigger,
     ) -> Result<Option<Task>> {
         let bad = &mut report.bad;
         let locked = self.store.write()?;
@@ -260,6 +264,7 @@ impl Runner<'_> {
             &task,
             now,
             self.settings.grace.0,
+            trigger,
             |series, k| scan.occurrence(series, k).is_some(),
             || ids::generate(now),
         );

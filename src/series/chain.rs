@@ -11,6 +11,14 @@ use super::Series;
 use crate::lifecycle;
 use crate::task::{MissedPolicy, ResultType, Status, Task, TaskResult};
 
+/// Who claims: the runner because the task is due, or a person or agent with
+/// `execute --id`, which runs the task now even if its policy would skip it (§13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Due,
+    Explicit,
+}
+
 /// What claiming a task writes, in one append.
 #[derive(Debug, Clone)]
 pub struct ClaimStep {
@@ -33,6 +41,7 @@ pub fn claim(
     task: &Task,
     now: DateTime<Utc>,
     default_grace: u64,
+    trigger: Trigger,
     exists: impl Fn(&str, u32) -> bool,
     new_id: impl FnOnce() -> String,
 ) -> ClaimStep {
@@ -48,6 +57,11 @@ pub fn claim(
             task.missed.unwrap_or(MissedPolicy::Run),
             None,
         ),
+    };
+    let policy = match (trigger, policy, &schedule) {
+        (Trigger::Explicit, MissedPolicy::Skip, Some(_)) => MissedPolicy::RunOnce,
+        (Trigger::Explicit, MissedPolicy::Skip, None) => MissedPolicy::Run,
+        _ => policy,
     };
     let decision = decide(fire, now, grace, policy, schedule.as_ref());
     let snapshot = match decision.claim {

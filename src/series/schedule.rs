@@ -12,6 +12,9 @@ use croner::Cron;
 /// The shortest `--every`.
 pub const MIN_EVERY_SECONDS: u64 = 60;
 
+/// The longest `--every`: 10 years, the bound every duration setting has.
+pub const MAX_EVERY_SECONDS: u64 = 315_360_000;
+
 /// At most this many recent fires are kept by `Schedule::window` (`--missed all`).
 pub const MAX_CATCH_UP: usize = 100;
 
@@ -46,10 +49,13 @@ pub struct Window {
 /// Parses `--every`: whole numbers with units `s m h d w` (`90m`, `1h30m`, `1d`,
 /// `2 hours`), at least one minute. The error names what is accepted.
 pub fn parse_every(text: &str) -> Result<u64, String> {
-    const ACCEPTED: &str = "accepted: a duration of at least 1m with units s, m, h, d, w, e.g. 15m, 1h, 1d12h, 1w; months are --cron's";
+    const ACCEPTED: &str = "accepted: a duration from 1m to 10 years with units s, m, h, d, w, e.g. 15m, 1h, 1d12h, 1w; months are --cron's";
     let seconds = interval_seconds(text).ok_or_else(|| ACCEPTED.to_string())?;
     if seconds < MIN_EVERY_SECONDS {
         return Err(format!("shorter than 1m; {ACCEPTED}"));
+    }
+    if seconds > MAX_EVERY_SECONDS {
+        return Err(format!("longer than 10 years; {ACCEPTED}"));
     }
     Ok(seconds)
 }

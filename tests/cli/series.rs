@@ -736,3 +736,34 @@ fn a_claim_taken_again_does_not_fork_the_series() {
         "no new occurrence was logged: {linked:?}"
     );
 }
+
+#[test]
+fn execute_id_runs_a_late_occurrence_that_run_would_skip() {
+    let env = Env::new();
+    schedule(
+        &env,
+        "2026-12-01 06:30:00",
+        &[
+            "--every",
+            "1h",
+            "--when",
+            "2026-12-01T07:00:00Z",
+            "--id",
+            "x",
+            "--missed",
+            "skip",
+        ],
+    );
+    let done = at(
+        &env,
+        "2026-12-01 10:12:00",
+        &["execute", "--id", "x", "--compact"],
+    )
+    .success()
+    .json();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["run_at"], "2026-12-01T10:00:00Z");
+    assert_eq!(done["missed_fires"], 3);
+    let occ = occurrences(&env, "x");
+    assert_eq!(occ[1]["run_at"], "2026-12-01T11:00:00Z");
+}

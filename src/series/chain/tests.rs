@@ -34,9 +34,14 @@ fn never(_: &str, _: u32) -> bool {
 #[test]
 fn on_time_claim_links_the_next_fire() {
     let task = occurrence(1, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
-    let step = claim(&task, utc("2026-12-01T10:00:30Z"), 600, never, || {
-        "n2".into()
-    });
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:00:30Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n2".into(),
+    );
     assert_eq!(step.snapshot.status, Status::Executing);
     assert_eq!(step.snapshot.late_by_seconds, None);
     let next = step.next.unwrap();
@@ -54,6 +59,7 @@ fn an_existing_next_occurrence_is_not_forked() {
         &task,
         utc("2026-12-01T10:00:30Z"),
         600,
+        Trigger::Due,
         |s, k| s == "occ1" && k == 2,
         || unreachable!(),
     );
@@ -63,9 +69,14 @@ fn an_existing_next_occurrence_is_not_forked() {
 #[test]
 fn late_run_once_moves_run_at_to_the_latest_fire() {
     let task = occurrence(3, "2026-12-01T07:00:00Z", MissedPolicy::RunOnce);
-    let step = claim(&task, utc("2026-12-01T10:12:00Z"), 600, never, || {
-        "n".into()
-    });
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:12:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into(),
+    );
     assert_eq!(step.snapshot.run_at.to_string(), "2026-12-01T10:00:00Z");
     assert_eq!(
         (step.snapshot.late_by_seconds, step.snapshot.missed_fires),
@@ -80,9 +91,14 @@ fn late_run_once_moves_run_at_to_the_latest_fire() {
 #[test]
 fn skip_makes_a_missed_snapshot() {
     let task = occurrence(1, "2026-12-01T07:00:00Z", MissedPolicy::Skip);
-    let step = claim(&task, utc("2026-12-01T10:12:00Z"), 600, never, || {
-        "n".into()
-    });
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:12:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into(),
+    );
     assert!(step.missed());
     let s = &step.snapshot;
     assert_eq!(s.missed_at.unwrap().to_string(), "2026-12-01T10:12:00Z");
@@ -99,19 +115,37 @@ fn skip_makes_a_missed_snapshot() {
 fn count_and_until_end_the_chain() {
     let mut task = occurrence(3, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
     task.series.as_mut().unwrap().count = Some(3);
-    assert!(claim(&task, utc("2026-12-01T10:00:00Z"), 600, never, || "n"
-        .into())
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
     .next
     .is_none());
     let mut task = occurrence(3, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
     task.series.as_mut().unwrap().until = Some(utc("2026-12-01T10:59:59Z").into());
-    assert!(claim(&task, utc("2026-12-01T10:00:00Z"), 600, never, || "n"
-        .into())
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
     .next
     .is_none());
     task.series.as_mut().unwrap().until = Some(utc("2026-12-01T11:00:00Z").into());
-    assert!(claim(&task, utc("2026-12-01T10:00:00Z"), 600, never, || "n"
-        .into())
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
     .next
     .is_some());
 }
@@ -124,15 +158,16 @@ fn one_shot_tasks_use_their_own_or_the_default_grace() {
     };
     task.missed = Some(MissedPolicy::Skip);
     let now = utc("2026-12-01T10:05:00Z");
-    assert!(!claim(&task, now, 600, never, || unreachable!()).missed());
-    assert!(claim(&task, now, 60, never, || unreachable!()).missed());
+    assert!(!claim(&task, now, 600, Trigger::Due, never, || unreachable!()).missed());
+    assert!(claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
     task.grace_seconds = Some(600);
-    assert!(!claim(&task, now, 60, never, || unreachable!()).missed());
+    assert!(!claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
     task.missed = None;
     let run = claim(
         &task,
         utc("2026-12-01T13:00:00Z"),
         60,
+        Trigger::Due,
         never,
         || unreachable!(),
     );
@@ -182,4 +217,28 @@ fn breaker_counts_failures_and_pauses() {
     done.series.as_mut().unwrap().consecutive_failures = 50;
     counted.series.as_mut().unwrap().pause_after = 0;
     assert!(!after_outcome(&done, &counted).unwrap().1);
+}
+
+#[test]
+fn an_explicit_execute_runs_what_skip_would_miss() {
+    let task = occurrence(1, "2026-12-01T07:00:00Z", MissedPolicy::Skip);
+    let now = utc("2026-12-01T10:12:00Z");
+    let step = claim(&task, now, 600, Trigger::Explicit, never, || "n".into());
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.missed_fires, Some(3));
+    let one_shot = Task {
+        run_at: utc("2026-12-01T07:00:00Z").into(),
+        missed: Some(MissedPolicy::Skip),
+        ..Task::blank()
+    };
+    let step = claim(
+        &one_shot,
+        now,
+        600,
+        Trigger::Explicit,
+        never,
+        || unreachable!(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, Some(11_520));
 }

@@ -27,6 +27,11 @@ fn every_accepts_units_and_refuses_the_rest() {
     assert_eq!(parse_every("1W"), Ok(604_800));
     assert!(parse_every("30s").unwrap_err().contains("shorter than 1m"));
     assert!(parse_every("59s").is_err());
+    assert!(parse_every("521w").is_ok());
+    assert!(parse_every("522w")
+        .unwrap_err()
+        .contains("longer than 10 years"));
+    assert!(parse_every("15250000000000w").is_err());
     for bad in [
         "",
         "1mo",
