@@ -18,8 +18,9 @@ pub const MAX_EVERY_SECONDS: u64 = 315_360_000;
 /// At most this many recent fires are kept by `Schedule::window` (`--missed all`).
 pub const MAX_CATCH_UP: usize = 100;
 
-/// Counting fires for a missed-run window stops here (a minutely cron ~2 years late).
-const MAX_COUNTED: u64 = 1_000_000;
+/// Counting a cron series' missed fires stops here (a minutely cron ~70 days late), so
+/// a claim holds the store lock for a bounded time; beyond it `count` is a lower bound.
+pub const MAX_COUNTED: u64 = 100_000;
 
 /// How a series steps from one fire to the next.
 #[derive(Debug, Clone)]

@@ -162,3 +162,14 @@ fn window_counts_and_keeps_the_latest_hundred() {
     assert_eq!(by_cron, long);
     assert_eq!(hourly.window(anchor, anchor), Window::default());
 }
+
+#[test]
+fn a_long_cron_window_stops_counting_but_keeps_the_latest_fires() {
+    let minutely = cron("* * * * *", "UTC");
+    let end = utc("2026-12-01T10:00:30Z");
+    let w = minutely.window(end - TimeDelta::days(80), end);
+    assert_eq!(w.count, MAX_COUNTED);
+    assert_eq!(w.recent.len(), MAX_CATCH_UP);
+    assert_eq!(w.recent.back(), Some(&utc("2026-12-01T10:00:00Z")));
+    assert_eq!(w.recent.front(), Some(&utc("2026-12-01T08:21:00Z")));
+}
