@@ -51,7 +51,7 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
     let report = wiring.runner().run();
     output::audit_warnings(&wiring.audit);
-    let report = report?;
+    let mut report = report?;
     for paused in &report.paused_series {
         output::say(&format!(
             "series {} paused after {} failures",
@@ -59,7 +59,10 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
         ));
     }
     output::bad_lines(wiring.store.path(), &report.bad);
-    Ok(ExitCode::SUCCESS)
+    match report.failure() {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 pub fn exec_archive(ctx: &Ctx) -> Result<ExitCode> {
