@@ -767,3 +767,55 @@ fn execute_id_runs_a_late_occurrence_that_run_would_skip() {
     let occ = occurrences(&env, "x");
     assert_eq!(occ[1]["run_at"], "2026-12-01T11:00:00Z");
 }
+
+#[test]
+fn a_released_claim_keeps_exactly_one_next_occurrence() {
+    let env = Env::new();
+    env.cmd(&[
+        "schedule",
+        "--every",
+        "1h",
+        "--when",
+        "now",
+        "--summary",
+        "s",
+        "--id",
+        "rel",
+    ])
+    .success();
+    let exe = env.write_executor("ok", "exit 0");
+    // An unwritable prompt: nothing is claimed and no occurrence is linked.
+    let prompt = env.log_dir().join("rel.prompt.txt");
+    fs::create_dir_all(&prompt).unwrap();
+    fs::write(prompt.join("keep"), "x").unwrap();
+    let before = env.store_bytes();
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .failure(1);
+    assert_eq!(env.store_bytes(), before);
+    fs::remove_dir_all(&prompt).unwrap();
+    // An unwritable output file: claimed with its next occurrence, then released; the
+    // claims taken again never link a second one.
+    let output = env.log_dir().join("rel.output.txt");
+    fs::create_dir_all(&output).unwrap();
+    fs::write(output.join("keep"), "x").unwrap();
+    for _ in 0..3 {
+        env.cmd(&["run"])
+            .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+            .failure(1);
+        let occ = occurrences(&env, "rel");
+        assert_eq!(occ.len(), 2);
+        assert_eq!(
+            (occ[0]["status"].as_str(), occ[0]["attempts"].as_u64()),
+            (Some("scheduled"), Some(0))
+        );
+    }
+    fs::remove_dir_all(&output).unwrap();
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success();
+    let occ = occurrences(&env, "rel");
+    assert_eq!(occ.len(), 2);
+    assert_eq!(occ[0]["status"], "completed");
+    assert_eq!(occ[1]["status"], "scheduled");
+}
