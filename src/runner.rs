@@ -322,11 +322,21 @@ impl Runner<'_> {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, e)),
         };
+        self.record_outcome(&done, scan, report)?;
+        match file_error {
+            None => Ok(Some(done)),
+            Some(e) => Err(incomplete_output(&done, &e)),
+        }
+    }
+
+    /// Appends `done` and, in the same write, the breaker's update of the series'
+    /// pending occurrence; a pause is logged and noted in `report`.
+    fn record_outcome(&self, done: &Task, scan: &mut Scan, report: &mut Report) -> Result<()> {
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         let mut paused = Vec::new();
-        let follow = self.breaker(&locked, scan, &done, &mut paused);
-        let writes: Vec<&Task> = [Some(&done), follow.as_ref()]
+        let follow = self.breaker(&locked, scan, done, &mut paused);
+        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
             .into_iter()
             .flatten()
             .collect();
@@ -334,10 +344,7 @@ impl Runner<'_> {
         drop(locked);
         self.log_paused(&paused, (self.clock)());
         report.paused_series.extend(paused);
-        match file_error {
-            None => Ok(Some(done)),
-            Some(e) => Err(incomplete_output(&done, &e)),
-        }
+        Ok(())
     }
 
     /// The pending occurrence's new snapshot after `done` ended, if the breaker's
