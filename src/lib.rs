@@ -22,6 +22,7 @@ pub mod query;
 pub mod reorient;
 pub mod runner;
 pub mod schedule;
+pub mod series;
 pub mod skill;
 pub mod stop;
 pub mod store;

@@ -21,6 +21,7 @@ mod reorient;
 mod run_kill;
 mod runner;
 mod schedule;
+mod series;
 mod stop;
 mod store;
 mod summary;
