@@ -446,42 +446,6 @@ fn clock_changes(zone: Tz, now: DateTime<Utc>) -> Changes {
     changes
 }
 
-/// Parses a stored `--every` text: whole numbers with units `s m h d w` (`90m`,
-/// `1h30m`, `2 hours`), as `defer schedule` accepts them.
-pub fn interval_seconds(text: &str) -> Option<u64> {
-    let text = text.trim().to_ascii_lowercase();
-    let mut rest = text.as_str();
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: u64 = 0;
-    while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let (digits, after) = rest.split_at(digits_end);
-        let after = after.trim_start();
-        let unit_end = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
-        let (unit, after) = after.split_at(unit_end);
-        if digits.is_empty() {
-            return None;
-        }
-        let unit = match unit {
-            "s" | "sec" | "secs" | "second" | "seconds" => 1,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
-            "d" | "day" | "days" => 86_400,
-            "w" | "wk" | "wks" | "week" | "weeks" => 604_800,
-            _ => return None,
-        };
-        total = total.checked_add(digits.parse::<u64>().ok()?.checked_mul(unit)?)?;
-        rest = after.trim_start();
-    }
-    Some(total)
-}
-
 /// The fires of an interval within the shortest of an hour, a day or a week that it
 /// divides, as UTC (weekday, hour, minute, second) tuples; a fixed interval repeats that
 /// pattern for ever. An interval that divides none of them drifts against every
@@ -526,9 +490,11 @@ fn interval_pattern(
 /// An interval series as `OnCalendar=` lines in UTC (its fires are fixed seconds apart,
 /// so UTC is their exact zone): the pattern of fires within an hour, day or week, each
 /// group of fires that shares all but its coarsest field on one line.
-pub fn every_on_calendar(every: &str, anchor: DateTime<Utc>) -> Result<Vec<String>, String> {
-    let seconds = interval_seconds(every)
-        .ok_or_else(|| format!("interval '{every}' cannot be read (accepted: 15m, 1h, 1d, ...)"))?;
+pub fn every_on_calendar(
+    every: &str,
+    seconds: u64,
+    anchor: DateTime<Utc>,
+) -> Result<Vec<String>, String> {
     let (period, tuples) = interval_pattern(every, seconds, anchor)?;
     // Group by everything finer than the coarsest field of the period.
     let mut groups: BTreeMap<(u32, u32, u32), u64> = BTreeMap::new();
@@ -569,9 +535,7 @@ pub fn every_on_calendar(every: &str, anchor: DateTime<Utc>) -> Result<Vec<Strin
 
 /// An interval series as one CronJob schedule in `Etc/UTC`: only when its fires are on
 /// whole minutes and form one cron pattern (every minute set × hour set × weekday set).
-pub fn every_schedule(every: &str, anchor: DateTime<Utc>) -> Result<String, String> {
-    let seconds = interval_seconds(every)
-        .ok_or_else(|| format!("interval '{every}' cannot be read (accepted: 15m, 1h, 1d, ...)"))?;
+pub fn every_schedule(every: &str, seconds: u64, anchor: DateTime<Utc>) -> Result<String, String> {
     let (_, tuples) = interval_pattern(every, seconds, anchor)?;
     if let Some(t) = tuples.iter().find(|t| t[3] != 0) {
         return Err(format!(

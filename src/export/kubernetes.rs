@@ -16,8 +16,12 @@ pub const CONFIG_MAP_MAX: usize = 1024 * 1024;
 pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
     let (schedule, zone) = match &plan.when {
         When::Cron { expr, zone } => calendar::cron_schedule(expr, *zone, target.now)?,
-        When::Every { text, anchor } => (
-            calendar::every_schedule(text, *anchor)?,
+        When::Every {
+            text,
+            seconds,
+            anchor,
+        } => (
+            calendar::every_schedule(text, *seconds, *anchor)?,
             "Etc/UTC".to_string(),
         ),
         When::Once(at) => {

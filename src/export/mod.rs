@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
 use serde_json::Value;
 
-use crate::task::{is_valid_id, ClosedSet, Task};
+use crate::series::{Recurrence, Series};
+use crate::task::{is_valid_id, ClosedSet, MissedPolicy, Task};
 use crate::timestamp::Timestamp;
 
 /// The grace a series without `grace_seconds` is read with (SPEC §12's default).
@@ -60,8 +60,15 @@ pub struct Target {
 /// When the exported task runs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum When {
-    Cron { expr: String, zone: Tz },
-    Every { text: String, anchor: DateTime<Utc> },
+    Cron {
+        expr: String,
+        zone: Tz,
+    },
+    Every {
+        text: String,
+        seconds: u64,
+        anchor: DateTime<Utc>,
+    },
     Once(DateTime<Utc>),
 }
 
@@ -86,23 +93,6 @@ pub(crate) struct Plan {
     pub max_retries: u32,
     /// One line: the task as `defer execute` reads it on stdin.
     pub json: String,
-}
-
-/// The `series` object of SPEC §12, read from the record's JSON (whichever way `Task`
-/// holds it).
-#[derive(Debug, Deserialize)]
-struct SeriesView {
-    every: Option<String>,
-    cron: Option<String>,
-    timezone: String,
-    #[serde(default)]
-    until: Option<Value>,
-    #[serde(default)]
-    count: Option<Value>,
-    #[serde(default)]
-    missed: Option<String>,
-    #[serde(default)]
-    grace_seconds: Option<u64>,
 }
 
 /// Fields that describe one run of the task, not the task: dropped from the exported
@@ -149,33 +139,21 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
             task.status
         ));
     }
-    let record = serde_json::to_value(task).map_err(|e| format!("task {id}: {e}"))?;
-    let series =
-        match record.get("series") {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(SeriesView::deserialize(value).map_err(|e| {
-                format!("task {id} has a series object this export cannot read: {e}")
-            })?),
-        };
-    let (when, policy, grace) = match &series {
+    let (when, policy, grace) = match &task.series {
         Some(series) => series_when(&id, series, task)?,
         None => (
             When::Once(task.run_at.at()),
-            record
-                .get("missed")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            record.get("grace_seconds").and_then(Value::as_u64),
+            task.missed,
+            task.grace_seconds,
         ),
     };
     check_pending(&id, &when, task.run_at.at(), target.now)?;
-    let missed = match policy.as_deref() {
-        None | Some("run") | Some("run-once") => Missed::Once,
-        Some("skip") => Missed::Skip,
-        Some(other) => {
+    let missed = match policy {
+        None | Some(MissedPolicy::Run) | Some(MissedPolicy::RunOnce) => Missed::Once,
+        Some(MissedPolicy::Skip) => Missed::Skip,
+        Some(MissedPolicy::All) => {
             return Err(format!(
-                "task {id} has missed-run policy '{}', which replays every missed fire; systemd timers and CronJobs catch up at most once (accepted: run-once or skip)",
-                crate::text::escape_control(other)
+                "task {id} has missed-run policy 'all', which replays every missed fire; systemd timers and CronJobs catch up at most once (accepted: run-once or skip)"
             ))
         }
     };
@@ -183,6 +161,7 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
         Some(name) => check_name(name, target.format)?,
         None => default_name(&id, target.format),
     };
+    let record = serde_json::to_value(task).map_err(|e| format!("task {id}: {e}"))?;
     Ok(Plan {
         json: run_json(record),
         id,
@@ -223,41 +202,44 @@ fn check_pending(
     }
 }
 
-type SeriesParts = (When, Option<String>, Option<u64>);
+type SeriesParts = (When, Option<MissedPolicy>, Option<u64>);
 
-fn series_when(id: &str, series: &SeriesView, task: &Task) -> Result<SeriesParts, String> {
-    if let Some(count) = series.count.as_ref().filter(|c| !c.is_null()) {
+fn series_when(id: &str, series: &Series, task: &Task) -> Result<SeriesParts, String> {
+    if let Some(count) = series.count {
         return Err(format!(
             "series of task {id} ends after --count {count}, and a systemd timer or CronJob cannot stop by itself; export a series without --count, or let defer run it"
         ));
     }
-    if let Some(until) = series.until.as_ref().filter(|u| !u.is_null()) {
+    if let Some(until) = series.until {
         return Err(format!(
             "series of task {id} ends at --until {until}, and a systemd timer or CronJob cannot stop by itself; export a series without --until, or let defer run it"
         ));
     }
-    let zone: Tz = series.timezone.parse().map_err(|_| {
+    // The record is untrusted text: the schedule is read back the way the runner reads
+    // it, so a zone or expression it would not accept is refused here too.
+    let schedule = series.schedule().map_err(|e| {
         format!(
-            "series of task {id} has time zone '{}', which is not an IANA zone name",
-            crate::text::escape_control(&series.timezone)
+            "series of task {id} has a schedule defer cannot read: {}",
+            crate::text::escape_control(&e)
         )
     })?;
-    let when = match (&series.every, &series.cron) {
-        (Some(every), _) => When::Every {
-            text: every.clone(),
+    let when = match (schedule.recurrence, &series.every, &series.cron) {
+        (Recurrence::Every(seconds), Some(every), _) => When::Every {
+            text: every.trim().to_string(),
+            seconds,
             anchor: task.run_at.at(),
         },
-        (None, Some(cron)) => When::Cron {
+        (Recurrence::Cron(_), _, Some(cron)) => When::Cron {
             expr: cron.clone(),
-            zone,
+            zone: schedule.tz,
         },
-        (None, None) => {
+        _ => {
             return Err(format!(
-                "series of task {id} has neither 'every' nor 'cron'; nothing to export"
+                "series of task {id} has neither 'every' nor 'cron'"
             ))
         }
     };
-    Ok((when, series.missed.clone(), series.grace_seconds))
+    Ok((when, Some(series.missed), Some(series.grace_seconds)))
 }
 
 /// The record without its run fields, `scheduled` with no attempts, on one line.

@@ -11,7 +11,11 @@ pub const FILE_MARK: &str = "# ---- file: ";
 pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
     let calendars = match &plan.when {
         When::Cron { expr, zone } => calendar::cron_on_calendar(expr, *zone, target.now)?,
-        When::Every { text, anchor } => calendar::every_on_calendar(text, *anchor)?,
+        When::Every {
+            text,
+            seconds,
+            anchor,
+        } => calendar::every_on_calendar(text, *seconds, *anchor)?,
         When::Once(at) => vec![at.format("%Y-%m-%d %H:%M:%S UTC").to_string()],
     };
     let binary = target.binary.display().to_string();
@@ -78,9 +82,7 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
 fn describe(when: &When) -> String {
     match when {
         When::Cron { expr, zone } => format!("cron '{}' in {}", expr.trim(), zone.name()),
-        When::Every { text, anchor } => {
-            format!("every {} from {}", text.trim(), stamp(*anchor))
-        }
+        When::Every { text, anchor, .. } => format!("every {text} from {}", stamp(*anchor)),
         When::Once(at) => format!("once, at {}", stamp(*at)),
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
 
+use serde::Deserialize;
 use serde_norway::Value as Yaml;
 
 const RECORD: &str = r#"{"id":"daily-report","created_at":"2026-12-01T08:00:00Z","run_at":"2026-12-07T08:00:00Z","type":"deferred_task","intent":"notify","context":{"summary":"Report \"x\"\n]: {a} %h $HOME","key_points":[],"artifacts":[],"constraints":[]},"execution":{"mode":"fresh","prompt_template":"p","aura_level":"low"},"status":"scheduled","attempts":2,"max_retries":0,"reorient_requested":false,"reorient":{"requested":false,"project":null,"explicit_context_file":null},"last_error":"boom","series":{"id":"daily-report","every":null,"cron":"0 9 * * 1-5","timezone":"Europe/Berlin","until":null,"count":null,"occurrence":3,"missed":"run-once","grace_seconds":600}}"#;
@@ -176,7 +177,7 @@ fn what_a_target_cannot_do_is_refused_in_one_line() {
         (
             task(|v| v["series"]["until"] = "2027-01-01T00:00:00Z".into()),
             Format::Systemd,
-            "--until \"2027-01-01T00:00:00Z\"",
+            "--until 2027-01-01T00:00:00Z",
         ),
         (
             task(|v| v["status"] = "completed".into()),
@@ -186,7 +187,7 @@ fn what_a_target_cannot_do_is_refused_in_one_line() {
         (
             task(|v| v["series"]["timezone"] = "Europe/Berlin\nExecStart=/bin/evil".into()),
             Format::Systemd,
-            "not an IANA zone name",
+            "has a schedule defer cannot read: unknown time zone",
         ),
         (
             task(|v| {

@@ -2,8 +2,6 @@ use super::*;
 
 use std::process::Command;
 
-use croner::parser::{CronParser, Seconds, Year};
-
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
@@ -12,6 +10,11 @@ fn at(text: &str) -> DateTime<Utc> {
 
 fn tz(name: &str) -> Tz {
     name.parse().unwrap()
+}
+
+/// An interval as `defer schedule --every` reads it.
+fn secs(every: &str) -> u64 {
+    crate::series::schedule::parse_every(every).unwrap()
 }
 
 const NOW: &str = "2026-12-04T12:00:00Z";
@@ -118,7 +121,7 @@ fn clock_change_hours_are_refused_or_written_in_utc() {
 
 #[test]
 fn intervals_that_divide_an_hour_day_or_week() {
-    let on = |every: &str, anchor: &str| every_on_calendar(every, at(anchor));
+    let on = |every: &str, anchor: &str| every_on_calendar(every, secs(every), at(anchor));
     assert_eq!(
         on("15m", "2026-12-04T10:07:00Z").unwrap(),
         ["*-*-* *:07/15:00 UTC"]
@@ -156,7 +159,6 @@ fn intervals_that_divide_an_hour_day_or_week() {
         ("7m", "1440 OnCalendar= lines"),
         ("2d", "divides no hour, day or week"),
         ("128s", "OnCalendar= lines (at most 24)"),
-        ("fortnight", "cannot be read"),
     ] {
         let err = on(every, "2026-12-04T10:00:00Z").unwrap_err();
         assert!(err.contains(why), "{every}: {err}");
@@ -166,7 +168,7 @@ fn intervals_that_divide_an_hour_day_or_week() {
 
 #[test]
 fn intervals_as_one_cron_schedule() {
-    let sched = |every: &str, anchor: &str| every_schedule(every, at(anchor));
+    let sched = |every: &str, anchor: &str| every_schedule(every, secs(every), at(anchor));
     assert_eq!(
         sched("15m", "2026-12-04T10:07:00Z").unwrap(),
         "7,22,37,52 * * * *"
@@ -185,29 +187,13 @@ fn intervals_as_one_cron_schedule() {
         .contains("second 23"));
 }
 
-#[test]
-fn interval_texts_read_as_schedule_stores_them() {
-    assert_eq!(interval_seconds("1h30m"), Some(5_400));
-    assert_eq!(interval_seconds("2 hours"), Some(7_200));
-    assert_eq!(interval_seconds("1w 1d"), Some(691_200));
-    assert_eq!(interval_seconds("5"), None);
-    assert_eq!(interval_seconds(""), None);
-}
-
 // ---- The translations against the engines: croner (what defer fires) and systemd. ----
 
-/// croner as `defer schedule --cron` configures it.
+/// The fires defer itself computes for a cron series (croner, through the series code).
 fn croner_fires(expr: &str, zone: Tz, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
-    let cron = CronParser::builder()
-        .seconds(Seconds::Disallowed)
-        .year(Year::Disallowed)
-        .build()
-        .parse(expr)
-        .unwrap();
-    cron.iter_after(after.with_timezone(&zone))
-        .take(n)
-        .map(|t| t.with_timezone(&Utc))
-        .collect()
+    crate::series::Schedule::from_parts(None, Some(expr), zone.name())
+        .unwrap()
+        .preview(after, n)
 }
 
 /// The next `n` elapses of a timer with these `OnCalendar=` lines, from
@@ -307,11 +293,11 @@ fn interval_timers_fire_every_interval_from_the_anchor() {
         ("3d12h", "2026-12-06T00:00:00Z"),
     ] {
         let anchor = at(anchor);
-        let seconds = interval_seconds(every).unwrap() as i64;
+        let seconds = secs(every) as i64;
         let want: Vec<_> = (1..=10)
             .map(|k| anchor + TimeDelta::seconds(k * seconds))
             .collect();
-        let lines = every_on_calendar(every, anchor).unwrap();
+        let lines = every_on_calendar(every, secs(every), anchor).unwrap();
         let got = systemd_fires(&lines, anchor, 10).unwrap();
         assert_eq!(got, want, "{every} as {lines:?}");
     }
@@ -342,11 +328,11 @@ fn cronjob_schedules_fire_when_the_series_does() {
         ("6h", "2026-12-04T03:05:00Z"),
     ] {
         let anchor = at(anchor);
-        let seconds = interval_seconds(every).unwrap() as i64;
+        let seconds = secs(every) as i64;
         let want: Vec<_> = (1..=20)
             .map(|k| anchor + TimeDelta::seconds(k * seconds))
             .collect();
-        let schedule = every_schedule(every, anchor).unwrap();
+        let schedule = every_schedule(every, secs(every), anchor).unwrap();
         assert_eq!(
             croner_fires(&schedule, Tz::UTC, anchor, 20),
             want,
