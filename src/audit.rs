@@ -26,6 +26,7 @@ pub enum Event {
     Paused,
     Resumed,
     Rescheduled,
+    HookFailed,
 }
 
 impl fmt::Display for Event {
@@ -43,6 +44,7 @@ impl fmt::Display for Event {
             Event::Paused => "paused",
             Event::Resumed => "resumed",
             Event::Rescheduled => "rescheduled",
+            Event::HookFailed => "hook failed",
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The runner behind `defer run` and `defer execute`: the runner lock, orphan recovery,
 //! due selection, claim → execute → record for each task, then the archive sweep.
 //! While the runner lock is held nobody rewrites the store, so the runner keeps one
-//! scan and only reads what others append (`Locked::catch_up`).
+//! scan and only reads what others append (`Locked::catch_up`). After each outcome is
+//! recorded it reports a `Notice` and runs the task's hook (`settle`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,9 @@ use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ExecutorProcess, ResultType, Status, Task};
 
+use hooks::{Hook, HookRun, Hooks};
+pub use notice::Notice;
+
 /// How tasks are executed; read from the environment once per command.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -30,6 +34,10 @@ pub struct Settings {
     pub search_path: Option<String>,
     pub retry_delay: Duration,
     pub limits: Limits,
+    /// `DEFER_ON_SUCCESS`, `DEFER_ON_FAILURE`, `DEFER_ON_MISSED`.
+    pub hooks: Hooks,
+    /// The hooks' limits; `None` is SPEC §14's (`hooks::limits()`: 60 s).
+    pub hook_limits: Option<Limits>,
 }
 
 impl Settings {
@@ -44,6 +52,8 @@ impl Settings {
                 timeout: env.executor_timeout()?,
                 ..Limits::default()
             },
+            hooks: Hooks::from_env(env)?,
+            hook_limits: None,
         })
     }
 }
@@ -106,6 +116,9 @@ pub struct Runner<'a> {
     pub audit: &'a AuditLog,
     pub settings: &'a Settings,
     pub clock: &'a dyn Fn() -> DateTime<Utc>,
+    /// Told each `Notice` as it happens (failures, transitions); `defer run` prints
+    /// them, tests collect them.
+    pub notify: &'a dyn Fn(&Notice),
 }
 
 impl Runner<'_> {
@@ -148,6 +161,11 @@ impl Runner<'_> {
         // Line numbers as they are before the sweep renumbers the file.
         report.bad.extend(scan.bad.iter().cloned());
         report.archived = self.sweep(&mut scan)?;
+        if report.archived > 0 {
+            (self.notify)(&Notice::Archived {
+                count: report.archived,
+            });
+        }
         report.bad.sort_by_key(|b| b.line_no);
         report.bad.dedup_by_key(|b| b.line_no);
         Ok(report)
@@ -207,6 +225,9 @@ impl Runner<'_> {
                 }
                 self.audit.record(now, Event::Interrupted, &fields);
             }
+            for task in &recovered {
+                self.settle(task);
+            }
         }
         Ok(recovered)
     }
@@ -244,11 +265,15 @@ impl Runner<'_> {
         drop(locked);
         self.audit
             .record((self.clock)(), Event::RunnerClaimed, &[("id", &claimed.id)]);
+        (self.notify)(&Notice::Claimed {
+            id: claimed.id.clone(),
+        });
         let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, e)),
         };
         self.store.write()?.append(&[&done])?;
+        self.settle(&done);
         match file_error {
             None => Ok(Some(done)),
             Some(e) => Err(incomplete_output(&done, &e)),
@@ -279,9 +304,57 @@ impl Runner<'_> {
     pub fn execute(&self, task: &Task) -> Result<Task> {
         let prompt_path = self.write_prompt(task)?;
         let (next, file_error) = self.execute_prepared(task, &prompt_path, false)?;
+        self.settle(&next);
         match file_error {
             None => Ok(next),
             Some(e) => Err(incomplete_output(&next, &e)),
+        }
+    }
+
+    /// After a task's outcome is recorded: reports it, then runs the hook its status
+    /// calls for, if one is configured (SPEC §14) — before the runner goes on.
+    pub fn settle(&self, task: &Task) {
+        if let Some(notice) = Notice::outcome(task) {
+            (self.notify)(&notice);
+        }
+        if let Some(hook) = Hook::for_status(task.status) {
+            self.run_hook(hook, task);
+        }
+    }
+
+    /// Runs `hook` for `task` (its final record) if it is configured. Its failure is an
+    /// audit event and a notice; the task is left as it is.
+    pub fn run_hook(&self, hook: Hook, task: &Task) {
+        let Some(program) = self.settings.hooks.get(hook) else {
+            return;
+        };
+        let limits = self
+            .settings
+            .hook_limits
+            .clone()
+            .unwrap_or_else(hooks::limits);
+        let run = HookRun {
+            program,
+            search_path: self.settings.search_path.as_deref(),
+            limits: &limits,
+            output_file: &self.paths.hook_output_path(&task.id),
+        };
+        let id = task.id.clone();
+        match run.run(task) {
+            Ok(()) => (self.notify)(&Notice::HookRan { hook, id }),
+            Err(reason) => {
+                self.audit.record(
+                    (self.clock)(),
+                    Event::HookFailed,
+                    &[
+                        ("id", &task.id),
+                        ("hook", &hook),
+                        ("status", &task.status),
+                        ("reason", &reason),
+                    ],
+                );
+                (self.notify)(&Notice::HookFailed { hook, id, reason });
+            }
         }
     }
 
@@ -469,5 +542,7 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
+pub mod hooks;
+pub mod notice;
 #[cfg(all(test, unix))]
 mod tests;
