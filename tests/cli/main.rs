@@ -11,6 +11,8 @@ mod control;
 mod examples;
 mod execute;
 mod faults;
+mod feedback;
+mod hooks;
 mod hostile;
 mod kill;
 mod list;
