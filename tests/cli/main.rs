@@ -12,6 +12,7 @@ mod examples;
 mod execute;
 mod faults;
 mod feedback;
+mod hook_examples;
 mod hooks;
 mod hostile;
 mod kill;
