@@ -239,3 +239,68 @@ fn cron_bakes_the_hook_settings() {
         assert!(out.stdout.contains(baked), "{baked}: {}", out.stdout);
     }
 }
+
+#[test]
+fn execute_from_stdin_runs_the_hook_too() {
+    let env = Env::new();
+    let hook = recorder(&env, "on-success");
+    let task = env.schedule("s1", "from stdin");
+    let out = env
+        .cmd(&["execute", "--compact"])
+        .env("DEFER_ON_SUCCESS", &hook)
+        .stdin(task.to_string())
+        .success();
+    out.assert_stderr_empty();
+    assert_eq!(out.json()["status"], "completed");
+    assert_eq!(
+        seen(&env, "s1", "stdin").unwrap(),
+        format!("{}\n", out.stdout.trim_end())
+    );
+    assert_eq!(
+        seen(&env, "s1", "env").unwrap(),
+        "s1 completed on-success\n"
+    );
+}
+
+/// The one slow test here (about 65 s): SPEC's 60 s limit, end to end (the library
+/// tests the same path with a short limit).
+#[test]
+fn a_hook_that_never_exits_is_stopped_after_60_seconds_with_its_group() {
+    let env = Env::new();
+    let hook = env.write_executor(
+        "stuck",
+        r#"trap '' TERM; (sleep 300; echo late > "$MARKS") & echo $! > "$MARKS.child"; echo stuck; sleep 300"#,
+    );
+    let marks = env.root().join("late");
+    schedule_due(&env, "slow", &[]);
+    let started = Instant::now();
+    let out = env
+        .cmd(&["run"])
+        .env("DEFER_ON_SUCCESS", hook.to_str().unwrap())
+        .env("MARKS", marks.to_str().unwrap())
+        .timeout(Duration::from_secs(120))
+        .success();
+    let took = started.elapsed();
+    // 60 s, then SIGTERM (ignored), then SIGKILL 5 s later.
+    assert!(
+        took >= Duration::from_secs(60) && took < Duration::from_secs(75),
+        "{took:?}"
+    );
+    assert_eq!(
+        out.stderr,
+        "defer: hook DEFER_ON_SUCCESS failed for task slow: timed out after 60s: stuck\n"
+    );
+    assert_eq!(archived(&env, "slow")["status"], "completed");
+    let child: i32 = fs::read_to_string(env.root().join("late.child"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: kill(2) with signal 0 only checks that the pid exists.
+    crate::support::wait_until(
+        "the hook's background child to go",
+        Duration::from_secs(5),
+        || (unsafe { libc::kill(child, 0) }) != 0,
+    );
+    assert!(!marks.exists());
+}
