@@ -39,12 +39,13 @@ impl Hook {
     }
 
     /// The hook a task's final status calls for: `completed` → on-success, `failed` →
-    /// on-failure (`missed` → on-missed, with that status). Exhaustive on purpose: a new
-    /// status must decide here whether it calls a hook.
+    /// on-failure, `missed` → on-missed. Exhaustive on purpose: a new status must decide
+    /// here whether it calls a hook.
     pub fn for_status(status: Status) -> Option<Hook> {
         match status {
             Status::Completed => Some(Hook::OnSuccess),
             Status::Failed => Some(Hook::OnFailure),
+            Status::Missed => Some(Hook::OnMissed),
             Status::Scheduled | Status::Executing | Status::Paused | Status::Cancelled => None,
         }
     }
@@ -273,6 +274,22 @@ mod tests {
         );
         fx.run(&flood, &limits()).unwrap();
         assert_eq!(fx.output().len() as u64, HOOK_OUTPUT_CAP);
+    }
+
+    #[test]
+    fn each_final_status_calls_its_hook() {
+        assert_eq!(Hook::for_status(Status::Completed), Some(Hook::OnSuccess));
+        assert_eq!(Hook::for_status(Status::Failed), Some(Hook::OnFailure));
+        assert_eq!(Hook::for_status(Status::Missed), Some(Hook::OnMissed));
+        for none in [
+            Status::Scheduled,
+            Status::Executing,
+            Status::Paused,
+            Status::Cancelled,
+        ] {
+            assert_eq!(Hook::for_status(none), None);
+        }
+        assert_eq!(limits().timeout, Some(Duration::from_secs(60)));
     }
 
     #[test]

@@ -97,6 +97,11 @@ impl Notice {
                     error: task.last_error.clone().unwrap_or_default(),
                 })
             }
+            Status::Missed => Some(Notice::Missed {
+                id,
+                due: task.run_at,
+                late_by_seconds: task.late_by_seconds.unwrap_or(0),
+            }),
             Status::Scheduled | Status::Executing | Status::Paused | Status::Cancelled => None,
         }
     }
@@ -132,7 +137,7 @@ impl fmt::Display for Notice {
             } => write!(
                 f,
                 "task {id} missed (due {due}, late by {})",
-                late_by(*late_by_seconds)
+                crate::series::missed::human(*late_by_seconds)
             ),
             Notice::SeriesPaused { series, failures } => {
                 write!(f, "series {series} paused after {failures} failures")
@@ -145,27 +150,6 @@ impl fmt::Display for Notice {
             Notice::Archived { count } => write!(f, "archived {count} finished tasks"),
         }
     }
-}
-
-/// A lateness for people: the two largest non-zero units of days, hours, minutes and
-/// seconds (`3h 12m`, `2d 5h`, `1m 30s`, `45s`, `1h`).
-pub fn late_by(seconds: u64) -> String {
-    let units = [
-        (seconds / 86_400, "d"),
-        (seconds % 86_400 / 3_600, "h"),
-        (seconds % 3_600 / 60, "m"),
-        (seconds % 60, "s"),
-    ];
-    let Some(first) = units.iter().position(|(n, _)| *n > 0) else {
-        return "0s".into();
-    };
-    units[first..]
-        .iter()
-        .take(2)
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -220,6 +204,12 @@ mod tests {
             line(Status::Scheduled, Some(ResultType::Interrupted)).unwrap(),
             "task t1 interrupted, retry scheduled at 2026-04-08T16:36:00Z"
         );
+        let mut missed = task(Status::Missed, None);
+        missed.late_by_seconds = Some(3 * 3600 + 12 * 60 + 5);
+        assert_eq!(
+            Notice::outcome(&missed).unwrap().to_string(),
+            "task t1 missed (due 2026-04-08T16:36:00Z, late by 3h 12m)"
+        );
         assert_eq!(line(Status::Scheduled, None), None);
         assert_eq!(line(Status::Cancelled, None), None);
         assert_eq!(line(Status::Paused, None), None);
@@ -267,17 +257,5 @@ mod tests {
             Notice::Archived { count: 1 }.to_string(),
             "archived 1 finished task"
         );
-    }
-
-    #[test]
-    fn lateness_reads_as_two_units() {
-        assert_eq!(late_by(0), "0s");
-        assert_eq!(late_by(45), "45s");
-        assert_eq!(late_by(90), "1m 30s");
-        assert_eq!(late_by(3600), "1h");
-        assert_eq!(late_by(3 * 3600 + 12 * 60), "3h 12m");
-        assert_eq!(late_by(3 * 3600 + 59), "3h");
-        assert_eq!(late_by(2 * 86_400 + 5 * 3600 + 7), "2d 5h");
-        assert_eq!(late_by(u64::MAX).split(' ').count(), 2);
     }
 }

@@ -304,3 +304,37 @@ fn a_hook_that_never_exits_is_stopped_after_60_seconds_with_its_group() {
     );
     assert!(!marks.exists());
 }
+
+#[test]
+fn a_missed_task_calls_the_missed_hook_and_says_so() {
+    let env = Env::new();
+    let hook = recorder(&env, "on-missed");
+    // Due years ago, with the skip policy: `run` makes it `missed` instead of running it.
+    env.write_store(
+        crate::support::record_with(
+            "m",
+            &[
+                ("run_at", serde_json::json!("2020-01-01T00:00:00Z")),
+                ("missed", serde_json::json!("skip")),
+            ],
+        ) + "\n",
+    );
+    let out = env
+        .cmd(&["run"])
+        .env("DEFER_ON_MISSED", &hook)
+        .env("DEFER_ON_FAILURE", "/nonexistent/never-called")
+        .success();
+    let line = out.error_line();
+    assert!(
+        line.starts_with("defer: task m missed (due 2020-01-01T00:00:00Z, late by ")
+            && line.ends_with(')'),
+        "{line}"
+    );
+    let task = archived(&env, "m");
+    assert_eq!(task["status"], "missed");
+    assert_eq!(
+        seen(&env, "m", "stdin").unwrap(),
+        format!("{}\n", archive_line(&env, "m"))
+    );
+    assert_eq!(seen(&env, "m", "env").unwrap(), "m missed on-missed\n");
+}
