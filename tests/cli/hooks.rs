@@ -338,3 +338,28 @@ fn a_missed_task_calls_the_missed_hook_and_says_so() {
     );
     assert_eq!(seen(&env, "m", "env").unwrap(), "m missed on-missed\n");
 }
+
+#[test]
+fn doctor_warns_about_a_hook_that_cannot_run() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["doctor", "--compact"])
+        .env("DEFER_ON_FAILURE", "/nonexistent/hook")
+        .run();
+    let rows = out.json();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "hooks")
+        .expect("a hooks row")
+        .clone();
+    assert_eq!(row["status"], "warn", "{row}");
+    assert!(
+        row["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DEFER_ON_FAILURE /nonexistent/hook"),
+        "{row}"
+    );
+}
