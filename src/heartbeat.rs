@@ -73,24 +73,7 @@ pub fn warning(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String
 
 /// A duration in at most two units, largest first: `2h 13m`, `3d 4h`, `45s`.
 pub fn span(seconds: i64) -> String {
-    let secs = seconds.max(0);
-    let parts = [
-        (secs / 86_400, "d"),
-        (secs / 3_600 % 24, "h"),
-        (secs / 60 % 60, "m"),
-        (secs % 60, "s"),
-    ];
-    let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
-    let shown: Vec<String> = parts[first..]
-        .iter()
-        .take(2)
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
-    match shown.is_empty() {
-        true => "0s".to_string(),
-        false => shown.join(" "),
-    }
+    crate::when::span(seconds.max(0).unsigned_abs())
 }
 
 #[cfg(test)]

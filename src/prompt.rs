@@ -40,7 +40,7 @@ fn late_line(task: &Task) -> String {
         .unwrap_or(due);
     format!(
         "Late: due {due}, running at {running} (late by {})\n",
-        crate::series::missed::human(late)
+        crate::when::span(late)
     )
 }
 

@@ -135,24 +135,5 @@ fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     u64::try_from(to.signed_duration_since(from).num_seconds()).unwrap_or(0)
 }
 
-/// `3h 12m`, `45s`, `2d 1h`: at most two units, for the prompt's `Late:` line.
-pub fn human(seconds: u64) -> String {
-    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-    let mut parts = Vec::new();
-    let mut rest = seconds;
-    for (size, name) in units {
-        if rest >= size && parts.len() < 2 {
-            parts.push(format!("{}{name}", rest / size));
-            rest %= size;
-        } else if !parts.is_empty() {
-            break;
-        }
-    }
-    if parts.is_empty() {
-        return "0s".to_string();
-    }
-    parts.join(" ")
-}
-
 #[cfg(test)]
 mod tests;

@@ -61,43 +61,10 @@ pub fn parse_every(text: &str) -> Result<u64, String> {
     Ok(seconds)
 }
 
-/// `<digits><unit>` pairs, spaces allowed between them; verbose units too.
+/// `<digits><unit>` pairs, spaces allowed between them; verbose units too (the
+/// exact units of `--when` durations: no months).
 pub(crate) fn interval_seconds(text: &str) -> Option<u64> {
-    let text = text.trim().to_ascii_lowercase();
-    let mut rest = text.as_str();
-    let mut total: u64 = 0;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let (digits, after) = rest.split_at(digits_end);
-        let after = after.trim_start();
-        let unit_end = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
-        let (unit, after) = after.split_at(unit_end);
-        if digits.is_empty() {
-            return None;
-        }
-        let amount: u64 = digits.parse().ok()?;
-        total = total.checked_add(amount.checked_mul(unit_seconds(unit)?)?)?;
-        rest = after.trim_start();
-    }
-    Some(total)
-}
-
-fn unit_seconds(unit: &str) -> Option<u64> {
-    match unit {
-        "s" | "sec" | "secs" | "second" | "seconds" => Some(1),
-        "m" | "min" | "mins" | "minute" | "minutes" => Some(60),
-        "h" | "hr" | "hrs" | "hour" | "hours" => Some(3_600),
-        "d" | "day" | "days" => Some(86_400),
-        "w" | "wk" | "wks" | "week" | "weeks" => Some(604_800),
-        _ => None,
-    }
+    crate::when::parse_fixed_duration(&text.trim().to_ascii_lowercase())
 }
 
 /// Parses `--cron`: exactly 5 fields (minute hour day-of-month month day-of-week), names

@@ -158,12 +158,3 @@ fn all_folds_fires_beyond_a_hundred_into_one_missed_occurrence() {
     );
     assert!(matches!(next.claim, Claim::Run { late: Some(_), .. }));
 }
-
-#[test]
-fn human_lateness() {
-    assert_eq!(human(3 * 3600 + 12 * 60 + 5), "3h 12m");
-    assert_eq!(human(45), "45s");
-    assert_eq!(human(86_400 + 3600), "1d 1h");
-    assert_eq!(human(7200), "2h");
-    assert_eq!(human(0), "0s");
-}
