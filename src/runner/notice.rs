@@ -137,7 +137,7 @@ impl fmt::Display for Notice {
             } => write!(
                 f,
                 "task {id} missed (due {due}, late by {})",
-                crate::series::missed::human(*late_by_seconds)
+                crate::when::span(*late_by_seconds)
             ),
             Notice::SeriesPaused { series, failures } => {
                 write!(f, "series {series} paused after {failures} failures")
