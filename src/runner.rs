@@ -170,9 +170,20 @@ impl Runner<'_> {
             return Ok(report);
         }
         let mut scan = locked.scan()?;
-        report.recovered = self.recover(&locked, &scan, now)?;
+        let (recovered, paused) = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
+        // Reported and hooked only now: a hook must never run under the store lock.
+        for task in &recovered {
+            let tripped: Vec<Paused> = paused
+                .iter()
+                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                .cloned()
+                .collect();
+            self.settle(task, &tripped);
+        }
+        report.recovered = recovered;
+        report.paused_series.extend(paused);
         // Occurrences appended while running (a series catching up with `--missed all`)
         // may be due too: take them in later rounds, each task at most once.
         let mut taken = std::collections::HashSet::new();
@@ -220,14 +231,16 @@ impl Runner<'_> {
             && !self.paths.archive_dir.join(archive::MARKER).exists()
     }
 
-    /// Tasks left `executing` by a runner that died count an `interrupted` attempt.
+    /// Tasks left `executing` by a runner that died count an `interrupted` attempt;
+    /// returns them, and the series the breaker paused because of them.
     fn recover(
         &self,
         locked: &Locked<Exclusive>,
         scan: &Scan,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Task>> {
+    ) -> Result<(Vec<Task>, Vec<Paused>)> {
         let mut recovered = Vec::new();
+        let mut paused = Vec::new();
         let mut stopped_groups = Vec::new();
         for entry in scan
             .entries
@@ -258,7 +271,6 @@ impl Runner<'_> {
             recovered.push(next);
         }
         if !recovered.is_empty() {
-            let mut paused = Vec::new();
             let follow = recovered
                 .iter()
                 .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
@@ -273,16 +285,8 @@ impl Runner<'_> {
                 self.audit.record(now, Event::Interrupted, &fields);
             }
             self.log_paused(&paused, now);
-            for task in &recovered {
-                let tripped: Vec<Paused> = paused
-                    .iter()
-                    .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
-                    .cloned()
-                    .collect();
-                self.settle(task, &tripped);
-            }
         }
-        Ok(recovered)
+        Ok((recovered, paused))
     }
 
     /// Claims `id` if it is still scheduled, executes it, and records the outcome.
