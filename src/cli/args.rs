@@ -56,7 +56,8 @@ pub enum Command {
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
     When(WhenArgs),
     /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
-    Run,
+    #[command(long_about = RUN_ABOUT)]
+    Run(RunArgs),
     /// Execute one task now: a stored scheduled task (--id) or a task JSON on stdin
     Execute(ExecuteArgs),
     /// Move finished tasks to monthly archives and compact the store
@@ -375,7 +376,7 @@ const DOCTOR_HELP: &str = "\
 Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
 row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
 invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
-timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
 
 Exit status:
   0    no check failed (warnings allowed)
@@ -486,6 +487,26 @@ impl WhenArgs {
     }
 }
 
+const RUN_ABOUT: &str = "\
+Execute due tasks, recover interrupted ones, archive finished ones (for cron).
+
+Silent when nothing failed. Each task that failed and each hook that failed gets one
+stderr line (`defer: task <id> failed after <n> attempts: <error>`), so cron mails it.
+The exit status is 0 whatever the tasks' outcomes; 1 only when the runner itself could
+not do its job (bad settings, store unreadable or unwritable).
+
+Hooks: DEFER_ON_SUCCESS, DEFER_ON_FAILURE and DEFER_ON_MISSED name programs run after a
+task ends that way, with the final record on stdin and DEFER_TASK_ID, DEFER_STATUS in
+their environment (no shell, 60 s limit; see examples/hooks/).";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also print a line per transition: claimed, completed, retry scheduled,
+    /// interrupted, hook ran, archived
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
     /// A scheduled task in the store (default: read one task JSON from stdin)
@@ -494,6 +515,9 @@ pub struct ExecuteArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    /// Also print a line per transition on stderr (claimed, completed, hook ran, ...)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -103,7 +103,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::List(args) => list::exec(&ctx, args),
         Command::Cancel(args) => cancel::exec(&ctx, args),
         Command::When(args) => when::exec(&ctx, args),
-        Command::Run => run::exec_run(&ctx),
+        Command::Run(args) => run::exec_run(&ctx, args),
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
