@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::attempt::Attempt;
 use crate::timestamp::Timestamp;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
@@ -223,6 +224,13 @@ pub struct Task {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TaskResult>,
+    // Lineage and attempt history (SPEC §14); each present only when used.
+    /// The task whose run scheduled this one (`DEFER_TASK_ID`, or `--parent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// One entry per finished attempt, oldest first, the last `attempt::KEPT`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Attempt>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -269,6 +277,8 @@ impl Task {
             last_error: None,
             error: None,
             result: None,
+            parent_id: None,
+            history: Vec::new(),
             extra: Map::new(),
         }
     }
