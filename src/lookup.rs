@@ -121,7 +121,7 @@ pub fn archive_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `deferred_202604.jsonl` → `202604`.
-fn archive_month(name: &str) -> Option<&str> {
+pub fn archive_month(name: &str) -> Option<&str> {
     let month = name.strip_prefix("deferred_")?.strip_suffix(".jsonl")?;
     (month.len() == 6 && month.bytes().all(|b| b.is_ascii_digit())).then_some(month)
 }

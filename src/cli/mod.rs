@@ -6,6 +6,7 @@ mod cancel;
 mod completions;
 mod cron;
 mod execute;
+mod history;
 mod list;
 mod output;
 mod reorient;
@@ -90,6 +91,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
+        Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),

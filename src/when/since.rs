@@ -34,7 +34,12 @@ pub enum SinceError {
     Future(DateTime<Utc>),
     /// `... ago` after something that is not a duration.
     AgoNeedsDuration,
+    /// Not a form `--since` knows.
+    Unrecognised,
 }
+
+const ACCEPTED: &str = "2h, 3 days, 30m ago, 1mo, 9am, 17:30, today, yesterday, \
+     yesterday 5pm, friday, dec 1, 2026-12-01, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
 
 impl fmt::Display for SinceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -42,12 +47,15 @@ impl fmt::Display for SinceError {
             SinceError::When(e) => write!(f, "{e}"),
             SinceError::Future(at) => write!(
                 f,
-                "{} is in the future (accepted: a duration meaning that long ago like 2h or 3d, \
-                 a past time like 9am, yesterday, friday or 2026-12-01)",
+                "{} is in the future (accepted: a duration meaning that long ago, or a past \
+                 time: {ACCEPTED})",
                 crate::timestamp::Timestamp::new(*at)
             ),
             SinceError::AgoNeedsDuration => {
                 write!(f, "'ago' follows a duration (accepted: 2h ago, 3 days ago)")
+            }
+            SinceError::Unrecognised => {
+                write!(f, "unrecognised expression (accepted: {ACCEPTED})")
             }
         }
     }
@@ -123,11 +131,14 @@ fn resolve(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Sinc
     })
 }
 
-/// The grammar's own diagnosis (with its did-you-mean) for an unparsed expression.
+/// The grammar's own diagnosis for an unparsed expression (a zone suffix, an
+/// impossible clock...), or the forms `--since` accepts when it has nothing better.
 fn unrecognised(text: &str, now: DateTime<Utc>, tz: Tz) -> SinceError {
     match super::parse(text, now, tz) {
-        Err(e) => SinceError::When(e),
-        Ok(_) => Reason::Unrecognised.into(),
+        Err(e) if !matches!(e.reason, Reason::Unrecognised | Reason::Trailing(_)) => {
+            SinceError::When(e)
+        }
+        _ => SinceError::Unrecognised,
     }
 }
 
