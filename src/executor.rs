@@ -189,8 +189,10 @@ impl OutputSink {
     }
 
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        // Flushed per read so `show --output --follow` sees output as it comes.
         self.file
             .write_all(bytes)
+            .and_then(|()| self.file.flush())
             .with_context(|| format!("writing {}", self.path.display()))?;
         let room = OUTPUT_CAP.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..bytes.len().min(room)]);

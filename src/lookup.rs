@@ -68,34 +68,40 @@ fn needle(id: &str) -> Vec<u8> {
     format!("\"{id}\"").into_bytes()
 }
 
-/// The record on this line, if the line mentions `id` and is a record of it.
-fn matching(bytes: &[u8], id: &str) -> Option<Task> {
-    memchr::memmem::find(bytes, &needle(id))?;
-    crate::store::parse_record(bytes)
-        .ok()
-        .filter(|task| task.id == id)
-}
-
 /// The last record of `id` in one JSONL file.
 pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
+    let mut found = None;
+    each_record_mentioning(path, &needle(id), |task| {
+        if task.id == id {
+            found = Some(task);
+        }
+    })?;
+    Ok(found)
+}
+
+/// Calls `each` with the record on every line of a JSONL file that contains `needle`,
+/// in file order, parsing no other line. A missing file has none.
+pub fn each_record_mentioning(path: &Path, needle: &[u8], mut each: impl FnMut(Task)) -> Result<()> {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
+    let finder = memchr::memmem::Finder::new(needle);
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut buf = Vec::with_capacity(4096);
-    let mut found = None;
     loop {
         buf.clear();
         let read = reader
             .read_until(b'\n', &mut buf)
             .with_context(|| format!("reading {}", path.display()))?;
         if read == 0 {
-            return Ok(found);
+            return Ok(());
         }
-        if let Some(task) = matching(&buf, id) {
-            found = Some(task);
+        if finder.find(&buf).is_some() {
+            if let Ok(task) = crate::store::parse_record(&buf) {
+                each(task);
+            }
         }
     }
 }

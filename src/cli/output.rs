@@ -25,6 +25,11 @@ pub fn warn(message: &str) {
     eprintln!("defer: warning: {message}");
 }
 
+/// Information that is not a problem: `defer: note: ...` on stderr.
+pub fn note(message: &str) {
+    eprintln!("defer: note: {message}");
+}
+
 /// Reports each invalid store line once, with its line number.
 pub fn bad_lines(store: &std::path::Path, bad: &[BadLine]) {
     for line in bad {

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::args::ScheduleArgs;
 use super::{output, Ctx};
-use crate::reorient;
+use crate::{lineage, lookup, reorient};
 use crate::schedule::{self, Outcome, Request};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
@@ -16,7 +16,8 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
     };
-    let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    prepared.task.parent_id = parent(ctx, &args)?;
     if prepared.in_past {
         output::warn(&schedule::past_warning(prepared.task.run_at));
     }
@@ -40,6 +41,21 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     };
     output::json(&task, args.compact)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.
+fn parent(ctx: &Ctx, args: &ScheduleArgs) -> Result<Option<String>> {
+    let id = lineage::parent(
+        args.parent.as_deref(),
+        args.no_parent,
+        ctx.env.get("DEFER_TASK_ID"),
+    )?;
+    if let Some(explicit) = args.parent.as_deref() {
+        if lookup::find(&ctx.store()?, &ctx.paths()?, explicit)?.is_none() {
+            bail!("invalid --parent '{explicit}': no task with that id in the store or the archives");
+        }
+    }
+    Ok(id)
 }
 
 /// Where `--reorient` looks for CONTEXT.md.
