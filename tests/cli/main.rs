@@ -9,6 +9,7 @@ mod cancel;
 mod config;
 mod examples;
 mod execute;
+mod history;
 mod hostile;
 mod kill;
 mod list;
@@ -25,6 +26,7 @@ mod when_grammar;
 
 mod cron;
 mod key;
+mod lineage;
 mod show_wait;
 mod skill;
 mod views;
