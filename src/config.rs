@@ -2,7 +2,7 @@
 //! Every bad value is an error naming its variable; nothing falls back silently.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
@@ -43,6 +43,83 @@ impl Paths {
     }
 }
 
+impl Paths {
+    fn all_mut(&mut self) -> [&mut PathBuf; 5] {
+        [
+            &mut self.runtime_dir,
+            &mut self.tasks_file,
+            &mut self.archive_dir,
+            &mut self.log_dir,
+            &mut self.log_file,
+        ]
+    }
+
+    fn is_absolute(&self) -> bool {
+        [
+            &self.runtime_dir,
+            &self.tasks_file,
+            &self.archive_dir,
+            &self.log_dir,
+            &self.log_file,
+        ]
+        .iter()
+        .all(|p| p.is_absolute())
+    }
+
+    /// Every path made absolute against `cwd` (pure: no file-system access).
+    pub fn absolute_in(mut self, cwd: &Path) -> Paths {
+        for path in self.all_mut() {
+            if path.is_relative() {
+                *path = cwd.join(&*path);
+            }
+        }
+        self
+    }
+
+    /// Resolves the existing part of each directory (the files' parents, and the
+    /// directories themselves) to its canonical form. The default layout costs one
+    /// `realpath`: paths under the runtime directory reuse its resolution.
+    fn resolved(mut self) -> Paths {
+        let spelled_runtime = self.runtime_dir.clone();
+        let runtime = resolve_dir(&spelled_runtime);
+        let resolve = |dir: &Path| match dir.strip_prefix(&spelled_runtime) {
+            Ok(rest) if rest.as_os_str().is_empty() => runtime.clone(),
+            Ok(rest) if rest.components().all(|c| matches!(c, Component::Normal(_))) => {
+                runtime.join(rest)
+            }
+            _ => resolve_dir(dir),
+        };
+        let resolve_parent = |file: &Path| match (file.parent(), file.file_name()) {
+            (Some(dir), Some(name)) => resolve(dir).join(name),
+            _ => file.to_path_buf(),
+        };
+        self.tasks_file = resolve_parent(&self.tasks_file);
+        self.log_file = resolve_parent(&self.log_file);
+        self.archive_dir = resolve(&self.archive_dir);
+        self.log_dir = resolve(&self.log_dir);
+        self.runtime_dir = runtime;
+        self
+    }
+}
+
+/// `dir` with its longest existing prefix canonicalized and the rest appended.
+fn resolve_dir(dir: &Path) -> PathBuf {
+    let mut existing = dir;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return dir.to_path_buf(),
+        }
+    }
+}
+
 fn sibling(file: &Path, suffix: &str) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
@@ -55,10 +132,61 @@ pub struct Env {
     vars: HashMap<String, String>,
 }
 
+/// Every variable of SPEC §2, §12–§14 that configures `defer`: the ones `defer cron`
+/// bakes into the crontab line. (Variables `defer` sets for its executor and hooks, such
+/// as `DEFER_TASK_ID`, are not settings.)
+pub const KNOWN_VARS: &[&str] = &[
+    "DEFER_RUNTIME_DIR",
+    "DEFER_TASKS_FILE",
+    "DEFER_ARCHIVE_DIR",
+    "DEFER_LOG_DIR",
+    "DEFER_LOG_FILE",
+    "DEFER_TIMEZONE",
+    "DEFER_EXECUTOR",
+    "DEFER_RETRY_DELAY_SECONDS",
+    "DEFER_EXECUTOR_TIMEOUT_SECONDS",
+    "DEFER_CONTEXT_FILE",
+    "DEFER_GRACE_SECONDS",
+    "DEFER_ON_SUCCESS",
+    "DEFER_ON_FAILURE",
+    "DEFER_ON_MISSED",
+    "DEFER_RUNNER_CHECK",
+    "DEFER_ALLOW_NETWORK_FS",
+];
+
+/// Variables outside `DEFER_*` that `defer` reads.
+const OTHER_READ_VARS: &[&str] = &["TZ", "HOME", "PATH", "COLUMNS"];
+
 impl Env {
-    pub fn from_process() -> Self {
-        Env {
-            vars: std::env::vars().collect(),
+    /// The process's environment. A variable whose name or value is not UTF-8 is
+    /// skipped, unless `defer` reads it (`DEFER_*`, `TZ`, `HOME`, `PATH`, `COLUMNS`):
+    /// then it is an error naming it.
+    pub fn from_process() -> Result<Self> {
+        Self::from_os_pairs(std::env::vars_os())
+    }
+
+    /// [`Env::from_process`] on any list of (name, value).
+    pub fn from_os_pairs(
+        pairs: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<Self> {
+        let mut vars = HashMap::new();
+        let mut invalid = Vec::new();
+        for (name, value) in pairs {
+            match (name.into_string(), value.into_string()) {
+                (Ok(name), Ok(value)) => {
+                    vars.insert(name, value);
+                }
+                (Ok(name), Err(value)) if is_read(&name) => invalid.push((name, value)),
+                _ => {}
+            }
+        }
+        invalid.sort();
+        match invalid.first() {
+            None => Ok(Env { vars }),
+            Some((name, value)) => bail!(
+                "{name} is not valid UTF-8 ('{}') (accepted: UTF-8 text; fix or unset it)",
+                crate::text::escape_os(value)
+            ),
         }
     }
 
@@ -92,7 +220,27 @@ impl Env {
         self.get(name).map(PathBuf::from).unwrap_or_else(default)
     }
 
+    /// Where state lives, made absolute (a relative value is read against the working
+    /// directory) and with its existing directories resolved (symlinks, `..`), so that
+    /// every spelling of a directory gives the same paths, stored paths work from any
+    /// directory, and a cron job finds the same files. The file names themselves are
+    /// kept: a store that is a symlink is refused (`trust`), not resolved.
     pub fn paths(&self) -> Result<Paths> {
+        let spelled = self.spelled_paths()?;
+        let cwd = if spelled.is_absolute() {
+            PathBuf::new()
+        } else {
+            std::env::current_dir().map_err(|e| {
+                anyhow!(
+                    "a DEFER_* path or HOME is relative and the working directory is unknown: {e}"
+                )
+            })?
+        };
+        Ok(spelled.absolute_in(&cwd).resolved())
+    }
+
+    /// The paths as the variables spell them.
+    fn spelled_paths(&self) -> Result<Paths> {
         let runtime_dir = match self.get("DEFER_RUNTIME_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => self
@@ -108,6 +256,17 @@ impl Env {
             log_dir,
             runtime_dir,
         })
+    }
+
+    /// `DEFER_ALLOW_NETWORK_FS=1` lets the store live on NFS/CIFS (SPEC §11).
+    pub fn allow_network_fs(&self) -> Result<bool> {
+        match self.get("DEFER_ALLOW_NETWORK_FS").map(str::trim) {
+            None | Some("0") => Ok(false),
+            Some("1") => Ok(true),
+            Some(other) => bail!(
+                "invalid DEFER_ALLOW_NETWORK_FS '{other}' (accepted: 1 to allow a store on a network filesystem, 0 or unset to refuse)"
+            ),
+        }
     }
 
     /// `DEFER_TIMEZONE`, else `TZ`, else the system zone, else UTC.
@@ -151,6 +310,10 @@ impl Env {
             },
         }
     }
+}
+
+fn is_read(name: &str) -> bool {
+    name.starts_with("DEFER_") || OTHER_READ_VARS.contains(&name)
 }
 
 fn parse_zone(name: &str, var: &str) -> Result<Tz> {
@@ -208,6 +371,57 @@ mod tests {
     }
 
     #[test]
+    fn relative_paths_are_read_against_the_working_directory() {
+        let env = Env::from_pairs([
+            ("DEFER_RUNTIME_DIR", "rt"),
+            ("DEFER_TASKS_FILE", "../t/tasks.jsonl"),
+            ("DEFER_LOG_FILE", "/abs/log"),
+        ]);
+        let paths = env
+            .spelled_paths()
+            .unwrap()
+            .absolute_in(Path::new("/work/dir"));
+        assert_eq!(paths.runtime_dir, Path::new("/work/dir/rt"));
+        assert_eq!(paths.tasks_file, Path::new("/work/dir/../t/tasks.jsonl"));
+        assert_eq!(paths.log_dir, Path::new("/work/dir/rt/logs"));
+        assert_eq!(paths.archive_dir, Path::new("/work/dir/rt/archive"));
+        assert_eq!(paths.log_file, Path::new("/abs/log"));
+        let home = Env::from_pairs([("HOME", "h")]).spelled_paths().unwrap();
+        assert!(!home.is_absolute());
+        assert!(home.absolute_in(Path::new("/c")).is_absolute());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_directories_are_resolved_and_file_names_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(tmp.path()).unwrap().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        std::os::unix::fs::symlink("/nowhere", real.join("deferred.jsonl")).unwrap();
+        let env = Env::from_pairs([("DEFER_RUNTIME_DIR", link.to_str().unwrap())]);
+        let paths = env.paths().unwrap();
+        assert_eq!(paths.runtime_dir, real);
+        assert_eq!(paths.tasks_file, real.join("deferred.jsonl"));
+        assert_eq!(paths.log_file, real.join("logs/deferred.log"));
+        // Missing parts are appended to the resolved existing prefix.
+        assert_eq!(resolve_dir(&link.join("a/b")), real.join("a/b"));
+        let up = Env::from_pairs([("DEFER_RUNTIME_DIR", link.join("x/..").to_str().unwrap())]);
+        assert!(up.paths().unwrap().runtime_dir.is_absolute());
+    }
+
+    #[test]
+    fn allow_network_fs_is_0_or_1() {
+        assert!(!Env::default().allow_network_fs().unwrap());
+        let with = |v| Env::from_pairs([("DEFER_ALLOW_NETWORK_FS", v)]).allow_network_fs();
+        assert!(with("1").unwrap());
+        assert!(!with("0").unwrap());
+        let err = with("true").unwrap_err().to_string();
+        assert!(err.contains("DEFER_ALLOW_NETWORK_FS 'true'"), "{err}");
+    }
+
+    #[test]
     fn no_home_no_runtime_dir_is_an_error() {
         assert!(Env::default().paths().is_err());
     }
@@ -225,6 +439,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("DEFER_TIMEZONE 'Mars/Base'"), "{err}");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn non_utf8_values_are_skipped_unless_defer_reads_them() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"/tmp/\xff".to_vec());
+        let ok = |text: &str| OsString::from(text);
+        let env = Env::from_os_pairs([
+            (ok("LANG_JUNK"), bad()),
+            (OsString::from_vec(b"N\xff".to_vec()), ok("x")),
+            (ok("HOME"), ok("/h")),
+        ])
+        .unwrap();
+        assert_eq!(env.home(), Some(PathBuf::from("/h")));
+        assert_eq!(env.vars().count(), 1);
+        for name in ["DEFER_LOG_DIR", "DEFER_SOMETHING_NEW", "TZ", "HOME", "PATH"] {
+            let err = Env::from_os_pairs([(ok(name), bad()), (ok("OTHER"), bad())])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("{name} is not valid UTF-8 ('/tmp/\\xFF')")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! `tail -f` that stops by itself. Polls the store's record and the file (a bounded
 //! interval, no inotify), so it works wherever the store does.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -49,10 +48,8 @@ pub fn follow(store: &Store, paths: &Paths, id: &str, out: &mut dyn Write, poll:
 /// Writes what the file holds past `offset` and advances it; `None` when there is no
 /// file (yet).
 fn copy_new(path: &Path, offset: &mut u64, out: &mut dyn Write) -> Result<Option<u64>> {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    let Some(mut file) = crate::fsx::open_read(path)? else {
+        return Ok(None);
     };
     let len = file
         .metadata()
@@ -68,8 +65,9 @@ fn copy_new(path: &Path, offset: &mut u64, out: &mut dyn Write) -> Result<Option
         .read_to_end(&mut buf)
         .with_context(|| format!("reading {}", path.display()))?;
     if !buf.is_empty() {
-        out.write_all(&buf)?;
-        out.flush()?;
+        out.write_all(&buf)
+            .and_then(|()| out.flush())
+            .context("writing to stdout")?;
     }
     *offset += buf.len() as u64;
     Ok(Some(buf.len() as u64))

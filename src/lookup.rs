@@ -2,7 +2,6 @@
 //! month first. Streaming: a file is read line by line and only lines that mention the
 //! id are parsed. Owns no writes; `show` and `wait` print what it finds.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -68,24 +67,45 @@ fn needle(id: &str) -> Vec<u8> {
     format!("\"{id}\"").into_bytes()
 }
 
+/// The record on this line, if the line mentions `id` and is a record of it.
+fn matching(bytes: &[u8], id: &str) -> Option<Task> {
+    memchr::memmem::find(bytes, &needle(id))?;
+    crate::store::parse_record(bytes)
+        .ok()
+        .filter(|task| task.id == id)
+}
+
 /// The last record of `id` in one JSONL file.
 pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
+    let Some(file) = crate::fsx::open_read(path)? else {
+        return Ok(None);
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut buf = Vec::with_capacity(4096);
     let mut found = None;
-    each_record_mentioning(path, &needle(id), |task| {
-        if task.id == id {
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            return Ok(found);
+        }
+        if let Some(task) = matching(&buf, id) {
             found = Some(task);
         }
-    })?;
-    Ok(found)
+    }
 }
 
 /// Calls `each` with the record on every line of a JSONL file that contains `needle`,
 /// in file order, parsing no other line. A missing file has none.
-pub fn each_record_mentioning(path: &Path, needle: &[u8], mut each: impl FnMut(Task)) -> Result<()> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+pub fn each_record_mentioning(
+    path: &Path,
+    needle: &[u8],
+    mut each: impl FnMut(Task),
+) -> Result<()> {
+    let Some(file) = crate::fsx::open_read(path)? else {
+        return Ok(());
     };
     let finder = memchr::memmem::Finder::new(needle);
     let mut reader = BufReader::with_capacity(256 * 1024, file);

@@ -290,6 +290,16 @@ fn parse_duration_expr(t: &[&str]) -> Option<Expr> {
     })
 }
 
+/// A fixed duration in seconds (`90s`, `1h 30m`, `2 days`): `None` unless the whole
+/// text is `<digits><unit>` pairs of exact units (calendar months and years have no
+/// fixed length). Shared by `--retry-delay`, `--every` and `--grace`.
+pub fn parse_fixed_duration(text: &str) -> Option<u64> {
+    match parse_duration(text)? {
+        (0, seconds) => Some(seconds),
+        _ => None,
+    }
+}
+
 /// Sums of `<digits><spaces?><unit>` pairs as (months, seconds); `None` unless the
 /// whole text is such pairs.
 fn parse_duration(text: &str) -> Option<(u64, u64)> {

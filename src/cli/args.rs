@@ -1,14 +1,16 @@
 //! What the user typed: clap's argument types, and clap's errors mapped to ours.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use super::exit;
-use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+use super::{exit, output};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, Mode, Status};
+use crate::text;
 use crate::view::Format;
 
 const TOP_EXAMPLES: &str = "\
@@ -41,13 +43,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// Store a task to run later
     #[command(after_help = when_examples(SCHEDULE_EXAMPLES))]
     Schedule(ScheduleArgs),
     /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
-    /// Cancel a scheduled task
+    /// Cancel a scheduled or paused task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
@@ -60,6 +63,13 @@ pub enum Command {
     Archive,
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
+    /// Pause a scheduled task: `run` skips it until `defer resume`
+    Pause(ControlArgs),
+    /// Resume a paused task (due at once if its run time has passed)
+    Resume(ControlArgs),
+    /// Give a scheduled or paused task a new run time
+    #[command(after_help = when_examples(RESCHEDULE_EXAMPLES))]
+    Reschedule(RescheduleArgs),
     /// Print one task's latest record (active or archived), prompt, output or chain
     #[command(after_help = SHOW_EXAMPLES)]
     Show(ShowArgs),
@@ -70,6 +80,12 @@ pub enum Command {
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
     /// Print the crontab line for `defer run`, or install / remove it
+    #[command(
+        long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
+The line holds this binary's absolute path, PATH, and the defer settings (DEFER_RUNTIME_DIR, \
+DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables are left out. \
+A setting holding a control character is refused."
+    )]
     Cron(CronArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
@@ -116,7 +132,14 @@ const SCHEDULE_EXAMPLES: &str =
     "  defer schedule --when 10m --intent notify --summary 'Check the build'
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'cohorts left' --artifact ~/q3/churn.ipynb --key q3-resume --compact
-  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
+  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'
+  defer schedule --when 9am --summary 'Re-plan the day' --key daily-plan --replace
+  defer schedule --when 30m --summary 'Sync' --max-retries 4 --retry-delay 1m --backoff exponential \\
+      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR";
+
+const RESCHEDULE_EXAMPLES: &str =
+    "  defer reschedule task_20260408_163500_0a3kz9x2m1qp --when 'tomorrow 9am'
+  defer pause q3-resume && defer reschedule q3-resume --when 2h && defer resume q3-resume";
 
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when tomorrow at 9 --compact
@@ -206,9 +229,47 @@ pub struct ScheduleArgs {
     /// Record no parent, even when DEFER_TASK_ID is set
     #[arg(long)]
     pub no_parent: bool,
+    /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
+    /// and store this one instead, in one write
+    #[arg(long)]
+    pub replace: bool,
+    /// Wait this long before a retry (90s, 5m, 2h, 1d; default DEFER_RETRY_DELAY_SECONDS)
+    #[arg(long, value_name = "DURATION", value_parser = crate::lifecycle::parse_retry_delay, allow_hyphen_values = true)]
+    pub retry_delay: Option<u64>,
+    /// How retry waits grow: fixed (the same each time) or exponential (delay × 2^(attempt−1),
+    /// at most 24h, ±10% jitter) [default: fixed]
+    #[arg(long, value_parser = closed::<Backoff>(), allow_hyphen_values = true)]
+    pub backoff: Option<Backoff>,
     /// Print the task without storing it
     #[arg(long)]
     pub dry_run: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+    /// Run this program (no shell; a bare name is looked up on PATH at run time) with
+    /// these arguments instead of DEFER_EXECUTOR, with the same contract
+    #[arg(last = true, num_args = 0.., value_name = "CMD")]
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RescheduleArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// The new run time: 10m, 2h, tomorrow 9am, 2026-12-01 09:00, ...
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub when: String,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -216,7 +277,7 @@ pub struct ScheduleArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show tasks with this status (repeatable; default: scheduled and executing)
+    /// Show tasks with this status (repeatable; default: scheduled, executing and paused)
     #[arg(long = "status", value_parser = closed::<Status>(), allow_hyphen_values = true)]
     pub statuses: Vec<Status>,
     /// Show every status in the active store
@@ -405,19 +466,152 @@ pub struct ReorientArgs {
 }
 
 /// Parses argv. Help and version print and exit 0; a bad value of a known flag exits 1
-/// with one `defer: invalid ...` line; other usage errors are clap's, exit 2.
+/// with one `defer: invalid ...` line; other usage errors exit 2 with one `defer:` line
+/// (clap's message, its usage line and a pointer to `--help`). `defer` alone prints the
+/// help on stderr and exits 2, as clap does.
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
     let argv: Vec<OsString> = argv.into_iter().collect();
-    Cli::try_parse_from(&argv).map_err(|err| match bad_value_message(&err, &argv) {
-        Some(message) => {
-            eprintln!("defer: {message}");
+    let parsed = Cli::try_parse_from(&argv).map(|mut cli| {
+        if let Command::Schedule(args) = &mut cli.command {
+            if args.command.is_none() && ends_with_separator(&argv) {
+                args.command = Some(Vec::new()); // `--` with nothing after: an error later
+            }
+        }
+        cli
+    });
+    parsed.map_err(|err| {
+        if let Some(message) = bad_value_message(&err, &argv) {
+            output::say(&message);
+            return ExitCode::from(exit::FAILURE);
+        }
+        if !err.use_stderr() {
+            return print_help(&err);
+        }
+        if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            let _ = err.print();
+            return ExitCode::from(exit::USAGE);
+        }
+        let message = match err.kind() {
+            ErrorKind::InvalidUtf8 => invalid_utf8_message(&argv),
+            _ => usage_message(err),
+        };
+        output::say(&message);
+        ExitCode::from(exit::USAGE)
+    })
+}
+
+/// `--help` / `--version`: clap prints (with its colours) to a terminal; anywhere else
+/// the text goes through `output::stdout`, so a full disk is an error, not a silent 0.
+fn print_help(err: &clap::Error) -> ExitCode {
+    if std::io::stdout().is_terminal() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    match output::stdout(err.render().to_string().as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::say(&format!("{e:#}"));
             ExitCode::from(exit::FAILURE)
         }
-        None => {
-            let _ = err.print();
-            ExitCode::from(if err.use_stderr() { exit::USAGE } else { 0 })
+    }
+}
+
+/// clap's usage error as one line: `unexpected argument '--bogus' found (usage: defer
+/// schedule [OPTIONS] --when <EXPR>; see --help)`. Arguments quoted in it have their
+/// control characters escaped first, so a newline in one cannot pass for clap's own.
+fn usage_message(mut err: clap::Error) -> String {
+    let escaped: Vec<(ContextKind, ContextValue)> = err
+        .context()
+        .filter_map(|(kind, value)| match value {
+            ContextValue::String(s) if s.chars().any(text::is_unsafe) => Some((
+                kind,
+                ContextValue::String(text::escape_control(s).into_owned()),
+            )),
+            ContextValue::Strings(list) if list.iter().any(|s| s.chars().any(text::is_unsafe)) => {
+                let list = list.iter().map(|s| text::escape_control(s).into_owned());
+                Some((kind, ContextValue::Strings(list.collect())))
+            }
+            _ => None,
+        })
+        .collect();
+    for (kind, value) in escaped {
+        err.insert(kind, value);
+    }
+    let rendered = err.render().to_string();
+    let (message, rest) = rendered
+        .split_once("\n\nUsage: ")
+        .unwrap_or((rendered.as_str(), ""));
+    let message = message
+        .split_once("\n\nFor more information")
+        .map_or(message, |(m, _)| m);
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    // clap's `tip:` lines suggest `-- VALUE`, which for `schedule` means a command.
+    let message = message
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("tip:"))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    match rest.lines().next().filter(|usage| !usage.is_empty()) {
+        Some(usage) => format!("{message} (usage: {usage}; see --help)"),
+        None => format!("{message} (see --help)"),
+    }
+}
+
+/// `invalid UTF-8 in --summary ('a\xFF') (accepted: UTF-8 text)`: clap only says that
+/// some argument is not UTF-8; this names the first one and the flag it belongs to.
+fn invalid_utf8_message(argv: &[OsString]) -> String {
+    let Some(index) = argv.iter().position(|a| a.to_str().is_none()) else {
+        return "invalid UTF-8 in an argument (accepted: UTF-8 text)".to_string();
+    };
+    let shown = text::escape_os(&argv[index]);
+    let what = flag_of(argv, index).unwrap_or_else(|| format!("argument {index}"));
+    format!("invalid UTF-8 in {what} ('{shown}') (accepted: UTF-8 text)")
+}
+
+/// The long flag that `argv[index]` is the value of: `--flag=VALUE`, or `--flag VALUE`
+/// for a flag of the (sub)command that takes a value.
+fn flag_of(argv: &[OsString], index: usize) -> Option<String> {
+    let lossy = argv[index].to_string_lossy();
+    if let Some((flag, _)) = lossy.split_once('=') {
+        if flag.starts_with("--") && !flag.contains('\u{fffd}') {
+            return Some(flag.to_string());
         }
-    })
+    }
+    let previous = argv.get(index.checked_sub(1)?)?.to_str()?;
+    let long = previous.strip_prefix("--")?;
+    let mut command = Cli::command();
+    for arg in argv[1..index].iter().filter_map(|a| a.to_str()) {
+        if let Some(sub) = command.find_subcommand(arg) {
+            command = sub.clone();
+        }
+    }
+    let takes_value = command
+        .get_arguments()
+        .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+    takes_value.then(|| previous.to_string())
+}
+
+/// True when `schedule`'s argv ends with a `--` that is the command separator (clap
+/// reports no command for it), not the value of a flag (`--summary --`).
+fn ends_with_separator(argv: &[OsString]) -> bool {
+    let [.., before, last] = argv else {
+        return false;
+    };
+    if last.to_str() != Some("--") {
+        return false;
+    }
+    let Some(flag) = before.to_str().and_then(|b| b.strip_prefix("--")) else {
+        return true;
+    };
+    let command = <Cli as clap::CommandFactory>::command();
+    let takes_value = command
+        .find_subcommand("schedule")
+        .into_iter()
+        .flat_map(|schedule| schedule.get_arguments())
+        .any(|arg| arg.get_long() == Some(flag) && arg.get_action().takes_values());
+    !takes_value
 }
 
 /// `invalid --intent 'bogus' (accepted: resume_task, notify, execute_action)` for

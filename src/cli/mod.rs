@@ -4,6 +4,7 @@
 mod args;
 mod cancel;
 mod completions;
+mod control;
 mod cron;
 mod execute;
 mod history;
@@ -47,11 +48,11 @@ pub fn main() -> ExitCode {
         Err(code) => return code,
     };
     let now = crate::timestamp::Timestamp::new(Utc::now()).at();
-    match run(cli, Env::from_process(), now) {
+    match Env::from_process().and_then(|env| run(cli, env, now)) {
         Ok(code) => code,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("defer: {err:#}");
+            output::say(&format!("{err:#}"));
             ExitCode::from(exit::FAILURE)
         }
     }
@@ -61,16 +62,29 @@ pub fn main() -> ExitCode {
 pub struct Ctx {
     pub env: Env,
     pub now: DateTime<Utc>,
+    /// `env.paths()`, resolved once (it reads the file system).
+    paths: std::cell::OnceCell<Paths>,
 }
 
 impl Ctx {
+    pub fn new(env: Env, now: DateTime<Utc>) -> Self {
+        Ctx {
+            env,
+            now,
+            paths: std::cell::OnceCell::new(),
+        }
+    }
+
     pub fn paths(&self) -> Result<Paths> {
-        self.env.paths()
+        if let Some(paths) = self.paths.get() {
+            return Ok(paths.clone());
+        }
+        let paths = self.env.paths()?;
+        Ok(self.paths.get_or_init(|| paths).clone())
     }
 
     pub fn store(&self) -> Result<Store> {
-        let paths = self.paths()?;
-        Ok(Store::new(&paths.tasks_file, paths.store_lock()))
+        Store::open(&self.paths()?, self.env.allow_network_fs()?)
     }
 
     pub fn audit(&self) -> Result<AuditLog> {
@@ -80,7 +94,7 @@ impl Ctx {
 
 /// Dispatches one parsed command line.
 pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
-    let ctx = Ctx { env, now };
+    let ctx = Ctx::new(env, now);
     match cli.command {
         Command::Schedule(args) => schedule::exec(&ctx, args),
         Command::List(args) => list::exec(&ctx, args),
@@ -90,6 +104,9 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
+        Command::Pause(args) => control::exec_pause(&ctx, args),
+        Command::Resume(args) => control::exec_resume(&ctx, args),
+        Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
         Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),

@@ -1,6 +1,5 @@
 //! `defer show`: a task's latest record wherever it is, or its prompt / output file.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,7 +28,7 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
         .task;
     if args.prompt && task.started_at.is_none() {
         output::note(&not_run_note(&task));
-        print_bytes(prompt::render(&task).as_bytes())?;
+        output::stdout(prompt::render(&task).as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     match (args.prompt, args.output) {
@@ -62,13 +61,6 @@ fn not_run_note(task: &Task) -> String {
     }
 }
 
-fn print_bytes(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
-    Ok(())
-}
-
 fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
@@ -83,10 +75,7 @@ fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
         }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)?;
-    out.flush()?;
-    Ok(())
+    output::stdout(&bytes)
 }
 
 fn hint(what: &str, task: &Task) -> &'static str {

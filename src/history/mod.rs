@@ -4,7 +4,6 @@
 //! before the old months. `table` is the view for people.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -167,10 +166,8 @@ fn month_span(yyyymm: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 
 /// The last record of each id in one JSONL file; invalid lines go to `skipped`.
 fn latest_in_file(path: &Path, skipped: &mut Vec<Skipped>) -> Result<Vec<Task>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    let Some(file) = crate::fsx::open_read(path)? else {
+        return Ok(Vec::new());
     };
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut buf = Vec::with_capacity(4096);

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 
 use super::ended_at;
 use crate::task::Task;
+use crate::text;
 use crate::view::cut;
 use crate::when;
 
@@ -66,22 +67,7 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
         task.attempts.to_string(),
         summary,
     ]
-    .map(|cell| escape(&cell))
-}
-
-/// Control characters as `\n`, `\u{1b}`: a record cannot move the cursor or add rows.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
+    .map(|cell| text::escape_control(&cell).into_owned())
 }
 
 #[cfg(test)]
