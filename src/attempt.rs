@@ -209,7 +209,10 @@ mod tests {
         assert_eq!(entry.exit_code, Some(0));
         assert_eq!(entry.error, None);
         assert_eq!(entry.duration_ms, Some(5000), "from started_at");
-        assert_eq!(entry.started_at.unwrap().to_string(), "2026-12-01T10:01:00Z");
+        assert_eq!(
+            entry.started_at.unwrap().to_string(),
+            "2026-12-01T10:01:00Z"
+        );
         assert_eq!(entry.finished_at.to_string(), "2026-12-01T10:01:05Z");
     }
 

@@ -20,7 +20,13 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// `executing` and the file is drained; returns the task's record at that point. A file
 /// shorter than what was copied (a new attempt truncated it) is followed from its start.
 /// A task that is not executing prints the file as it is (an error if there is none).
-pub fn follow(store: &Store, paths: &Paths, id: &str, out: &mut dyn Write, poll: Duration) -> Result<Task> {
+pub fn follow(
+    store: &Store,
+    paths: &Paths,
+    id: &str,
+    out: &mut dyn Write,
+    poll: Duration,
+) -> Result<Task> {
     let path = paths.output_path(id);
     let mut offset = 0u64;
     let mut first = true;

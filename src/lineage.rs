@@ -21,7 +21,11 @@ const ID_RULE: &str = "a letter or digit, then up to 127 letters, digits, '.', '
 
 /// The `parent_id` a new task gets: none with `--no-parent`, else `--parent`, else
 /// `DEFER_TASK_ID` (set by the runner for executors; empty counts as unset).
-pub fn parent(explicit: Option<&str>, no_parent: bool, env: Option<&str>) -> Result<Option<String>> {
+pub fn parent(
+    explicit: Option<&str>,
+    no_parent: bool,
+    env: Option<&str>,
+) -> Result<Option<String>> {
     if no_parent {
         return Ok(None);
     }
@@ -48,10 +52,7 @@ pub fn chain(store: &Store, paths: &Paths, id: &str) -> Result<Option<Vec<Task>>
     // Up: follow parent ids while they are valid, known, and not seen before.
     let mut root = id.to_string();
     let mut path = HashSet::from([root.clone()]);
-    loop {
-        let Some(parent) = known[&root].parent_id.clone() else {
-            break;
-        };
+    while let Some(parent) = known[&root].parent_id.clone() {
         if !is_valid_id(&parent) || path.contains(&parent) {
             break;
         }
@@ -117,11 +118,20 @@ mod tests {
     fn parent_sources_in_order() {
         assert_eq!(parent(None, false, None).unwrap(), None);
         assert_eq!(parent(None, false, Some("")).unwrap(), None);
-        assert_eq!(parent(None, false, Some("p1")).unwrap().as_deref(), Some("p1"));
-        assert_eq!(parent(Some("p2"), false, Some("p1")).unwrap().as_deref(), Some("p2"));
+        assert_eq!(
+            parent(None, false, Some("p1")).unwrap().as_deref(),
+            Some("p1")
+        );
+        assert_eq!(
+            parent(Some("p2"), false, Some("p1")).unwrap().as_deref(),
+            Some("p2")
+        );
         assert_eq!(parent(None, true, Some("p1")).unwrap(), None);
         let err = parent(None, false, Some("a b")).unwrap_err().to_string();
-        assert!(err.starts_with("invalid DEFER_TASK_ID 'a b'") && err.contains("--no-parent"), "{err}");
+        assert!(
+            err.starts_with("invalid DEFER_TASK_ID 'a b'") && err.contains("--no-parent"),
+            "{err}"
+        );
         let err = parent(Some("../x"), false, None).unwrap_err().to_string();
         assert!(err.starts_with("invalid --parent '../x'"), "{err}");
     }

@@ -224,7 +224,12 @@ pub struct ScheduleArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
     /// Record this task as the follow-up of ID (default: $DEFER_TASK_ID, set for executors)
-    #[arg(long, value_name = "ID", allow_hyphen_values = true, conflicts_with = "no_parent")]
+    #[arg(
+        long,
+        value_name = "ID",
+        allow_hyphen_values = true,
+        conflicts_with = "no_parent"
+    )]
     pub parent: Option<String>,
     /// Record no parent, even when DEFER_TASK_ID is set
     #[arg(long)]

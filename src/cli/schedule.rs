@@ -6,9 +6,9 @@ use anyhow::{bail, Result};
 
 use super::args::ScheduleArgs;
 use super::{output, Ctx};
-use crate::{lineage, lookup, reorient};
 use crate::schedule::{self, Outcome, Request};
 use crate::task::Retry;
+use crate::{lineage, lookup, reorient};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     let tz = ctx.env.timezone()?;
@@ -69,7 +69,9 @@ fn parent(ctx: &Ctx, args: &ScheduleArgs) -> Result<Option<String>> {
     )?;
     if let Some(explicit) = args.parent.as_deref() {
         if lookup::find(&ctx.store()?, &ctx.paths()?, explicit)?.is_none() {
-            bail!("invalid --parent '{explicit}': no task with that id in the store or the archives");
+            bail!(
+                "invalid --parent '{explicit}': no task with that id in the store or the archives"
+            );
         }
     }
     Ok(id)

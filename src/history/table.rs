@@ -96,11 +96,16 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "{text}");
-        assert!(lines[0].starts_with("ID") && lines[0].contains("ENDED"), "{text}");
+        assert!(
+            lines[0].starts_with("ID") && lines[0].contains("ENDED"),
+            "{text}"
+        );
         assert!(lines[1].contains("2026-12-01 08:00 EST"), "{text}");
         assert!(lines[1].contains("2h ago"), "{text}");
         assert!(
-            lines[1].ends_with(r"nightly \u{1b}[2Jbuild\nfake row — executor exited with status 3: boom"),
+            lines[1].ends_with(
+                r"nightly \u{1b}[2Jbuild\nfake row — executor exited with status 3: boom"
+            ),
             "{text}"
         );
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'));

@@ -56,7 +56,16 @@ fn archives_and_store_each_task_once_newest_first() {
     let swept = task("swept", Status::Cancelled, "2026-11-20T10:00:00Z");
     std::fs::write(
         world.paths.archive_file("202610"),
-        lines(&[&old, &Task { context: crate::task::Context { summary: "older copy".into(), ..Default::default() }, ..mid.clone() }]),
+        lines(&[
+            &old,
+            &Task {
+                context: crate::task::Context {
+                    summary: "older copy".into(),
+                    ..Default::default()
+                },
+                ..mid.clone()
+            },
+        ]),
     )
     .unwrap();
     std::fs::write(
@@ -67,7 +76,10 @@ fn archives_and_store_each_task_once_newest_first() {
     // The store: `swept` still there (not compacted yet), a live task, a new finish.
     let live = task("live", Status::Scheduled, "2026-12-01T00:00:00Z");
     let new = task("new", Status::Completed, "2026-12-01T09:00:00Z");
-    let claimed = Task { status: Status::Executing, ..task("new", Status::Scheduled, "") };
+    let claimed = Task {
+        status: Status::Executing,
+        ..task("new", Status::Scheduled, "")
+    };
     std::fs::write(
         &world.paths.tasks_file,
         lines(&[&swept, &live, &claimed, &new]),
@@ -83,14 +95,26 @@ fn archives_and_store_each_task_once_newest_first() {
     assert_eq!(skipped[0].line.line_no, 3);
 
     let only = |filter: Filter| world.query(&filter);
-    assert_eq!(only(Filter { limit: 2, ..Filter::default() }), ["new", "swept"]);
     assert_eq!(
-        only(Filter { statuses: vec![Status::Failed, Status::Cancelled], ..Filter::default() }),
+        only(Filter {
+            limit: 2,
+            ..Filter::default()
+        }),
+        ["new", "swept"]
+    );
+    assert_eq!(
+        only(Filter {
+            statuses: vec![Status::Failed, Status::Cancelled],
+            ..Filter::default()
+        }),
         ["swept", "mid"]
     );
     let since = Timestamp::parse("2026-11-05T10:00:00Z").unwrap().at();
     assert_eq!(
-        only(Filter { since: Some(since), ..Filter::default() }),
+        only(Filter {
+            since: Some(since),
+            ..Filter::default()
+        }),
         ["new", "swept", "mid"],
         "inclusive bound"
     );
@@ -104,11 +128,28 @@ fn limit_stops_before_older_months() {
     std::fs::write(world.paths.archive_file("202611"), lines(&[&b, &a])).unwrap();
     // An older month that cannot be read: reached only if the limit did not stop.
     std::fs::create_dir(world.paths.archive_file("202610")).unwrap();
-    assert_eq!(world.query(&Filter { limit: 2, ..Filter::default() }), ["a", "b"]);
-    assert!(query(&world.store(), &world.paths, &Filter { limit: 3, ..Filter::default() }).is_err());
+    assert_eq!(
+        world.query(&Filter {
+            limit: 2,
+            ..Filter::default()
+        }),
+        ["a", "b"]
+    );
+    assert!(query(
+        &world.store(),
+        &world.paths,
+        &Filter {
+            limit: 3,
+            ..Filter::default()
+        }
+    )
+    .is_err());
     let since = Timestamp::parse("2026-11-01T00:00:00Z").unwrap().at();
     assert_eq!(
-        world.query(&Filter { since: Some(since), ..Filter::default() }),
+        world.query(&Filter {
+            since: Some(since),
+            ..Filter::default()
+        }),
         ["a", "b"],
         "--since stops before months that ended earlier"
     );
@@ -118,11 +159,31 @@ fn limit_stops_before_older_months() {
 fn series_and_key_filters_read_the_record() {
     let world = World::new();
     let mut s1 = task("s1", Status::Completed, "2026-11-02T10:00:00Z");
-    s1.extra.insert("series".into(), serde_json::json!({"id": "s1", "occurrence": 1}));
+    s1.extra.insert(
+        "series".into(),
+        serde_json::json!({"id": "s1", "occurrence": 1}),
+    );
     let mut k = task("k", Status::Completed, "2026-11-03T10:00:00Z");
     k.key = Some("nightly".into());
     std::fs::write(world.paths.archive_file("202611"), lines(&[&s1, &k])).unwrap();
-    assert_eq!(world.query(&Filter { series: Some("s1".into()), ..Filter::default() }), ["s1"]);
-    assert_eq!(world.query(&Filter { key: Some("nightly".into()), ..Filter::default() }), ["k"]);
-    assert!(world.query(&Filter { key: Some("other".into()), ..Filter::default() }).is_empty());
+    assert_eq!(
+        world.query(&Filter {
+            series: Some("s1".into()),
+            ..Filter::default()
+        }),
+        ["s1"]
+    );
+    assert_eq!(
+        world.query(&Filter {
+            key: Some("nightly".into()),
+            ..Filter::default()
+        }),
+        ["k"]
+    );
+    assert!(world
+        .query(&Filter {
+            key: Some("other".into()),
+            ..Filter::default()
+        })
+        .is_empty());
 }

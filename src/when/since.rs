@@ -174,9 +174,13 @@ fn latest_clock(
     today: NaiveDate,
 ) -> Result<DateTime<Utc>, Reason> {
     let mut best = None;
-    for date in [today.pred_opt(), today.pred_opt().and_then(|d| d.pred_opt()), Some(today)]
-        .into_iter()
-        .flatten()
+    for date in [
+        today.pred_opt(),
+        today.pred_opt().and_then(|d| d.pred_opt()),
+        Some(today),
+    ]
+    .into_iter()
+    .flatten()
     {
         for at in instants(tz, date.and_time(time))? {
             if at <= now && best.is_none_or(|b| at > b) {
@@ -252,7 +256,11 @@ mod tests {
     #[test]
     fn clock_times_look_back() {
         assert_eq!(s("9am"), "2026-12-01T14:00:00Z", "today, already past");
-        assert_eq!(s("11am"), "2026-11-30T16:00:00Z", "not yet today: yesterday's");
+        assert_eq!(
+            s("11am"),
+            "2026-11-30T16:00:00Z",
+            "not yet today: yesterday's"
+        );
         assert_eq!(s("10:00"), "2026-12-01T15:00:00Z", "inclusive: now itself");
         assert_eq!(s("noon"), "2026-11-30T17:00:00Z");
         assert_eq!(s("midnight"), "2026-12-01T05:00:00Z");
@@ -266,7 +274,11 @@ mod tests {
         assert_eq!(s("yesterday 5pm"), "2026-11-30T22:00:00Z");
         assert_eq!(s("yesterday at 17:30"), "2026-11-30T22:30:00Z");
         assert_eq!(s("tuesday"), "2026-12-01T05:00:00Z", "today is Tuesday");
-        assert_eq!(s("tuesday 11am"), "2026-11-24T16:00:00Z", "not yet: last week");
+        assert_eq!(
+            s("tuesday 11am"),
+            "2026-11-24T16:00:00Z",
+            "not yet: last week"
+        );
         assert_eq!(s("friday"), "2026-11-27T05:00:00Z");
         assert_eq!(s("nov 30"), "2026-11-30T05:00:00Z");
         assert_eq!(s("dec 2"), "2025-12-02T05:00:00Z", "last year's");
@@ -285,8 +297,16 @@ mod tests {
     #[test]
     fn bad_and_future_bounds() {
         let err = |text: &str| since(text, now(), NY).unwrap_err().to_string();
-        assert!(err("flurble").contains("unrecognised expression"), "{}", err("flurble"));
-        assert!(err("tomorrow").contains("is in the future"), "{}", err("tomorrow"));
+        assert!(
+            err("flurble").contains("unrecognised expression"),
+            "{}",
+            err("flurble")
+        );
+        assert!(
+            err("tomorrow").contains("is in the future"),
+            "{}",
+            err("tomorrow")
+        );
         assert!(err("next week").contains("is in the future"));
         assert!(err("2027-01-01").contains("2027-01-01T05:00:00Z is in the future"));
         assert!(err("friday ago").contains("'ago' follows a duration"));

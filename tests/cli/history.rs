@@ -46,7 +46,11 @@ fn world(env: &Env) {
         args.extend_from_slice(extra);
         at(env, time, &args).success();
     };
-    schedule("2026-10-05 10:00:00", "a", &["--intent", "notify", "--key", "ka"]);
+    schedule(
+        "2026-10-05 10:00:00",
+        "a",
+        &["--intent", "notify", "--key", "ka"],
+    );
     at(env, "2026-10-05 10:00:01", &["run"]).success();
     schedule("2026-11-05 10:00:00", "b", &[]);
     at(env, "2026-11-05 10:00:01", &["run"])
@@ -57,8 +61,12 @@ fn world(env: &Env) {
     at(env, "2026-11-20 10:00:01", &["archive"]).success();
     schedule("2026-12-01 08:59:00", "d", &[]);
     at(env, "2026-12-01 09:00:00", &["run"]).success();
-    at(env, "2026-12-01 09:30:00", &["schedule", "--when", "1h", "--summary", "e", "--id", "e"])
-        .success();
+    at(
+        env,
+        "2026-12-01 09:30:00",
+        &["schedule", "--when", "1h", "--summary", "e", "--id", "e"],
+    )
+    .success();
     // A series occurrence, written as another part of defer writes one.
     let series = json!({"id": "s1", "every": "1h", "cron": null, "timezone": "UTC",
         "until": null, "count": null, "occurrence": 2, "missed": "run-once",
@@ -95,7 +103,10 @@ fn history_reads_archives_and_store_newest_first_each_task_once() {
     let tasks = out.json();
     assert_eq!(tasks[0]["status"], "completed");
     assert_eq!(tasks[3]["status"], "failed");
-    assert_eq!(tasks[3]["error"].as_str().unwrap().starts_with("executor exited with status 3"), true);
+    assert!(tasks[3]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("executor exited with status 3"));
     // Nothing was written by reading.
     let before = env.store_bytes();
     history(&env, &["--limit", "1"]);
@@ -121,7 +132,10 @@ fn history_filters() {
     assert_eq!(history(&env, &["--since", "1h"]), ["d"], "inclusive");
     assert_eq!(history(&env, &["--since", "59m"]), Vec::<String>::new());
     // Inclusive bound, ISO.
-    assert_eq!(history(&env, &["--since", "2026-11-20T10:00:00Z"]), ["d", "c"]);
+    assert_eq!(
+        history(&env, &["--since", "2026-11-20T10:00:00Z"]),
+        ["d", "c"]
+    );
     assert_eq!(history(&env, &["--since", "2026-11-20T10:00:01Z"]), ["d"]);
     // A date is its local midnight (New York): Nov 20 05:00 UTC.
     assert_eq!(history(&env, &["--since", "2026-11-20"]), ["d", "c"]);
@@ -130,11 +144,24 @@ fn history_filters() {
     // 5am is now itself.
     assert_eq!(history(&env, &["--since", "9am"]), ["d"]);
     assert_eq!(history(&env, &["--since", "4am"]), ["d"]);
-    assert_eq!(history(&env, &["--since", "4:00:01am"]), Vec::<String>::new());
+    assert_eq!(
+        history(&env, &["--since", "4:00:01am"]),
+        Vec::<String>::new()
+    );
     assert_eq!(history(&env, &["--since", "5am"]), Vec::<String>::new());
     assert_eq!(history(&env, &["--since", "yesterday"]), ["d"]);
     assert_eq!(
-        history(&env, &["--since", "30 days ago", "--status", "completed", "--limit", "5"]),
+        history(
+            &env,
+            &[
+                "--since",
+                "30 days ago",
+                "--status",
+                "completed",
+                "--limit",
+                "5"
+            ]
+        ),
         ["d", "s2"]
     );
 }
@@ -148,23 +175,56 @@ fn history_table_for_people() {
         .success();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", out.stdout);
-    assert!(lines[0].starts_with("ID") && lines[0].contains("ENDED"), "{}", out.stdout);
-    assert!(lines[1].starts_with("d ") && lines[1].contains("2026-12-01 04:00 EST"), "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("ENDED"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[1].starts_with("d ") && lines[1].contains("2026-12-01 04:00 EST"),
+        "{}",
+        out.stdout
+    );
     assert!(lines[1].contains("1h ago"), "{}", out.stdout);
-    assert!(lines[2].starts_with("c ") && lines[2].contains("cancelled"), "{}", out.stdout);
+    assert!(
+        lines[2].starts_with("c ") && lines[2].contains("cancelled"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn history_bad_input_is_one_line_exit_1() {
     let env = Env::new();
     for (args, expected) in [
-        (vec!["history", "--since", "flurble"], "defer: invalid --since 'flurble': unrecognised expression"),
-        (vec!["history", "--since", "tomorrow"], "defer: invalid --since 'tomorrow': "),
-        (vec!["history", "--limit", "0"], "defer: invalid --limit '0' (accepted: a whole number, 1 or more)"),
-        (vec!["history", "--limit", "-3"], "defer: invalid --limit '-3'"),
-        (vec!["history", "--status", "scheduled"], "defer: invalid --status 'scheduled' (accepted: completed, failed, cancelled"),
-        (vec!["history", "--status", "bogus"], "defer: invalid --status 'bogus'"),
-        (vec!["history", "--format", "xml"], "defer: invalid --format 'xml' (accepted: json, table)"),
+        (
+            vec!["history", "--since", "flurble"],
+            "defer: invalid --since 'flurble': unrecognised expression",
+        ),
+        (
+            vec!["history", "--since", "tomorrow"],
+            "defer: invalid --since 'tomorrow': ",
+        ),
+        (
+            vec!["history", "--limit", "0"],
+            "defer: invalid --limit '0' (accepted: a whole number, 1 or more)",
+        ),
+        (
+            vec!["history", "--limit", "-3"],
+            "defer: invalid --limit '-3'",
+        ),
+        (
+            vec!["history", "--status", "scheduled"],
+            "defer: invalid --status 'scheduled' (accepted: completed, failed, cancelled",
+        ),
+        (
+            vec!["history", "--status", "bogus"],
+            "defer: invalid --status 'bogus'",
+        ),
+        (
+            vec!["history", "--format", "xml"],
+            "defer: invalid --format 'xml' (accepted: json, table)",
+        ),
     ] {
         let out = env.cmd(&args).failure(1);
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
@@ -188,13 +248,31 @@ fn attempts_are_recorded_in_history_after_a_retry_then_success() {
         ),
     );
     let exec = executor.to_str().unwrap();
-    at(&env, "2026-12-01 10:00:00", &["schedule", "--when", "now", "--summary", "s", "--id", "t", "--max-retries", "1"])
+    at(
+        &env,
+        "2026-12-01 10:00:00",
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "t",
+            "--max-retries",
+            "1",
+        ],
+    )
+    .success();
+    at(&env, "2026-12-01 10:00:05", &["run"])
+        .env("DEFER_EXECUTOR", exec)
         .success();
-    at(&env, "2026-12-01 10:00:05", &["run"]).env("DEFER_EXECUTOR", exec).success();
     let retried = env.task("t");
     assert_eq!(retried["status"], "scheduled");
     assert_eq!(retried["history"].as_array().unwrap().len(), 1, "{retried}");
-    at(&env, "2026-12-01 10:02:00", &["run"]).env("DEFER_EXECUTOR", exec).success();
+    at(&env, "2026-12-01 10:02:00", &["run"])
+        .env("DEFER_EXECUTOR", exec)
+        .success();
     let done = at(&env, NOW, &["show", "t"]).success().json();
     assert_eq!(done["status"], "completed");
     let history = done["history"].as_array().expect("history");
@@ -204,7 +282,13 @@ fn attempts_are_recorded_in_history_after_a_retry_then_success() {
     assert_eq!(first["exit_code"], 3);
     assert_eq!(first["signal"], Value::Null);
     assert_eq!(first["result"], "retry_scheduled");
-    assert!(first["error"].as_str().unwrap().starts_with("executor exited with status 3"), "{first}");
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("executor exited with status 3"),
+        "{first}"
+    );
     assert_eq!(first["output_tail"], "boom on stderr\n");
     assert_eq!(first["started_at"], "2026-12-01T10:00:05Z");
     assert_eq!(second["attempt"], 2);
@@ -213,11 +297,16 @@ fn attempts_are_recorded_in_history_after_a_retry_then_success() {
     assert_eq!(second["result"], "executor_output");
     assert_eq!(second["output_tail"], "fine\n");
     let ms = second["duration_ms"].as_u64().unwrap();
-    assert!((300..10_000).contains(&ms), "measured, not whole seconds: {ms}");
+    assert!(
+        (300..10_000).contains(&ms),
+        "measured, not whole seconds: {ms}"
+    );
     // Fields in order, as written.
     let line = at(&env, NOW, &["show", "t", "--compact"]).success().stdout;
     assert!(
-        line.contains(r#""history":[{"attempt":1,"started_at":"2026-12-01T10:00:05Z","finished_at":"#),
+        line.contains(
+            r#""history":[{"attempt":1,"started_at":"2026-12-01T10:00:05Z","finished_at":"#
+        ),
         "{line}"
     );
     assert!(
@@ -234,7 +323,12 @@ fn output_tail_is_the_last_kib_of_a_big_output() {
         "big",
         "head -c 102400 /dev/zero | tr '\\0' x; printf 'THE END'",
     );
-    at(&env, "2026-12-01 10:00:00", &["schedule", "--when", "now", "--summary", "s", "--id", "big"]).success();
+    at(
+        &env,
+        "2026-12-01 10:00:00",
+        &["schedule", "--when", "now", "--summary", "s", "--id", "big"],
+    )
+    .success();
     at(&env, "2026-12-01 10:00:01", &["run"])
         .env("DEFER_EXECUTOR", executor.to_str().unwrap())
         .success();
@@ -243,4 +337,79 @@ fn output_tail_is_the_last_kib_of_a_big_output() {
     assert_eq!(tail.len(), 1024);
     assert!(tail.ends_with("xxTHE END"), "{tail}");
     assert_eq!(task["history"][0]["exit_code"], 0);
+}
+
+#[test]
+fn every_kind_of_attempt_is_recorded() {
+    let env = Env::new();
+    // No executor: the prompt is the outcome.
+    at(
+        &env,
+        "2026-12-01 10:00:00",
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "plain",
+        ],
+    )
+    .success();
+    at(&env, "2026-12-01 10:00:01", &["run"]).success();
+    let plain = at(&env, NOW, &["show", "plain"]).success().json();
+    let entry = &plain["history"][0];
+    assert_eq!(entry["result"], "prompt_prepared", "{plain}");
+    assert_eq!(
+        (entry["exit_code"].clone(), entry["signal"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(entry["output_tail"], "");
+    assert_eq!(plain["history"].as_array().unwrap().len(), 1);
+
+    // An executor that cannot run.
+    at(
+        &env,
+        "2026-12-01 10:00:00",
+        &["schedule", "--when", "now", "--summary", "s", "--id", "bad"],
+    )
+    .success();
+    at(&env, "2026-12-01 10:00:01", &["run"])
+        .env("DEFER_EXECUTOR", "/nonexistent/executor")
+        .success();
+    let bad = at(&env, NOW, &["show", "bad"]).success().json();
+    let entry = &bad["history"][0];
+    assert_eq!(entry["result"], "executor_failed", "{bad}");
+    assert!(
+        entry["error"].as_str().unwrap().contains("not executable"),
+        "{bad}"
+    );
+
+    // An orphan: its runner died a minute after claiming it.
+    let orphan = record_with(
+        "orphan",
+        &[
+            ("status", json!("executing")),
+            ("started_at", json!("2026-12-01T09:59:00Z")),
+            ("max_retries", json!(1)),
+        ],
+    );
+    let mut store = std::fs::read_to_string(env.store_path()).unwrap_or_default();
+    store.push_str(&orphan);
+    store.push('\n');
+    std::fs::write(env.store_path(), store).unwrap();
+    at(&env, "2026-12-01 10:00:00", &["run"]).success();
+    let task = env.task("orphan");
+    assert_eq!(task["status"], "scheduled");
+    let entry = &task["history"][0];
+    assert_eq!(entry["result"], "interrupted", "{task}");
+    assert_eq!(entry["error"], "interrupted");
+    assert_eq!(entry["started_at"], "2026-12-01T09:59:00Z");
+    assert_eq!(entry["finished_at"], "2026-12-01T10:00:00Z");
+    assert_eq!(
+        entry["duration_ms"], 60_000,
+        "from the record's whole seconds"
+    );
+    assert_eq!(entry["attempt"], 1);
 }

@@ -38,17 +38,35 @@ fn an_executor_that_schedules_links_its_follow_up() {
     assert_eq!(child["parent_id"], "root");
     assert_eq!(child["context"]["summary"], "follow-up of root");
     // root completed and was swept to the archive; the chain still finds it.
-    assert!(env.latest().get("root").is_none());
+    assert!(!env.latest().contains_key("root"));
     assert_eq!(chain_ids(&env, "child1"), ["root", "child1"]);
     assert_eq!(chain_ids(&env, "root"), ["root", "child1"]);
 
     // A grandchild, and a second child made later: depth first, creation order.
-    env.cmd(&["schedule", "--when", "2h", "--summary", "g", "--id", "grandchild", "--parent", "child1"])
-        .success();
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "2h",
+        "--summary",
+        "g",
+        "--id",
+        "grandchild",
+        "--parent",
+        "child1",
+    ])
+    .success();
     std::thread::sleep(Duration::from_millis(1100));
-    env.cmd(&["schedule", "--when", "2h", "--summary", "c2", "--id", "child2"])
-        .env("DEFER_TASK_ID", "root")
-        .success();
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "2h",
+        "--summary",
+        "c2",
+        "--id",
+        "child2",
+    ])
+    .env("DEFER_TASK_ID", "root")
+    .success();
     let expected = ["root", "child1", "grandchild", "child2"];
     assert_eq!(chain_ids(&env, "grandchild"), expected);
     assert_eq!(chain_ids(&env, "child2"), expected);
@@ -67,23 +85,58 @@ fn parent_flags_and_bad_parents() {
     let env = Env::new();
     env.schedule("p", "parent");
     let record = env
-        .cmd(&["schedule", "--when", "1h", "--summary", "s", "--no-parent", "--compact"])
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--no-parent",
+            "--compact",
+        ])
         .env("DEFER_TASK_ID", "p")
         .success()
         .json();
     assert!(record.get("parent_id").is_none(), "{record}");
     let record = env
-        .cmd(&["schedule", "--when", "1h", "--summary", "s", "--parent", "p", "--dry-run", "--compact"])
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--parent",
+            "p",
+            "--dry-run",
+            "--compact",
+        ])
         .success()
         .json();
     assert_eq!(record["parent_id"], "p");
     let before = env.store_bytes();
     let out = env
-        .cmd(&["schedule", "--when", "1h", "--summary", "s", "--parent", "p", "--no-parent"])
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--parent",
+            "p",
+            "--no-parent",
+        ])
         .failure(2);
     assert!(out.stderr.contains("--no-parent"), "{}", out.stderr);
     let out = env
-        .cmd(&["schedule", "--when", "1h", "--summary", "s", "--parent", "nope"])
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--parent",
+            "nope",
+        ])
         .failure(1);
     assert_eq!(
         out.stderr,
@@ -93,7 +146,12 @@ fn parent_flags_and_bad_parents() {
         .cmd(&["schedule", "--when", "1h", "--summary", "s"])
         .env("DEFER_TASK_ID", "../etc")
         .failure(1);
-    assert!(out.stderr.starts_with("defer: invalid DEFER_TASK_ID '../etc'"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("defer: invalid DEFER_TASK_ID '../etc'"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stderr.lines().count(), 1);
     assert_eq!(env.store_bytes(), before, "nothing written on an error");
     let out = env.cmd(&["show", "ghost", "--chain"]).failure(1);
@@ -123,8 +181,15 @@ fn chains_survive_cycles_and_invalid_parent_ids() {
 fn show_prompt_before_a_run_is_the_prompt_it_would_get() {
     let env = Env::new();
     env.cmd(&[
-        "schedule", "--when", "1h", "--summary", "Check the build", "--id", "t1",
-        "--key-point", "CI was red",
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "Check the build",
+        "--id",
+        "t1",
+        "--key-point",
+        "CI was red",
     ])
     .success();
     let out = env.cmd(&["show", "t1", "--prompt"]).success();
@@ -132,9 +197,21 @@ fn show_prompt_before_a_run_is_the_prompt_it_would_get() {
         out.stderr,
         "defer: note: task t1 has not run yet; this is the prompt it would get now\n"
     );
-    assert!(out.stdout.starts_with("You are resuming a deferred task.\n\nTask ID: t1\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("Key Points:\n- CI was red\n"), "{}", out.stdout);
-    assert!(!env.log_dir().join("t1.prompt.txt").exists(), "nothing written");
+    assert!(
+        out.stdout
+            .starts_with("You are resuming a deferred task.\n\nTask ID: t1\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Key Points:\n- CI was red\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !env.log_dir().join("t1.prompt.txt").exists(),
+        "nothing written"
+    );
     // After the run: the file, and no note.
     schedule_due(&env, "t2", &[]);
     env.cmd(&["run"]).success();
@@ -161,7 +238,9 @@ fn show_output_follow_streams_while_the_task_runs() {
         .spawn()
         .unwrap();
     wait_until("the task executes", Duration::from_secs(20), || {
-        env.latest().get("slow").is_some_and(|t| t["status"] == "executing")
+        env.latest()
+            .get("slow")
+            .is_some_and(|t| t["status"] == "executing")
     });
     let started = Instant::now();
     let mut follow = env
@@ -177,7 +256,11 @@ fn show_output_follow_streams_while_the_task_runs() {
     assert_eq!(first, "one\n");
     // Streamed: the first line arrived while the executor was still running.
     let status: Option<Value> = env.latest().get("slow").map(|t| t["status"].clone());
-    assert_eq!(status, Some(json!("executing")), "the first line came only at the end");
+    assert_eq!(
+        status,
+        Some(json!("executing")),
+        "the first line came only at the end"
+    );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     assert_eq!(rest, "two\nthree\n");
