@@ -47,6 +47,16 @@ pub struct Facts<'a> {
     pub output_end: &'a [u8],
 }
 
+impl Facts<'_> {
+    /// An attempt in which no executor ran, begun at `began`.
+    pub fn took(began: std::time::Instant) -> Self {
+        Facts {
+            elapsed: Some(began.elapsed()),
+            ..Facts::default()
+        }
+    }
+}
+
 /// `next` (the snapshot an attempt's outcome produced from `claimed`) with that
 /// attempt appended to its `history`, the oldest entries dropped past `KEPT`.
 pub fn record(claimed: &Task, mut next: Task, facts: &Facts, now: DateTime<Utc>) -> Task {

@@ -5,12 +5,13 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
+use crate::attempt::{self, Facts};
 use crate::audit::{AuditLog, Event};
 use crate::command::Program;
 use crate::config::{Env, Paths};
@@ -167,7 +168,8 @@ impl Runner<'_> {
                 self.settings.retry_delay,
                 now,
             );
-            recovered.push(next);
+            // No clock of the dead runner's: the duration comes from `started_at`.
+            recovered.push(attempt::record(&task, next, &Facts::default(), now));
         }
         if !recovered.is_empty() {
             locked.append(&recovered.iter().collect::<Vec<_>>())?;
@@ -218,6 +220,7 @@ impl Runner<'_> {
     /// The execution path shared by `run` and `execute`: prompt artifact first, then
     /// the executor (if any); returns the task's next snapshot, already logged.
     pub fn execute(&self, task: &Task) -> Result<Task> {
+        let began = Instant::now();
         let prompt_path = self.paths.prompt_path(&task.id);
         fsx::write_atomic(&prompt_path, prompt::render(task).as_bytes())?;
         let prompt_text = prompt_path.display().to_string();
@@ -225,32 +228,41 @@ impl Runner<'_> {
         let next = match program {
             None => {
                 let now = (self.clock)();
-                lifecycle::complete(
+                let done = lifecycle::complete(
                     task,
                     ResultType::PromptPrepared,
                     &prompt_text,
                     Output::default(),
                     now,
-                )
+                );
+                attempt::record(task, done, &Facts::took(began), now)
             }
-            Some(program) => self.run_executor(task, program, &prompt_text)?,
+            Some(program) => self.run_executor(task, program, &prompt_text, began)?,
         };
         self.log_outcome(&next);
         Ok(next)
     }
 
-    fn run_executor(&self, task: &Task, chosen: Program, prompt_path: &str) -> Result<Task> {
+    /// `began`: when this attempt began (just after the claim), on a monotonic clock.
+    fn run_executor(
+        &self,
+        task: &Task,
+        chosen: Program,
+        prompt_path: &str,
+        began: Instant,
+    ) -> Result<Task> {
         let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
             let error = chosen.not_executable();
             let now = (self.clock)();
-            return Ok(lifecycle::fail(
+            let failed = lifecycle::fail(
                 task,
                 &error,
                 ResultType::ExecutorFailed,
                 prompt_path,
                 Output::default(),
                 now,
-            ));
+            );
+            return Ok(attempt::record(task, failed, &Facts::took(began), now));
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
@@ -277,7 +289,7 @@ impl Runner<'_> {
             Ending::Stopped => ResultType::Interrupted,
             _ => ResultType::ExecutorFailed,
         };
-        Ok(match outcome.ending.success() {
+        let next = match outcome.ending.success() {
             true => lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now),
             false => lifecycle::attempt_failed(
                 task,
@@ -288,7 +300,21 @@ impl Runner<'_> {
                 self.settings.retry_delay,
                 now,
             ),
-        })
+        };
+        // The record keeps the head of the output; past it, the tail is in the file.
+        let file_end = match outcome.truncated {
+            true => attempt::file_end(&output_file),
+            false => Vec::new(),
+        };
+        let facts = Facts {
+            ending: Some(&outcome.ending),
+            elapsed: Some(began.elapsed()),
+            output_end: match outcome.truncated {
+                true => &file_end,
+                false => &outcome.output,
+            },
+        };
+        Ok(attempt::record(task, next, &facts, now))
     }
 
     fn log_outcome(&self, task: &Task) {

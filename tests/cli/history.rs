@@ -413,3 +413,24 @@ fn every_kind_of_attempt_is_recorded() {
     );
     assert_eq!(entry["attempt"], 1);
 }
+
+#[test]
+fn a_killed_executor_records_its_signal() {
+    let env = Env::new();
+    let executor = env.write_executor("killed", "echo dying; kill -9 $$");
+    at(
+        &env,
+        "2026-12-01 10:00:00",
+        &["schedule", "--when", "now", "--summary", "s", "--id", "k"],
+    )
+    .success();
+    at(&env, "2026-12-01 10:00:01", &["run"])
+        .env("DEFER_EXECUTOR", executor.to_str().unwrap())
+        .success();
+    let task = at(&env, NOW, &["show", "k"]).success().json();
+    let entry = &task["history"][0];
+    assert_eq!(entry["signal"], 9, "{task}");
+    assert_eq!(entry["exit_code"], Value::Null);
+    assert_eq!(entry["result"], "executor_failed");
+    assert_eq!(entry["output_tail"], "dying\n");
+}
