@@ -108,6 +108,8 @@ pub struct Entry {
     /// The month this record is archived under, if terminal.
     pub archive_stamp: Timestamp,
     pub key: Option<String>,
+    /// A series occurrence's (series id, occurrence number).
+    pub series: Option<(String, u32)>,
     /// 1-based line number in the file.
     pub line_no: usize,
     pub offset: u64,
@@ -141,6 +143,15 @@ impl Scan {
         self.index.get(id).map(|&i| &self.entries[i])
     }
 
+    /// The entry of occurrence `occurrence` of series `series`, if stored.
+    pub fn occurrence(&self, series: &str, occurrence: u32) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.series
+                .as_ref()
+                .is_some_and(|(s, k)| s == series && *k == occurrence)
+        })
+    }
+
     /// The number of lines read (records, superseded snapshots and bad lines).
     pub fn line_count(&self) -> usize {
         self.lines
@@ -160,6 +171,7 @@ impl Scan {
                     summary.earliest_scheduled = Some(earliest);
                 }
                 Status::Executing => summary.executing = true,
+                // Paused is never due (like a scheduled task not yet due).
                 Status::Paused => {}
                 _ => summary.terminal = true,
             }
@@ -211,6 +223,7 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
         run_at: task.run_at,
         archive_stamp: task.archive_stamp(),
         key: task.key,
+        series: task.series.map(|s| (s.id, s.occurrence)),
         id: task.id,
         line_no,
         offset,
@@ -420,9 +433,9 @@ impl Locked<Exclusive> {
             before = None;
         }
         out.extend_from_slice(bytes);
-        file.write_all(&out)
-            .and_then(|()| file.sync_data())
-            .with_context(context)?;
+        if let Err(e) = file.write_all(&out).and_then(|()| file.sync_data()) {
+            return Err(self.roll_back(&file, len, created, e));
+        }
         if created {
             fsx::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
         }
@@ -431,6 +444,26 @@ impl Locked<Exclusive> {
             summary::forget(&self.file);
         }
         Ok((after, before))
+    }
+
+    /// After a failed append (ENOSPC, EFBIG, EIO): cuts the file back to `len`, its
+    /// length before, so no partial line stays (a store this append created is
+    /// removed), and returns the error to report. The summary needs no care: the store
+    /// is byte-identical to what it described, or it changed and the summary is stale.
+    fn roll_back(&self, file: &File, len: u64, created: bool, e: std::io::Error) -> anyhow::Error {
+        let error = anyhow::Error::new(e).context(format!("appending to {}", self.file.display()));
+        let restored = if created {
+            std::fs::remove_file(&self.file)
+        } else {
+            file.set_len(len).and_then(|()| file.sync_data())
+        };
+        match restored {
+            Ok(()) => error,
+            Err(again) => error.context(format!(
+                "cutting {} back to {len} bytes failed too ({again}); its last line may be torn",
+                self.file.display()
+            )),
+        }
     }
 
     /// Saves the summary of `scan` when it is a full scan of the store exactly as it

@@ -54,6 +54,6 @@ fn filter(ctx: &Ctx, args: &HistoryArgs) -> Result<Filter> {
         intents: args.intents.clone(),
         series: args.series.clone(),
         key: args.key.clone(),
-        limit: args.limit,
+        limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
     })
 }

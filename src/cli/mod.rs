@@ -6,9 +6,12 @@ mod cancel;
 mod completions;
 mod control;
 mod cron;
+mod doctor;
 mod execute;
+mod health;
 mod history;
 mod list;
+mod man;
 mod output;
 mod reorient;
 mod run;
@@ -111,8 +114,9 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
+        Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
-        Command::Man => completions::exec_man(),
+        Command::Man(args) => man::exec(args),
     }
 }

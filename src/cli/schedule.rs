@@ -5,14 +5,18 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use super::args::ScheduleArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::schedule::{self, Outcome, Request};
+use crate::series::SeriesRequest;
 use crate::task::Retry;
 use crate::{lineage, lookup, reorient};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let tz = ctx.env.timezone()?;
-    let request = request(&args);
+    let mut request = request(&args);
+    request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
@@ -57,6 +61,9 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         }
     };
     output::json(&task, args.compact)?;
+    if !args.dry_run {
+        runner_check.warn(ctx);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,5 +120,15 @@ fn request(args: &ScheduleArgs) -> Request {
             backoff: args.backoff.unwrap_or_default(),
             extra: Default::default(),
         }),
+        series: SeriesRequest {
+            every: args.series.every.clone(),
+            cron: args.series.cron.clone(),
+            until: args.series.until.clone(),
+            count: args.series.count,
+            grace: args.series.grace.clone(),
+            missed: args.series.missed,
+            pause_after: args.series.pause_after,
+        },
+        default_grace: 600,
     }
 }

@@ -159,9 +159,11 @@ fn limit_stops_before_older_months() {
 fn series_and_key_filters_read_the_record() {
     let world = World::new();
     let mut s1 = task("s1", Status::Completed, "2026-11-02T10:00:00Z");
-    s1.extra.insert(
-        "series".into(),
-        serde_json::json!({"id": "s1", "occurrence": 1}),
+    s1.series = Some(
+        serde_json::from_value(serde_json::json!({"id": "s1", "every": "1h", "cron": null,
+            "timezone": "UTC", "until": null, "count": null, "occurrence": 1,
+            "missed": "run-once", "grace_seconds": 600}))
+        .unwrap(),
     );
     let mut k = task("k", Status::Completed, "2026-11-03T10:00:00Z");
     k.key = Some("nightly".into());
