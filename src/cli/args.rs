@@ -19,6 +19,7 @@ Examples:
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'tests pass' --artifact report.md --key analysis-1 --compact
   defer list --format table
+  defer history --since 1d --format table   # what finished, newest first
   defer cron --install          # run due tasks every minute
 
 State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`.";
