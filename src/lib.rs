@@ -13,6 +13,7 @@ pub mod cron;
 pub mod crontab;
 pub mod doctor;
 pub mod executor;
+pub mod export;
 pub mod follow;
 pub mod fsx;
 pub mod heartbeat;
