@@ -275,4 +275,19 @@ fn show_output_follow_streams_while_the_task_runs() {
     assert_eq!(out.stdout, "one\ntwo\nthree\n");
     // --follow needs --output.
     env.cmd(&["show", "slow", "--follow"]).failure(2);
+    let out = env
+        .cmd(&["show", "ghost", "--output", "--follow"])
+        .failure(1);
+    assert_eq!(out.stderr, "defer: task not found: ghost\n");
+    // Not executing and no output file: the same error as --output.
+    env.schedule("waiting", "w");
+    let out = env
+        .cmd(&["show", "waiting", "--output", "--follow"])
+        .failure(1);
+    assert!(
+        out.stderr
+            .contains("no output file for task waiting (scheduled)"),
+        "{}",
+        out.stderr
+    );
 }
