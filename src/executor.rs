@@ -248,8 +248,13 @@ impl OutputSink {
             usize::try_from(cap.saturating_sub(self.total))
                 .map_or(bytes.len(), |r| r.min(bytes.len()))
         });
+        // Flushed per read so `show --output --follow` sees output as it comes.
         if self.file_error.is_none() && room > 0 {
-            if let Err(e) = self.file.write_all(&bytes[..room]) {
+            if let Err(e) = self
+                .file
+                .write_all(&bytes[..room])
+                .and_then(|()| self.file.flush())
+            {
                 self.file_error = Some(format!("writing {}: {e}", self.path.display()));
             }
         }

@@ -2,6 +2,7 @@
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
 pub mod archive;
+pub mod attempt;
 pub mod audit;
 pub mod cancel;
 pub mod cli;
@@ -13,10 +14,13 @@ pub mod crontab;
 pub mod doctor;
 pub mod executor;
 pub mod export;
+pub mod follow;
 pub mod fsx;
 pub mod heartbeat;
+pub mod history;
 pub mod ids;
 pub mod lifecycle;
+pub mod lineage;
 pub mod lookup;
 pub mod prompt;
 pub mod query;

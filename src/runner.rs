@@ -6,12 +6,13 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
+use crate::attempt::{self, Facts};
 use crate::audit::{AuditLog, Event};
 use crate::command::Program;
 use crate::config::{Env, Paths};
@@ -268,7 +269,8 @@ impl Runner<'_> {
                 self.settings.retry_delay,
                 now,
             );
-            recovered.push(next);
+            // No clock of the dead runner's: the duration comes from `started_at`.
+            recovered.push(attempt::record(&task, next, &Facts::default(), now));
         }
         if !recovered.is_empty() {
             let follow = recovered
@@ -566,13 +568,15 @@ impl Runner<'_> {
     /// task's next snapshot, already logged. `stored`: the task is claimed in the store,
     /// which then records the executor's process once it runs.
     /// Also returns a failure to write the output file part-way: the executor ran, so
-    /// its outcome counts, but the runner must still report it.
+    /// its outcome counts, but the runner must still report it. Either way the attempt
+    /// is appended to the task's `history`, timed from here (just after the claim).
     fn execute_prepared(
         &self,
         task: &Task,
         prompt_text: &str,
         stored: bool,
     ) -> Result<(Task, Option<String>)> {
+        let began = Instant::now();
         let program = Program::choose(task, self.settings.executor.as_deref());
         let (next, file_error) = match program {
             None => {
@@ -584,9 +588,9 @@ impl Runner<'_> {
                     Output::default(),
                     now,
                 );
-                (done, None)
+                (attempt::record(task, done, &Facts::took(began), now), None)
             }
-            Some(program) => self.run_executor(task, program, prompt_text, stored)?,
+            Some(program) => self.run_executor(task, program, prompt_text, stored, began)?,
         };
         self.log_outcome(&next);
         Ok((next, file_error))
@@ -598,6 +602,7 @@ impl Runner<'_> {
         chosen: Program,
         prompt_path: &str,
         stored: bool,
+        began: Instant,
     ) -> Result<(Task, Option<String>)> {
         let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
             let error = chosen.not_executable();
@@ -610,7 +615,10 @@ impl Runner<'_> {
                 Output::default(),
                 now,
             );
-            return Ok((failed, None));
+            return Ok((
+                attempt::record(task, failed, &Facts::took(began), now),
+                None,
+            ));
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
@@ -666,7 +674,20 @@ impl Runner<'_> {
                 now,
             ),
         };
-        Ok((next, outcome.file_error))
+        // The record keeps the head of the output; past it, the tail is in the file.
+        let file_end = match outcome.truncated {
+            true => attempt::file_end(&output_file),
+            false => Vec::new(),
+        };
+        let facts = Facts {
+            ending: Some(&outcome.ending),
+            elapsed: Some(began.elapsed()),
+            output_end: match outcome.truncated {
+                true => &file_end,
+                false => &outcome.output,
+            },
+        };
+        Ok((attempt::record(task, next, &facts, now), outcome.file_error))
     }
 
     fn log_outcome(&self, task: &Task) {

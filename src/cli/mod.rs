@@ -10,6 +10,7 @@ mod doctor;
 mod execute;
 mod export;
 mod health;
+mod history;
 mod list;
 mod man;
 mod output;
@@ -111,6 +112,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
+        Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
         Command::Doctor(args) => doctor::exec(&ctx, args),
