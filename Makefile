@@ -18,7 +18,7 @@ install:
 
 ## Unit and integration tests, then the runnable examples against temp runtime dirs.
 test:
-	@scripts/need.sh jq faketime
+	@scripts/need.sh jq faketime systemd-analyze:systemd
 	$(CARGO) test --all-targets
 	@scripts/run-examples.sh
 

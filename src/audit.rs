@@ -26,6 +26,9 @@ pub enum Event {
     Paused,
     Resumed,
     Rescheduled,
+    Missed,
+    SeriesPaused,
+    HookFailed,
 }
 
 impl fmt::Display for Event {
@@ -43,6 +46,9 @@ impl fmt::Display for Event {
             Event::Paused => "paused",
             Event::Resumed => "resumed",
             Event::Rescheduled => "rescheduled",
+            Event::Missed => "missed",
+            Event::SeriesPaused => "series paused",
+            Event::HookFailed => "hook failed",
         })
     }
 }

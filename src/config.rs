@@ -40,6 +40,11 @@ impl Paths {
         self.log_dir.join(format!("{id}.output.txt"))
     }
 
+    /// The first 64 KiB of the output of the last hook run for the task.
+    pub fn hook_output_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.hook.txt"))
+    }
+
     pub fn archive_file(&self, year_month: &str) -> PathBuf {
         self.archive_dir
             .join(format!("deferred_{year_month}.jsonl"))
@@ -296,6 +301,16 @@ impl Env {
     pub fn executor_timeout(&self) -> Result<Option<Duration>> {
         let limit = self.seconds("DEFER_EXECUTOR_TIMEOUT_SECONDS", 3600)?;
         Ok((!limit.is_zero()).then_some(limit))
+    }
+
+    /// `DEFER_GRACE_SECONDS` (default 600, at most 10 years): lateness allowed before
+    /// the missed-run policy applies (SPEC §12).
+    pub fn grace_seconds(&self) -> Result<u64> {
+        let secs = self.seconds("DEFER_GRACE_SECONDS", 600)?.as_secs();
+        if secs > crate::series::plan::MAX_GRACE_SECONDS {
+            bail!("invalid DEFER_GRACE_SECONDS '{secs}' (accepted: a whole number of seconds, at most 315360000)");
+        }
+        Ok(secs)
     }
 
     pub fn context_file(&self) -> Option<PathBuf> {

@@ -2,6 +2,7 @@
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
 pub mod archive;
+pub mod attempt;
 pub mod audit;
 pub mod cancel;
 pub mod cli;
@@ -10,16 +11,23 @@ pub mod config;
 pub mod control;
 pub mod cron;
 pub mod crontab;
+pub mod doctor;
 pub mod executor;
+pub mod export;
+pub mod follow;
 pub mod fsx;
+pub mod heartbeat;
+pub mod history;
 pub mod ids;
 pub mod lifecycle;
+pub mod lineage;
 pub mod lookup;
 pub mod prompt;
 pub mod query;
 pub mod reorient;
 pub mod runner;
 pub mod schedule;
+pub mod series;
 pub mod skill;
 pub mod stop;
 pub mod store;

@@ -1,26 +1,35 @@
 //! The runner behind `defer run` and `defer execute`: the runner lock, orphan recovery,
 //! due selection, claim → execute → record for each task, then the archive sweep.
 //! While the runner lock is held nobody rewrites the store, so the runner keeps one
-//! scan and only reads what others append (`Locked::catch_up`).
+//! scan and only reads what others append (`Locked::catch_up`). After each outcome is
+//! recorded it reports a `Notice` and runs the task's hook (`settle`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
+use crate::attempt::{self, Facts};
 use crate::audit::{AuditLog, Event};
 use crate::command::Program;
 use crate::config::{Env, Paths};
 use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
+use crate::heartbeat;
+use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
+use crate::series::chain::{self, Trigger};
+use crate::series::Grace;
 use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ExecutorProcess, ResultType, Status, Task};
+
+use hooks::{Hook, HookRun, Hooks};
+pub use notice::Notice;
 
 /// How tasks are executed; read from the environment once per command.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +39,12 @@ pub struct Settings {
     pub search_path: Option<String>,
     pub retry_delay: Duration,
     pub limits: Limits,
+    /// `DEFER_GRACE_SECONDS`: a one-shot task's grace unless it has its own (§12).
+    pub grace: Grace,
+    /// `DEFER_ON_SUCCESS`, `DEFER_ON_FAILURE`, `DEFER_ON_MISSED` (§14).
+    pub hooks: Hooks,
+    /// The hooks' limits; `None` is SPEC §14's (`hooks::limits()`: 60 s).
+    pub hook_limits: Option<Limits>,
 }
 
 impl Settings {
@@ -40,10 +55,13 @@ impl Settings {
             executor: env.executor(),
             search_path: env.get("PATH").map(str::to_string),
             retry_delay: env.retry_delay()?,
+            grace: Grace(env.grace_seconds()?),
             limits: Limits {
                 timeout: env.executor_timeout()?,
                 ..Limits::default()
             },
+            hooks: Hooks::from_env(env)?,
+            hook_limits: None,
         })
     }
 }
@@ -57,7 +75,18 @@ pub struct RunnerLock {
 impl RunnerLock {
     /// `None` when another runner holds it (`wait == false`), else waits for it.
     pub fn acquire(path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
+        Self::take(fsx::open_rw(path)?, path, wait)
+    }
+
+    /// `defer run`'s acquire: stamps the heartbeat on the lock file first, so an idle
+    /// or `lock_held` run counts too.
+    pub fn acquire_for_run(path: &Path) -> Result<Option<RunnerLock>> {
         let file = fsx::open_rw(path)?;
+        heartbeat::beat(&file);
+        Self::take(file, path, false)
+    }
+
+    fn take(file: File, path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
         let context = || format!("locking {}", path.display());
         if wait {
             file.lock().with_context(context)?;
@@ -82,6 +111,8 @@ pub struct Report {
     pub archived: usize,
     /// Invalid store lines, and due records that could not be loaded.
     pub bad: Vec<BadLine>,
+    /// Series the circuit breaker paused.
+    pub paused_series: Vec<Paused>,
     /// The runner's own failures, one per task it could not run (SPEC §11); the other
     /// due tasks still ran. `defer run` exits 1 when there is any.
     pub failures: Vec<anyhow::Error>,
@@ -99,6 +130,16 @@ impl Report {
     }
 }
 
+/// A series the circuit breaker paused (§13): its pending occurrence is `paused`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paused {
+    pub series: String,
+    /// The paused occurrence.
+    pub id: String,
+    /// Consecutive failed occurrences that tripped it.
+    pub failures: u32,
+}
+
 /// Everything a runner needs. `clock` is read at each step, so tests can fix it.
 pub struct Runner<'a> {
     pub paths: &'a Paths,
@@ -106,13 +147,16 @@ pub struct Runner<'a> {
     pub audit: &'a AuditLog,
     pub settings: &'a Settings,
     pub clock: &'a dyn Fn() -> DateTime<Utc>,
+    /// Told each `Notice` as it happens (failures, transitions); `defer run` prints
+    /// them, tests collect them.
+    pub notify: &'a dyn Fn(&Notice),
 }
 
 impl Runner<'_> {
     /// `defer run`: recover orphans, execute due tasks oldest first, sweep.
     pub fn run(&self) -> Result<Report> {
         let mut report = Report::default();
-        let Some(_lock) = RunnerLock::acquire(&self.paths.runner_lock(), false)? else {
+        let Some(_lock) = RunnerLock::acquire_for_run(&self.paths.runner_lock())? else {
             self.audit.record(
                 (self.clock)(),
                 Event::RunnerSkipped,
@@ -126,19 +170,42 @@ impl Runner<'_> {
         let Some(mut scan) = self.start(&locked, now)? else {
             return Ok(report);
         };
-        report.recovered = self.recover(&locked, &scan, now)?;
+        let (recovered, paused) = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
-        for id in due(&scan, now) {
-            if stop::requested() {
-                bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+        // Reported and hooked only now: a hook must never run under the store lock.
+        for task in &recovered {
+            let tripped: Vec<Paused> = paused
+                .iter()
+                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                .cloned()
+                .collect();
+            self.settle(task, &tripped);
+        }
+        report.recovered = recovered;
+        report.paused_series.extend(paused);
+        // Occurrences appended while running (a series catching up with `--missed all`)
+        // may be due too: take them in later rounds, each task at most once.
+        let mut taken = std::collections::HashSet::new();
+        loop {
+            let round: Vec<String> = due(&scan, now)
+                .into_iter()
+                .filter(|id| taken.insert(id.clone()))
+                .collect();
+            if round.is_empty() {
+                break;
             }
-            // One task's trouble (its prompt path unwritable) must not wedge the
-            // others: its error is kept and reported after the run.
-            match self.execute_stored(&id, &mut scan, &mut report.bad) {
-                Ok(Some(task)) => report.executed.push(task),
-                Ok(None) => {}
-                Err(e) => report.failures.push(e),
+            for id in round {
+                if stop::requested() {
+                    bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+                }
+                // One task's trouble (its prompt path unwritable) must not wedge the
+                // others: its error is kept and reported after the run.
+                match self.claim_and_execute(&id, &mut scan, &mut report, Trigger::Due) {
+                    Ok(Some(task)) => report.executed.push(task),
+                    Ok(None) => {}
+                    Err(e) => report.failures.push(e),
+                }
             }
         }
         if stop::requested() {
@@ -147,6 +214,11 @@ impl Runner<'_> {
         // Line numbers as they are before the sweep renumbers the file.
         report.bad.extend(scan.bad.iter().cloned());
         report.archived = self.sweep(&mut scan)?;
+        if report.archived > 0 {
+            (self.notify)(&Notice::Archived {
+                count: report.archived,
+            });
+        }
         report.bad.sort_by_key(|b| b.line_no);
         report.bad.dedup_by_key(|b| b.line_no);
         Ok(report)
@@ -154,9 +226,9 @@ impl Runner<'_> {
 
     /// What this run works from, or `None` when the store's saved summary shows
     /// nothing to recover, execute, sweep or report at `now` (see `store::summary`).
-    /// While the summary lists everything due at `now`, that is a partial scan built
-    /// from it (O(1) in the store's size); otherwise a full scan, whose summary is
-    /// saved at once so that this run's own appends keep it current.
+    /// While the summary lists everything due at `now` and no orphan, that is a
+    /// partial scan built from it (O(1) in the store's size); otherwise a full scan,
+    /// whose summary is saved at once so that this run's own appends keep it current.
     fn start(&self, locked: &Locked<Exclusive>, now: DateTime<Utc>) -> Result<Option<Scan>> {
         let now = now.timestamp();
         let summary = locked.summary();
@@ -164,7 +236,9 @@ impl Runner<'_> {
         if !recovering && summary.as_ref().is_some_and(|s| s.idle_at(now)) {
             return Ok(None);
         }
-        if let Some(summary) = summary.filter(|s| s.listed_at(now)) {
+        // Orphans are rare, and their recovery (a series' breaker) reads the series'
+        // other occurrences: a full scan then.
+        if let Some(summary) = summary.filter(|s| s.listed_at(now) && s.executing.is_empty()) {
             return Ok(Some(locked.listed(&summary)));
         }
         let scan = locked.scan()?;
@@ -172,14 +246,16 @@ impl Runner<'_> {
         Ok(Some(scan))
     }
 
-    /// Tasks left `executing` by a runner that died count an `interrupted` attempt.
+    /// Tasks left `executing` by a runner that died count an `interrupted` attempt;
+    /// returns them, and the series the breaker paused because of them.
     fn recover(
         &self,
         locked: &Locked<Exclusive>,
         scan: &Scan,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Task>> {
+    ) -> Result<(Vec<Task>, Vec<Paused>)> {
         let mut recovered = Vec::new();
+        let mut paused = Vec::new();
         let mut stopped_groups = Vec::new();
         for entry in scan
             .entries
@@ -207,10 +283,15 @@ impl Runner<'_> {
                 self.settings.retry_delay,
                 now,
             );
-            recovered.push(next);
+            // No clock of the dead runner's: the duration comes from `started_at`.
+            recovered.push(attempt::record(&task, next, &Facts::default(), now));
         }
         if !recovered.is_empty() {
-            locked.append(&recovered.iter().collect::<Vec<_>>())?;
+            let follow = recovered
+                .iter()
+                .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
+                .collect::<Vec<_>>();
+            locked.append(&recovered.iter().chain(&follow).collect::<Vec<_>>())?;
             for task in &recovered {
                 let mut fields: Vec<(&str, &dyn std::fmt::Display)> =
                     vec![("id", &task.id), ("status", &task.status)];
@@ -219,8 +300,9 @@ impl Runner<'_> {
                 }
                 self.audit.record(now, Event::Interrupted, &fields);
             }
+            self.log_paused(&paused, now);
         }
-        Ok(recovered)
+        Ok((recovered, paused))
     }
 
     /// Claims `id` if it is still scheduled, executes it, and records the outcome.
@@ -230,6 +312,22 @@ impl Runner<'_> {
         scan: &mut Scan,
         bad: &mut Vec<BadLine>,
     ) -> Result<Option<Task>> {
+        let mut report = Report::default();
+        let done = self.claim_and_execute(id, scan, &mut report, Trigger::Explicit)?;
+        bad.append(&mut report.bad);
+        Ok(done)
+    }
+
+    /// `execute_stored`, noting breaker pauses in `report`. A claim applies the
+    /// missed-run policy (§12) and appends a series' next occurrence in the same write.
+    fn claim_and_execute(
+        &self,
+        id: &str,
+        scan: &mut Scan,
+        report: &mut Report,
+        trigger: Trigger,
+    ) -> Result<Option<Task>> {
+        let bad = &mut report.bad;
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         let Some(entry) = scan.get(id).filter(|e| e.status == Status::Scheduled) else {
@@ -250,24 +348,204 @@ impl Runner<'_> {
                 return Ok(None);
             }
         };
-        let claimed = lifecycle::claim(&task, (self.clock)());
+        // A series occurrence's claim and outcome look up its other occurrences
+        // (`Scan::occurrence`), which a partial scan does not hold: read them all.
+        if scan.is_partial() && task.series.is_some() {
+            *scan = locked.scan()?;
+        }
+        let now = (self.clock)();
+        let step = chain::claim(
+            &task,
+            now,
+            self.settings.grace.0,
+            trigger,
+            |series, k| scan.occurrence(series, k).is_some(),
+            || ids::generate(now),
+        );
+        let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if step.missed() {
+            locked.append(&writes)?;
+            // The next occurrence may be due already (`--missed all`): `run` sees it.
+            locked.catch_up(scan)?;
+            drop(locked);
+            self.log_claim(&step, now);
+            self.settle(&step.snapshot, &[]);
+            return Ok(Some(step.snapshot));
+        }
+        let claimed = &step.snapshot;
         // The prompt before the claim: a runner that cannot write it has claimed
         // nothing, and the task stays as it is (SPEC §11).
-        let prompt_path = self.write_prompt(&claimed).with_context(|| {
+        let prompt_path = self.write_prompt(claimed).with_context(|| {
             format!("task {id} was not run and stays scheduled; the runner could not prepare it")
         })?;
-        locked.append(&[&claimed])?;
+        // The claim and a series' next occurrence: one append, one fsync.
+        locked.append(&writes)?;
+        locked.catch_up(scan)?;
         drop(locked);
-        self.audit
-            .record((self.clock)(), Event::RunnerClaimed, &[("id", &claimed.id)]);
-        let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
+        self.log_claim(&step, now);
+        (self.notify)(&Notice::Claimed {
+            id: claimed.id.clone(),
+        });
+        let (done, file_error) = match self.execute_prepared(claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, e)),
         };
-        self.store.write()?.append(&[&done])?;
+        self.record_outcome(&done, scan, report)?;
         match file_error {
             None => Ok(Some(done)),
             Some(e) => Err(incomplete_output(&done, &e)),
+        }
+    }
+
+    /// Appends `done` and, in the same write, the breaker's update of the series'
+    /// pending occurrence; a pause is logged and noted in `report`.
+    fn record_outcome(&self, done: &Task, scan: &mut Scan, report: &mut Report) -> Result<()> {
+        let locked = self.store.write()?;
+        locked.catch_up(scan)?;
+        let mut paused = Vec::new();
+        let follow = self.breaker(&locked, scan, done, &mut paused);
+        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        locked.append(&writes)?;
+        drop(locked);
+        self.log_paused(&paused, (self.clock)());
+        self.settle(done, &paused);
+        report.paused_series.extend(paused);
+        Ok(())
+    }
+
+    /// After a task's outcome is recorded: reports it (and the series the breaker
+    /// paused because of it), then runs the hook its status calls for, if one is
+    /// configured (SPEC §14) — before the runner goes on.
+    pub fn settle(&self, task: &Task, paused: &[Paused]) {
+        if let Some(notice) = Notice::outcome(task) {
+            (self.notify)(&notice);
+        }
+        for p in paused {
+            (self.notify)(&Notice::SeriesPaused {
+                series: p.series.clone(),
+                failures: p.failures,
+            });
+        }
+        if let Some(hook) = Hook::for_status(task.status) {
+            self.run_hook(hook, task);
+        }
+    }
+
+    /// Runs `hook` for `task` (its final record) if it is configured. Its failure is an
+    /// audit event and a notice; the task is left as it is.
+    pub fn run_hook(&self, hook: Hook, task: &Task) {
+        let Some(program) = self.settings.hooks.get(hook) else {
+            return;
+        };
+        let limits = self
+            .settings
+            .hook_limits
+            .clone()
+            .unwrap_or_else(hooks::limits);
+        let run = HookRun {
+            program,
+            search_path: self.settings.search_path.as_deref(),
+            limits: &limits,
+            output_file: &self.paths.hook_output_path(&task.id),
+        };
+        let id = task.id.clone();
+        match run.run(task) {
+            Ok(()) => (self.notify)(&Notice::HookRan { hook, id }),
+            Err(reason) => {
+                self.audit.record(
+                    (self.clock)(),
+                    Event::HookFailed,
+                    &[
+                        ("id", &task.id),
+                        ("hook", &hook),
+                        ("status", &task.status),
+                        ("reason", &reason),
+                    ],
+                );
+                (self.notify)(&Notice::HookFailed { hook, id, reason });
+            }
+        }
+    }
+
+    /// The pending occurrence's new snapshot after `done` ended, if the breaker's
+    /// count changed (see `series::chain::after_outcome`); a pause goes to `paused`.
+    fn breaker(
+        &self,
+        locked: &Locked<Exclusive>,
+        scan: &Scan,
+        done: &Task,
+        paused: &mut Vec<Paused>,
+    ) -> Option<Task> {
+        let series = done.series.as_ref()?;
+        let entry = scan.occurrence(&series.id, series.occurrence.checked_add(1)?)?;
+        if !matches!(entry.status, Status::Scheduled | Status::Paused) {
+            return None;
+        }
+        let next = locked.load(entry).ok()?;
+        let (updated, tripped) = chain::after_outcome(done, &next)?;
+        if tripped {
+            paused.push(Paused {
+                series: series.id.clone(),
+                id: updated.id.clone(),
+                failures: series.consecutive_failures.saturating_add(1),
+            });
+        }
+        Some(updated)
+    }
+
+    fn log_claim(&self, step: &chain::ClaimStep, now: DateTime<Utc>) {
+        let task = &step.snapshot;
+        let late = task.late_by_seconds.map(|s| s.to_string());
+        let fires = task.missed_fires.map(|n| n.to_string());
+        let mut fields: Vec<(&str, &dyn std::fmt::Display)> = vec![("id", &task.id)];
+        if let Some(late) = &late {
+            fields.push(("late_by", late));
+        }
+        if let Some(fires) = &fires {
+            fields.push(("missed_fires", fires));
+        }
+        let event = match step.missed() {
+            true => Event::Missed,
+            false => Event::RunnerClaimed,
+        };
+        self.audit.record(now, event, &fields);
+        if !step.missed() && task.missed_fires.is_some_and(|n| n > 0) {
+            // run-once: the earlier fires were missed, this one runs.
+            self.audit.record(now, Event::Missed, &fields);
+        }
+        if let Some(next) = &step.next {
+            let series = next.series.as_ref().map(|s| (s.id.as_str(), s.occurrence));
+            let (series_id, occurrence) = series.unwrap_or_default();
+            self.audit.record(
+                now,
+                Event::Scheduled,
+                &[
+                    ("id", &next.id),
+                    ("run_at", &next.run_at),
+                    ("series", &series_id),
+                    ("occurrence", &occurrence),
+                ],
+            );
+        }
+    }
+
+    fn log_paused(&self, paused: &[Paused], now: DateTime<Utc>) {
+        for p in paused {
+            self.audit.record(
+                now,
+                Event::SeriesPaused,
+                &[
+                    ("id", &p.id),
+                    ("series", &p.series),
+                    ("failures", &p.failures),
+                ],
+            );
         }
     }
 
@@ -295,6 +573,7 @@ impl Runner<'_> {
     pub fn execute(&self, task: &Task) -> Result<Task> {
         let prompt_path = self.write_prompt(task)?;
         let (next, file_error) = self.execute_prepared(task, &prompt_path, false)?;
+        self.settle(&next, &[]);
         match file_error {
             None => Ok(next),
             Some(e) => Err(incomplete_output(&next, &e)),
@@ -312,13 +591,15 @@ impl Runner<'_> {
     /// task's next snapshot, already logged. `stored`: the task is claimed in the store,
     /// which then records the executor's process once it runs.
     /// Also returns a failure to write the output file part-way: the executor ran, so
-    /// its outcome counts, but the runner must still report it.
+    /// its outcome counts, but the runner must still report it. Either way the attempt
+    /// is appended to the task's `history`, timed from here (just after the claim).
     fn execute_prepared(
         &self,
         task: &Task,
         prompt_text: &str,
         stored: bool,
     ) -> Result<(Task, Option<String>)> {
+        let began = Instant::now();
         let program = Program::choose(task, self.settings.executor.as_deref());
         let (next, file_error) = match program {
             None => {
@@ -330,9 +611,9 @@ impl Runner<'_> {
                     Output::default(),
                     now,
                 );
-                (done, None)
+                (attempt::record(task, done, &Facts::took(began), now), None)
             }
-            Some(program) => self.run_executor(task, program, prompt_text, stored)?,
+            Some(program) => self.run_executor(task, program, prompt_text, stored, began)?,
         };
         self.log_outcome(&next);
         Ok((next, file_error))
@@ -344,6 +625,7 @@ impl Runner<'_> {
         chosen: Program,
         prompt_path: &str,
         stored: bool,
+        began: Instant,
     ) -> Result<(Task, Option<String>)> {
         let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
             let error = chosen.not_executable();
@@ -356,14 +638,22 @@ impl Runner<'_> {
                 Output::default(),
                 now,
             );
-            return Ok((failed, None));
+            return Ok((
+                attempt::record(task, failed, &Facts::took(began), now),
+                None,
+            ));
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
-        let env = [
+        let mut env = vec![
             ("DEFER_TASK_ID", task.id.clone()),
             ("DEFER_PROMPT_PATH", prompt_path.to_string()),
+            // The fire this run stands for, and how late it is (§12).
+            ("DEFER_SCHEDULED_FOR", task.run_at.to_string()),
         ];
+        if let Some(late) = task.late_by_seconds {
+            env.push(("DEFER_LATE_SECONDS", late.to_string()));
+        }
         let output_file = self.paths.output_path(&task.id);
         let invocation = Invocation {
             program: &program,
@@ -407,7 +697,20 @@ impl Runner<'_> {
                 now,
             ),
         };
-        Ok((next, outcome.file_error))
+        // The record keeps the head of the output; past it, the tail is in the file.
+        let file_end = match outcome.truncated {
+            true => attempt::file_end(&output_file),
+            false => Vec::new(),
+        };
+        let facts = Facts {
+            ending: Some(&outcome.ending),
+            elapsed: Some(began.elapsed()),
+            output_end: match outcome.truncated {
+                true => &file_end,
+                false => &outcome.output,
+            },
+        };
+        Ok((attempt::record(task, next, &facts, now), outcome.file_error))
     }
 
     fn log_outcome(&self, task: &Task) {
@@ -485,5 +788,7 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
+pub mod hooks;
+pub mod notice;
 #[cfg(all(test, unix))]
 mod tests;

@@ -109,6 +109,8 @@ pub struct Entry {
     /// The month this record is archived under, if terminal.
     pub archive_stamp: Timestamp,
     pub key: Option<String>,
+    /// A series occurrence's (series id, occurrence number).
+    pub series: Option<(String, u32)>,
     /// 1-based line number in the file.
     pub line_no: usize,
     pub offset: u64,
@@ -143,6 +145,7 @@ impl Entry {
             run_at: at,
             archive_stamp: at,
             key: None,
+            series: None,
             line_no: 0,
             offset: slot.offset,
             len: slot.len as usize,
@@ -180,6 +183,15 @@ pub struct Scan {
 impl Scan {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.index.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The entry of occurrence `occurrence` of series `series`, if stored.
+    pub fn occurrence(&self, series: &str, occurrence: u32) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.series
+                .as_ref()
+                .is_some_and(|(s, k)| s == series && *k == occurrence)
+        })
     }
 
     /// The number of lines read (records, superseded snapshots and bad lines).
@@ -244,6 +256,7 @@ impl Scan {
             let Some(at) = offset(entry) else { continue };
             match entry.status {
                 Status::Scheduled => scheduled.push((entry.run_at.at().timestamp(), at, entry)),
+                // Paused is never due (like a scheduled task not yet due).
                 Status::Paused => {}
                 _ => others.push(Slot {
                     offset: at,
@@ -280,6 +293,9 @@ impl Scan {
                 run_at: fields.run_at,
                 archive_stamp: fields.archive_stamp,
                 key: fields.key.map(str::to_string),
+                // The fast reader takes no line with a `series` (a field it does not
+                // know): this is not an occurrence.
+                series: None,
                 line_no,
                 offset,
                 len: bytes.len(),
@@ -338,6 +354,7 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
         run_at: task.run_at,
         archive_stamp: task.archive_stamp(),
         key: task.key,
+        series: task.series.map(|s| (s.id, s.occurrence)),
         id: task.id,
         line_no,
         offset,

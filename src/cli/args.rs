@@ -9,7 +9,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use super::{exit, output};
-use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, Mode, Status};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Status};
 use crate::text;
 use crate::view::Format;
 
@@ -19,6 +19,7 @@ Examples:
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'tests pass' --artifact report.md --key analysis-1 --compact
   defer list --format table
+  defer history --since 1d --format table   # what finished, newest first
   defer cron --install          # run due tasks every minute
 
 State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`.";
@@ -56,7 +57,8 @@ pub enum Command {
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
     When(WhenArgs),
     /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
-    Run,
+    #[command(long_about = RUN_ABOUT)]
+    Run(RunArgs),
     /// Execute one task now: a stored scheduled task (--id) or a task JSON on stdin
     Execute(ExecuteArgs),
     /// Move finished tasks to monthly archives and compact the store
@@ -70,8 +72,12 @@ pub enum Command {
     /// Give a scheduled or paused task a new run time
     #[command(after_help = when_examples(RESCHEDULE_EXAMPLES))]
     Reschedule(RescheduleArgs),
-    /// Print one task's latest record (active or archived), prompt or output
+    /// Print one task's latest record (active or archived), prompt, output or chain
+    #[command(after_help = SHOW_EXAMPLES)]
     Show(ShowArgs),
+    /// Print finished tasks (completed, failed, cancelled...), newest first
+    #[command(after_help = HISTORY_EXAMPLES)]
+    History(HistoryArgs),
     /// Wait until a task finishes; exit 0 only if it completed
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
@@ -83,19 +89,69 @@ DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables 
 A setting holding a control character is refused."
     )]
     Cron(CronArgs),
+    /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
+    Man(ManArgs),
+    /// Print a task or series as a systemd service + timer or a Kubernetes CronJob
+    #[command(
+        long_about = "Print a task or series as a systemd service + timer or a Kubernetes CronJob \
+whose command is `defer execute` fed the task's JSON. Prints only: install the output, then \
+`defer cancel` the task so it does not run twice. A schedule the target cannot express exactly \
+(a one-shot task as a CronJob, an interval that divides no hour, day or week, --count, --until, \
+--missed all) is refused in one line saying why. See docs/scaling.md.",
+        after_help = EXPORT_EXAMPLES
+    )]
+    Export(ExportArgs),
 }
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  defer export daily-report --format systemd > units.txt
+  defer export daily-report --format kubernetes --name daily-report | kubectl apply -f -";
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The task's id (for a series: the id of its pending occurrence)
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// systemd (a .service and a .timer) or kubernetes (a ConfigMap and a CronJob)
+    #[arg(long, value_parser = closed::<crate::export::Format>(), allow_hyphen_values = true)]
+    pub format: crate::export::Format,
+    /// The unit or CronJob name (default: defer-<id>)
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub name: Option<String>,
+}
+
+const SHOW_EXAMPLES: &str = "\
+Examples:
+  defer show task_20261201_090000_0a3kz9x2m1qp --compact
+  defer show ID --prompt            # the prompt it got (or would get now)
+  defer show ID --output --follow   # stream the output while it runs
+  defer show ID --chain             # the task, its ancestors and follow-ups";
+
+const HISTORY_EXAMPLES: &str = "\
+--since takes a duration meaning that long ago (2h, 3 days, 30m ago) or a past time:
+a clock time is its latest past occurrence (9am before 9am is yesterday's), a day
+without a time starts at 00:00 (today, yesterday, friday, dec 1, 2026-12-01), ISO 8601
+as written. The bound is inclusive; a time in the future is an error.
+
+Examples:
+  defer history --since 2h --format table
+  defer history --status failed --since yesterday --compact
+  defer history --key nightly-report --limit 1
+  defer history --series task_20261201_090000_0a3kz9x2m1qp";
 
 const WAIT_EXIT_CODES: &str = "\
 Exit status:
   0    the task completed
-  1    the task failed or was cancelled (the record is printed), or no such task
+  1    the task failed, was cancelled or missed (the record is printed), or no such task
   124  --timeout passed first (the current record is printed)";
 
 /// The time-expression table (its own title replaced by ours), then example commands.
@@ -112,7 +168,9 @@ const SCHEDULE_EXAMPLES: &str =
   defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'
   defer schedule --when 9am --summary 'Re-plan the day' --key daily-plan --replace
   defer schedule --when 30m --summary 'Sync' --max-retries 4 --retry-delay 1m --backoff exponential \\
-      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR";
+      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR
+  defer schedule --cron '0 9 * * 1-5' --missed skip --summary 'Morning triage' --key triage
+  defer schedule --every 6h --count 4 --summary 'Poll the export'";
 
 const RESCHEDULE_EXAMPLES: &str =
     "  defer reschedule task_20260408_163500_0a3kz9x2m1qp --when 'tomorrow 9am'
@@ -121,12 +179,26 @@ const RESCHEDULE_EXAMPLES: &str =
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when tomorrow at 9 --compact
   defer when in 2 months
-  defer when 2026-12-01T09:00:00Z --compact";
+  defer when 2026-12-01T09:00:00Z --compact
+  defer when --cron '0 9 * * 1-5' --next 3   # the next 3 fires of a series
+  defer when --every 90m";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::names())
         .map(|name| T::from_name(&name).expect("clap only passes listed names"))
+}
+
+/// The terminal statuses, as a closed set of their own: `history --status` accepts
+/// exactly those, whatever new ones `Status` grows.
+fn terminal_status() -> impl TypedValueParser<Value = Status> {
+    let names: Vec<&'static str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| s.name())
+        .collect();
+    PossibleValuesParser::new(names)
+        .map(|name| Status::from_name(&name).expect("clap only passes listed names"))
 }
 
 fn non_negative(text: &str) -> Result<u32, String> {
@@ -136,19 +208,25 @@ fn non_negative(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
-    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ...
-    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
-    pub when: String,
+    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ... (with --every/--cron: the first occurrence)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true, required_unless_present_any = ["every", "cron"])]
+    pub when: Option<String>,
     /// One-line description of the work (required unless --context-json or --reorient gives one)
     #[arg(long, allow_hyphen_values = true)]
     pub summary: Option<String>,
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
+    /// How the executor should run the task: fresh (a new session) or callback (back in
+    /// the session that scheduled it). Recorded in the task (execution.mode) for the
+    /// executor; defer itself does not act on it
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
+    /// How much attention the run deserves (e.g. how much context or which model the
+    /// executor uses). Recorded in the task (execution.aura_level) for the executor; defer
+    /// itself does not act on it
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried
@@ -181,6 +259,17 @@ pub struct ScheduleArgs {
     /// Idempotency key: if a live task has it, print that task and store nothing
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
+    /// Record this task as the follow-up of ID (default: $DEFER_TASK_ID, set for executors)
+    #[arg(
+        long,
+        value_name = "ID",
+        allow_hyphen_values = true,
+        conflicts_with = "no_parent"
+    )]
+    pub parent: Option<String>,
+    /// Record no parent, even when DEFER_TASK_ID is set
+    #[arg(long)]
+    pub no_parent: bool,
     /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
     /// and store this one instead, in one write
     #[arg(long)]
@@ -198,6 +287,8 @@ pub struct ScheduleArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    #[command(flatten)]
+    pub series: Box<SeriesArgs>,
     /// Run this program (no shell; a bare name is looked up on PATH at run time) with
     /// these arguments instead of DEFER_EXECUTOR, with the same contract
     #[arg(last = true, num_args = 0.., value_name = "CMD")]
@@ -225,6 +316,40 @@ pub struct RescheduleArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+/// Recurrence and missed-run flags of `schedule` (SPEC §12).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Recurring and missed runs")]
+pub struct SeriesArgs {
+    /// Repeat at this fixed interval, at least 1m (units s m h d w: 15m, 1h, 1d, 1w)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub every: Option<String>,
+    /// Repeat on a 5-field cron schedule in DEFER_TIMEZONE ('0 9 * * 1-5', '*/15 * * * *', @daily)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub cron: Option<String>,
+    /// No occurrence after this time (a time expression)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Total number of occurrences (1 or more)
+    #[arg(long, value_name = "N", value_parser = positive, allow_hyphen_values = true)]
+    pub count: Option<u32>,
+    /// Lateness allowed before --missed applies (default: DEFER_GRACE_SECONDS, else 10m)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub grace: Option<String>,
+    /// A late run: run|skip (one-shot, default run); run-once|skip|all (series, default run-once)
+    #[arg(long, value_parser = closed::<MissedPolicy>(), allow_hyphen_values = true)]
+    pub missed: Option<MissedPolicy>,
+    /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
+    #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    pub pause_after: Option<u32>,
+}
+
+fn positive(text: &str) -> Result<u32, String> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("accepted: a whole number, 1 or more".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -260,12 +385,46 @@ pub struct ShowArgs {
     /// The task's id
     #[arg(value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
-    /// Print the prompt artifact written when the task ran
-    #[arg(long, conflicts_with = "output")]
+    /// Print the prompt artifact written when the task ran (not run yet: the prompt it would get now)
+    #[arg(long, conflicts_with_all = ["output", "chain"])]
     pub prompt: bool,
     /// Print the executor's full output
-    #[arg(long)]
+    #[arg(long, conflicts_with = "chain")]
     pub output: bool,
+    /// With --output: keep printing while the task executes; return when it ends
+    #[arg(long, requires = "output")]
+    pub follow: bool,
+    /// Print the task's chain as a JSON array: root ancestor first, each task's follow-ups after it
+    #[arg(long)]
+    pub chain: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only tasks that ended at or after EXPR: a duration ago (2h) or a past time (9am, yesterday)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only tasks with this status (repeatable; default: every finished status)
+    #[arg(long = "status", value_parser = terminal_status(), allow_hyphen_values = true)]
+    pub statuses: Vec<Status>,
+    /// Only tasks with this intent (repeatable; default: all)
+    #[arg(long = "intent", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
+    pub intents: Vec<Intent>,
+    /// Only occurrences of this series (its first occurrence's id)
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
+    pub series: Option<String>,
+    /// Only tasks scheduled with this --key
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// At most N tasks, the newest
+    #[arg(long, value_name = "N", default_value = "50", value_parser = positive, allow_hyphen_values = true)]
+    pub limit: u32,
+    /// json (default) or table (for people: local end time, relative time, summary and error)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -294,6 +453,26 @@ pub struct CronArgs {
     pub uninstall: bool,
 }
 
+const DOCTOR_HELP: &str = "\
+Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
+row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
+invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
+hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+
+Exit status:
+  0    no check failed (warnings allowed)
+  1    at least one check failed";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// json (default) or table (for people)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SkillCommand {
     /// Write SKILL.md (and the reorient skill) where agent hosts look
@@ -310,6 +489,13 @@ pub struct SkillInstallArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. schedule, or skill install); default: defer(1)
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +516,9 @@ pub struct CancelArgs {
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
+    /// On a series occurrence: skip only this one and schedule the next (default: end the series)
+    #[arg(long)]
+    pub occurrence: bool,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -338,8 +527,27 @@ pub struct CancelArgs {
 #[derive(Debug, Args)]
 pub struct WhenArgs {
     /// The expression, e.g. "tomorrow 9am" (several words may be given unquoted)
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
+    #[arg(required_unless_present_any = ["every", "cron"], num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
     expr: Vec<String>,
+    /// Preview the fires of a fixed interval instead (as schedule --every)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub every: Option<String>,
+    /// Preview the fires of a cron expression instead (as schedule --cron)
+    #[arg(
+        long,
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub cron: Option<String>,
+    /// How many fires --every/--cron previews
+    #[arg(long, value_name = "N", default_value = "5", value_parser = positive, allow_hyphen_values = true)]
+    pub next: u32,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -360,6 +568,26 @@ impl WhenArgs {
     }
 }
 
+const RUN_ABOUT: &str = "\
+Execute due tasks, recover interrupted ones, archive finished ones (for cron).
+
+Silent when nothing failed. Each task that failed and each hook that failed gets one
+stderr line (`defer: task <id> failed after <n> attempts: <error>`), so cron mails it.
+The exit status is 0 whatever the tasks' outcomes; 1 only when the runner itself could
+not do its job (bad settings, store unreadable or unwritable).
+
+Hooks: DEFER_ON_SUCCESS, DEFER_ON_FAILURE and DEFER_ON_MISSED name programs run after a
+task ends that way, with the final record on stdin and DEFER_TASK_ID, DEFER_STATUS in
+their environment (no shell, 60 s limit; see examples/hooks/).";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also print a line per transition: claimed, completed, retry scheduled,
+    /// interrupted, hook ran, archived
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
     /// A scheduled task in the store (default: read one task JSON from stdin)
@@ -368,6 +596,9 @@ pub struct ExecuteArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    /// Also print a line per transition on stderr (claimed, completed, hook ran, ...)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use chrono::{DateTime, Utc};
 
 use super::args::ListArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
 use crate::task::Status;
@@ -13,6 +14,7 @@ use crate::view::{self, Format};
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let filter = filter(ctx, &args)?;
     let store = ctx.store()?;
     let (tasks, bad) = query::list(&store, &filter)?;
@@ -29,6 +31,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
             output::stdout(&table)?;
         }
     }
+    runner_check.warn(ctx);
     Ok(ExitCode::SUCCESS)
 }
 

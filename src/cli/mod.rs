@@ -6,8 +6,13 @@ mod cancel;
 mod completions;
 mod control;
 mod cron;
+mod doctor;
 mod execute;
+mod export;
+mod health;
+mod history;
 mod list;
+mod man;
 mod output;
 mod reorient;
 mod run;
@@ -99,7 +104,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::List(args) => list::exec(&ctx, args),
         Command::Cancel(args) => cancel::exec(&ctx, args),
         Command::When(args) => when::exec(&ctx, args),
-        Command::Run => run::exec_run(&ctx),
+        Command::Run(args) => run::exec_run(&ctx, args),
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
@@ -107,10 +112,13 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
+        Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
+        Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
-        Command::Man => completions::exec_man(),
+        Command::Man(args) => man::exec(args),
+        Command::Export(args) => export::exec(&ctx, args),
     }
 }

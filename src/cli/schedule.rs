@@ -2,22 +2,27 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::args::ScheduleArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
-use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
+use crate::series::SeriesRequest;
 use crate::task::Retry;
+use crate::{lineage, lookup, reorient};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let tz = ctx.env.timezone()?;
-    let request = request(&args);
+    let mut request = request(&args);
+    request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
     };
-    let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    prepared.task.parent_id = parent(ctx, &args)?;
     if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
         output::warn("--retry-delay and --backoff only matter with --max-retries 1 or more");
     }
@@ -56,7 +61,27 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         }
     };
     output::json(&task, args.compact)?;
+    if !args.dry_run {
+        runner_check.warn(ctx);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.
+fn parent(ctx: &Ctx, args: &ScheduleArgs) -> Result<Option<String>> {
+    let id = lineage::parent(
+        args.parent.as_deref(),
+        args.no_parent,
+        ctx.env.get("DEFER_TASK_ID"),
+    )?;
+    if let Some(explicit) = args.parent.as_deref() {
+        if lookup::find(&ctx.store()?, &ctx.paths()?, explicit)?.is_none() {
+            bail!(
+                "invalid --parent '{explicit}': no task with that id in the store or the archives"
+            );
+        }
+    }
+    Ok(id)
 }
 
 /// Where `--reorient` looks for CONTEXT.md.
@@ -95,5 +120,15 @@ fn request(args: &ScheduleArgs) -> Request {
             backoff: args.backoff.unwrap_or_default(),
             extra: Default::default(),
         }),
+        series: SeriesRequest {
+            every: args.series.every.clone(),
+            cron: args.series.cron.clone(),
+            until: args.series.until.clone(),
+            count: args.series.count,
+            grace: args.series.grace.clone(),
+            missed: args.series.missed,
+            pause_after: args.series.pause_after,
+        },
+        default_grace: 600,
     }
 }

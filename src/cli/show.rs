@@ -7,14 +7,30 @@ use anyhow::{anyhow, Context, Result};
 
 use super::args::ShowArgs;
 use super::{output, Ctx};
-use crate::lookup;
 use crate::task::Task;
+use crate::{follow, lineage, lookup, prompt};
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     let paths = ctx.paths()?;
+    if args.chain {
+        let chain = lineage::chain(&ctx.store()?, &paths, &args.id)?
+            .ok_or_else(|| anyhow!("task not found: {}", args.id))?;
+        output::json(&chain, args.compact)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.follow {
+        let mut out = std::io::stdout().lock();
+        follow::follow(&ctx.store()?, &paths, &args.id, &mut out, follow::POLL)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let task = lookup::find(&ctx.store()?, &paths, &args.id)?
         .ok_or_else(|| anyhow!("task not found: {}", args.id))?
         .task;
+    if args.prompt && task.started_at.is_none() {
+        output::note(&not_run_note(&task));
+        output::stdout(prompt::render(&task).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match (args.prompt, args.output) {
         (true, _) => print_file("prompt", &task, prompt_path(&task, &paths)),
         (_, true) => print_file("output", &task, paths.output_path(&task.id)),
@@ -28,6 +44,20 @@ fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
     match &task.result {
         Some(result) => PathBuf::from(&result.prompt_path),
         None => paths.prompt_path(&task.id),
+    }
+}
+
+/// Said on stderr when `--prompt` renders the prompt of a task that never started.
+fn not_run_note(task: &Task) -> String {
+    match task.status.is_terminal() {
+        false => format!(
+            "task {} has not run yet; this is the prompt it would get now",
+            task.id
+        ),
+        true => format!(
+            "task {} never ran ({}); this is the prompt it would have got",
+            task.id, task.status
+        ),
     }
 }
 

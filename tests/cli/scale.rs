@@ -187,3 +187,42 @@ fn the_summary_is_a_hint_results_do_not_depend_on_it() {
     assert_eq!(with.0, ["a", "b", "c", "d"]);
     assert_eq!(with, outcome(true));
 }
+
+/// A series in a store over 8 MiB: each claim appends exactly one next occurrence
+/// (the runner reads the store in full for a series claim, whose fork check looks up
+/// the other occurrences), and finished occurrences are archived lazily.
+#[test]
+fn a_series_in_a_large_store_continues_once() {
+    let env = Env::new();
+    env.write_store(padding(9, 1));
+    env.cmd(&["run"]).success();
+    let first = env
+        .cmd(&[
+            "schedule",
+            "--every",
+            "1h",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--compact",
+        ])
+        .success()
+        .json();
+    let series = first["series"]["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        env.cmd(&["run"]).success();
+    }
+    let occurrences: Vec<Value> = env
+        .latest()
+        .into_values()
+        .filter(|v| v["series"]["id"] == series.as_str())
+        .collect();
+    let live: Vec<&Value> = occurrences
+        .iter()
+        .filter(|v| v["status"] == "scheduled")
+        .collect();
+    assert_eq!(live.len(), 1, "{occurrences:?}");
+    assert_eq!(live[0]["series"]["occurrence"], 2);
+    assert_eq!(archived_ids(&env), [first["id"].as_str().unwrap()]);
+}

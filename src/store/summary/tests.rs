@@ -95,6 +95,9 @@ fn notes_keep_each_task_latest_snapshot_only() {
     s.note(&task("a", Status::Completed, 50), 30, 9);
     assert!(s.executing.is_empty());
     assert_eq!(ids(&s.terminal), ["a"]);
+    let mut missed = s.clone();
+    missed.note(&task("b", Status::Missed, 40), 40, 9);
+    assert_eq!(ids(&missed.terminal), ["a", "b"], "missed is terminal");
     s.note(&task("b", Status::Paused, 40), 40, 9);
     assert!(s.due.is_empty(), "a paused task is not due");
     assert_eq!(s.dead, 30);
