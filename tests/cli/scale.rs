@@ -94,6 +94,14 @@ fn a_busy_minute_in_a_large_store_costs_o_record() {
         record,
         "the archived line is the record"
     );
+    let history = env.cmd(&["history", "--compact"]).success().json();
+    let times = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == "due1")
+        .count();
+    assert_eq!(times, 1, "history lists it once: {history}");
 
     // The next minute is idle again, and another busy one archives only its task.
     let (read, _) = run_with_io(&env);
