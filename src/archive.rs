@@ -108,6 +108,17 @@ fn lazy(
     let mut pending = entries.iter();
     locked.read_lines(entries.iter().map(|e| (e.offset, e.len)), |bytes| {
         let entry = pending.next().expect("one line per entry");
+        if !holds(bytes, &entry.id) {
+            // A summary that points at the wrong line: never archive it; the next
+            // run scans the whole store (the marker makes it check the archive).
+            locked.forget_summary();
+            anyhow::bail!(
+                "{}: the line at byte {} is not task {}'s record",
+                locked.path().display(),
+                entry.offset,
+                entry.id
+            );
+        }
         let path = writers.write(&entry.id, &entry.archive_stamp.year_month(), bytes)?;
         swept.archived.push((entry.id.clone(), path));
         Ok(())
@@ -126,6 +137,14 @@ fn lazy(
     }
     end(&writers.marker, paths)?;
     Ok(swept)
+}
+
+/// True when `bytes` is a record of task `id`.
+fn holds(bytes: &[u8], id: &str) -> bool {
+    match crate::store::fast::read(bytes) {
+        Some(fields) => fields.id == id,
+        None => crate::store::parse_record(bytes).is_ok_and(|t| t.id == id),
+    }
 }
 
 /// Archives and rewrites the store with what stays: non-terminal latest snapshots

@@ -524,16 +524,28 @@ impl<M> Locked<M> {
     }
 
     /// The full record of an entry, read from its line.
+    /// The line must hold that task: an entry from a summary that went wrong never
+    /// makes the runner act on another task.
     pub fn load(&self, entry: &Entry) -> Result<Task> {
         let bytes = self.read_line(entry.offset, entry.len)?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        let task: Task = serde_json::from_slice(&bytes).map_err(|e| {
             anyhow!(
                 "{}:{}: invalid record for task {}: {e}",
                 self.file.display(),
                 entry.line_no,
                 entry.id
             )
-        })
+        })?;
+        if task.id != entry.id {
+            return Err(anyhow!(
+                "{}: the line at byte {} holds task {}, not {}",
+                self.file.display(),
+                entry.offset,
+                task.id,
+                entry.id
+            ));
+        }
+        Ok(task)
     }
 
     /// Calls `each` with the record on every line that contains `needle`, in file

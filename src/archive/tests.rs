@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::Env;
+use crate::store::summary;
 use crate::store::Store;
 
 fn record(id: &str, status: &str, extra: &str) -> String {
@@ -153,4 +154,79 @@ fn a_reused_id_is_archived_again_when_its_record_differs() {
     std::fs::write(fx.paths.archive_file("202604"), format!("{first}\n")).unwrap();
     fx.sweep();
     assert_eq!(fx.month("202604"), [first, second]);
+}
+
+/// A store over 8 MiB: one big live task, then the given lines.
+fn large_fixture(lines: &[String]) -> Fixture {
+    let pad = record("pad", "scheduled", "").replace(
+        r#""summary":"s""#,
+        &format!(r#""summary":"{}""#, "p".repeat(COMPACT_BELOW as usize)),
+    );
+    let mut all = vec![pad];
+    all.extend_from_slice(lines);
+    fixture(&all)
+}
+
+#[test]
+fn a_large_store_is_archived_lazily_once_and_then_compacted_by_archive() {
+    let done = record(
+        "a",
+        "completed",
+        r#","completed_at":"2026-04-01T00:00:05Z""#,
+    );
+    let fx = large_fixture(&[record("a", "scheduled", ""), done.clone()]);
+    let before = fx.active();
+    let settle = || {
+        let locked = fx.store.write().unwrap();
+        let mut scan = locked.scan().unwrap();
+        locked.save_summary(&scan);
+        settle(&locked, &mut scan, &fx.paths).unwrap()
+    };
+    let swept = settle();
+    assert!(!swept.compacted);
+    assert_eq!(swept.archived.len(), 1);
+    assert_eq!(fx.active(), before, "the store is not rewritten");
+    assert_eq!(fx.month("202604"), [done.clone()]);
+    // Scanned again (the summary cannot vouch): found in the archive, not re-archived.
+    summary::forget(&fx.paths.tasks_file);
+    settle();
+    assert_eq!(fx.month("202604"), [done.clone()]);
+    // `archive` compacts: the record leaves the store, still archived once.
+    assert!(fx.sweep().compacted);
+    assert_eq!(fx.month("202604"), [done]);
+    assert_eq!(fx.active().len(), 1);
+}
+
+#[test]
+fn a_summary_pointing_at_another_line_archives_nothing() {
+    let done = record(
+        "a",
+        "completed",
+        r#","completed_at":"2026-04-01T00:00:05Z""#,
+    );
+    let fx = large_fixture(&[record("b", "scheduled", ""), done]);
+    let locked = fx.store.write().unwrap();
+    let scan = locked.scan().unwrap();
+    let (a, b) = (scan.get("a").unwrap(), scan.get("b").unwrap());
+    // A lying summary: task a's terminal record "at" b's line.
+    let mut lie = scan.summary();
+    lie.terminal = vec![summary::Slot {
+        offset: b.offset,
+        len: b.len as u64,
+        ..a.slot()
+    }];
+    lie.unsure = false;
+    let identity = summary::identity(&fx.paths.tasks_file).unwrap();
+    summary::save(&fx.paths.tasks_file, identity, &lie);
+    let mut listed = locked.listed(&locked.summary().unwrap());
+    let error = settle(&locked, &mut listed, &fx.paths).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("not task a's record"),
+        "{error:#}"
+    );
+    assert!(fx.month("202604").is_empty());
+    assert!(
+        locked.summary().is_none(),
+        "the summary is dropped: next run scans"
+    );
 }

@@ -130,3 +130,18 @@ fn failed_rewrite_leaves_the_store_untouched() {
         .collect();
     assert_eq!(names.len(), 2, "no temp file left: {names:?}");
 }
+
+#[test]
+fn load_refuses_a_line_of_another_task() {
+    let text = [record("a", "scheduled"), record("b", "scheduled")].join("\n") + "\n";
+    let (_dir, store) = store_with(&text);
+    let locked = store.read().unwrap();
+    let scan = locked.scan().unwrap();
+    let mut wrong = scan.get("a").unwrap().clone();
+    wrong.offset = scan.get("b").unwrap().offset;
+    let error = locked.load(&wrong).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("holds task b, not a"),
+        "{error:#}"
+    );
+}
