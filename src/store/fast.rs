@@ -6,12 +6,13 @@
 //! that the full parse (`store::parse_record`) accepts, with the same fields, and
 //! `None` ("not sure") for everything else, which then takes the full parse. So the
 //! store accepts exactly what `Task` accepts, by construction. "Not sure" covers every
-//! key it does not know at any level (an unknown field, or a field added to `Task`
-//! after this reader), a duplicate key, an escaped key or id or timestamp, any
-//! `\u` escape of a surrogate, a control byte anywhere in the line, numbers other
-//! than plain non-negative integers, enums in any form but a plain string, and
-//! nesting it does not expect. A differential test (`tests`) compares it with the
-//! full parse on valid records and on many mutations of them.
+//! key it does not know inside the record's objects, a top-level key `Task` does not
+//! keep among its unknown fields (a field added to `Task` after this reader: `Task`
+//! itself is asked, `extra_key`), a duplicate key, an escaped key or id or timestamp,
+//! any `\u` escape of a surrogate, a control byte anywhere in the line, numbers other
+//! than plain integers (non-negative where `Task` counts), enums in any form but a
+//! plain string, and nesting it does not expect. A differential test (`tests`)
+//! compares it with the full parse on valid records and on many mutations of them.
 
 use memchr::memchr2;
 
@@ -48,6 +49,37 @@ pub fn read(line: &[u8]) -> Option<Fields<'_>> {
     let fields = p.task()?;
     p.ws();
     (p.i == p.b.len()).then_some(fields)
+}
+
+/// True when `Task` keeps the top-level key `key` among its unknown fields
+/// (`extra`), i.e. it is no field of `Task` (one added after this reader included):
+/// asked of `Task` itself with a minimal record holding `"key": null`, once per key
+/// name per process.
+fn extra_key(key: &str) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static ASKED: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    }
+    if let Some(known) = ASKED.with(|a| a.borrow().get(key).copied()) {
+        return known;
+    }
+    let Ok(quoted) = serde_json::to_string(key) else {
+        return false;
+    };
+    let probe = format!(
+        r#"{{"id":"a","created_at":"2026-01-01T00:00:00Z","run_at":"2026-01-01T00:00:00Z","context":{{"summary":""}},"execution":{{"mode":"fresh","prompt_template":"","aura_level":"low"}},"status":"scheduled",{quoted}:null}}"#
+    );
+    let extra = serde_json::from_str::<crate::task::Task>(&probe)
+        .is_ok_and(|task| task.extra.get(key) == Some(&serde_json::Value::Null));
+    // Bounded: a store with endless distinct unknown keys just asks again.
+    ASKED.with(|a| {
+        let mut asked = a.borrow_mut();
+        if asked.len() < 256 {
+            asked.insert(key.to_string(), extra);
+        }
+    });
+    extra
 }
 
 /// A fast hash for task ids in the scan's index (the std SipHash was a tenth of a
@@ -310,11 +342,13 @@ impl<'a> Cursor<'a> {
 
     /// An object of known keys: `field(index of the key in names, cursor)` reads each
     /// value; an unknown, duplicate or escaped key is "not sure", and so is a missing
-    /// key whose bit is in `required`.
+    /// key whose bit is in `required`. `extra`: the object is the record itself, whose
+    /// unknown fields `Task` keeps (see `extra_key`).
     fn object(
         &mut self,
         names: &[&str],
         required: u64,
+        extra: bool,
         mut field: impl FnMut(usize, &mut Self) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
@@ -325,16 +359,27 @@ impl<'a> Cursor<'a> {
             loop {
                 let key = self.key()?;
                 let index = match names.get(next) {
-                    Some(n) if same(n, key) => next,
-                    _ => names.iter().position(|n| same(n, key))?,
+                    Some(n) if same(n, key) => Some(next),
+                    _ => names.iter().position(|n| same(n, key)),
                 };
-                next = index + 1;
-                if seen & (1 << index) != 0 {
-                    return None;
+                match index {
+                    Some(index) => {
+                        next = index + 1;
+                        if seen & (1 << index) != 0 {
+                            return None;
+                        }
+                        seen |= 1 << index;
+                        self.eat(b':')?;
+                        field(index, self)?;
+                    }
+                    // Only at the top level, and only for a key `Task` itself keeps
+                    // among its unknown fields (`extra`): any JSON value goes there.
+                    None if extra && extra_key(key) => {
+                        self.eat(b':')?;
+                        self.value(0)?;
+                    }
+                    None => return None,
                 }
-                seen |= 1 << index;
-                self.eat(b':')?;
-                field(index, self)?;
                 match self.peek()? {
                     b',' => self.i += 1,
                     b'}' => {
@@ -348,6 +393,75 @@ impl<'a> Cursor<'a> {
         (seen & required == required).then_some(())
     }
 
+    /// Any JSON value serde_json reads into a `Value`, conservatively: integers of at
+    /// most 18 digits (no fraction or exponent, which could overflow), strings as
+    /// `string` checks them, nesting at most 32 deep.
+    fn value(&mut self, depth: usize) -> Option<()> {
+        if depth > 32 {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'[' => {
+                self.i += 1;
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' => {
+                self.i += 1;
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.string()?;
+                    self.eat(b':')?;
+                    self.value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'-' => {
+                self.i += 1;
+                self.digits()
+            }
+            b'0'..=b'9' => self.digits(),
+            _ => None,
+        }
+    }
+
+    /// At most 18 digits, no leading zero, not followed by a fraction or exponent.
+    fn digits(&mut self) -> Option<()> {
+        let start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        let n = self.i - start;
+        let leading_zero = n > 1 && self.b[start] == b'0';
+        let more = matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E' | b'-' | b'+'));
+        (n > 0 && n <= 18 && !leading_zero && !more).then_some(())
+    }
+
     fn opt_object(
         &mut self,
         names: &[&str],
@@ -356,7 +470,7 @@ impl<'a> Cursor<'a> {
     ) -> Option<()> {
         match self.null() {
             true => Some(()),
-            false => self.object(names, required, field),
+            false => self.object(names, required, false, field),
         }
     }
 
@@ -369,7 +483,7 @@ impl<'a> Cursor<'a> {
         let mut ended = [None; 3];
         // id, created_at, run_at, context, execution, status.
         let required = 1 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7;
-        self.object(TOP, required, |index, p| {
+        self.object(TOP, required, true, |index, p| {
             match index {
                 0 => id = Some(p.plain().filter(|id| is_valid_id(id))?),
                 1 => created_at = Some(p.timestamp()?),
@@ -422,7 +536,7 @@ impl<'a> Cursor<'a> {
             "constraints",
             "reoriented_from",
         ];
-        self.object(&names, 1, |index, p| match index {
+        self.object(&names, 1, false, |index, p| match index {
             0 => p.string().map(drop),
             1..=3 => p.strings(),
             _ => p.opt_string(),
@@ -431,7 +545,7 @@ impl<'a> Cursor<'a> {
 
     fn execution(&mut self) -> Option<()> {
         let names = ["mode", "prompt_template", "aura_level", "command"];
-        self.object(&names, 0b111, |index, p| match index {
+        self.object(&names, 0b111, false, |index, p| match index {
             0 => p.closed::<Mode>().map(drop),
             1 => p.string().map(drop),
             2 => p.closed::<AuraLevel>().map(drop),
@@ -444,7 +558,7 @@ impl<'a> Cursor<'a> {
 
     fn reorient(&mut self) -> Option<()> {
         let names = ["requested", "project", "explicit_context_file"];
-        self.object(&names, 1, |index, p| match index {
+        self.object(&names, 1, false, |index, p| match index {
             0 => p.boolean(),
             _ => p.opt_string(),
         })

@@ -225,6 +225,30 @@ fn mutations_agree_with_the_full_parse() {
         ),
         (r#""retry":{"#, &[r#""retry":{"backoff":"fixed","#]),
         (
+            r#""reorient_requested":false"#,
+            &[
+                r#""reorient_requested":false,"owner":"team""#,
+                r#""reorient_requested":false,"owner":{"a":[1,-2,true,null,{"b":"\u00e9"}]}"#,
+                r#""reorient_requested":false,"owner":"a","owner":"b""#,
+                r#""reorient_requested":false,"owner":1e400"#,
+                r#""reorient_requested":false,"owner":1.5"#,
+                r#""reorient_requested":false,"owner":123456789012345678901"#,
+                r#""reorient_requested":false,"owner":-0"#,
+                r#""reorient_requested":false,"owner":01"#,
+                r#""reorient_requested":false,"owner":"\ud800""#,
+                r#""reorient_requested":false,"owner":[1,]"#,
+                r#""reorient_requested":false,"owner":{"a"}"#,
+                r#""reorient_requested":false,"owner":nul"#,
+                r#""reorient_requested":false,"missed_at":"garbage""#,
+                r#""reorient_requested":false,"missed_at":"2026-01-01T00:00:00Z""#,
+                r#""reorient_requested":false,"series":null"#,
+                r#""reorient_requested":false,"history":null"#,
+                r#""reorient_requested":false,"history":[]"#,
+                r#""reorient_requested":false,"parent_id":7"#,
+                r#""reorient_requested":false,"grace_seconds":-1"#,
+            ],
+        ),
+        (
             r#""key":"k-1""#,
             &[r#""key":null"#, r#""key":"k\u002d1""#, r#""key":["k"]"#],
         ),
@@ -248,6 +272,25 @@ fn mutations_agree_with_the_full_parse() {
     assert!(total > 150, "{total}");
     // Some mutations are still records (`2e0` is not, `null` key is): both agree.
     assert!(fast > 0 && fast < total, "{fast} of {total}");
+}
+
+#[test]
+fn only_keys_task_keeps_as_unknown_fields_are_read_fast() {
+    assert!(extra_key("owner"));
+    assert!(extra_key("x_unknown"));
+    for field in [
+        "id",
+        "status",
+        "context",
+        "missed_at",
+        "series",
+        "history",
+        "parent_id",
+    ] {
+        assert!(!extra_key(field), "{field} is a field of Task");
+    }
+    let line = corpus()[0].replacen('{', r#"{"owner":{"team":["a",1]},"#, 1);
+    assert!(agree(&line), "an unknown field is read fast: {line}");
 }
 
 /// Random byte edits from a JSON-ish alphabet, many thousands of them.
