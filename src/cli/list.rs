@@ -9,15 +9,12 @@ use chrono::{DateTime, Utc};
 use super::args::ListArgs;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
-use crate::task::Status;
+use crate::task::{Status, Task};
 use crate::view::{self, Format};
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
-    let filter = filter(ctx, &args)?;
-    let store = ctx.store()?;
-    let (tasks, bad) = query::list(&store, &filter)?;
-    output::bad_lines(store.path(), &bad);
+    let tasks = tasks(ctx, &args)?;
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
@@ -31,6 +28,15 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tasks the filters select; invalid store lines are reported on stderr.
+pub fn tasks(ctx: &Ctx, args: &ListArgs) -> Result<Vec<Task>> {
+    let filter = filter(ctx, args)?;
+    let store = ctx.store()?;
+    let (tasks, bad) = query::list(&store, &filter)?;
+    output::bad_lines(store.path(), &bad);
+    Ok(tasks)
 }
 
 fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {

@@ -8,10 +8,18 @@ use super::args::ScheduleArgs;
 use super::{output, Ctx};
 use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
+use crate::task::Task;
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let task = task(ctx, &args)?;
+    output::json(&task, args.compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The stored (or, with `--dry-run`, previewed) task; warnings go to stderr.
+pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
     let tz = ctx.env.timezone()?;
-    let request = request(&args);
+    let request = request(args);
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
@@ -26,7 +34,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
         false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
     };
     output::audit_warnings(&audit);
-    let task = match outcome {
+    Ok(match outcome {
         Outcome::Created(task) => task,
         Outcome::Existing(task) => {
             output::warn(&format!(
@@ -37,9 +45,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
             ));
             task
         }
-    };
-    output::json(&task, args.compact)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Where `--reorient` looks for CONTEXT.md.

@@ -12,16 +12,30 @@ use crate::lookup;
 use crate::task::Task;
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
-    let paths = ctx.paths()?;
-    let task = lookup::find(&ctx.store()?, &paths, &args.id)?
-        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
-        .task;
-    match (args.prompt, args.output) {
-        (true, _) => print_file("prompt", &task, prompt_path(&task, &paths)),
-        (_, true) => print_file("output", &task, paths.output_path(&task.id)),
-        _ => output::json(&task, args.compact),
+    let task = task(ctx, &args)?;
+    match file(ctx, &args, &task)? {
+        Some(bytes) => print_bytes(&bytes),
+        None => output::json(&task, args.compact),
     }?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The task's latest record, from the active store or an archive.
+pub fn task(ctx: &Ctx, args: &ShowArgs) -> Result<Task> {
+    Ok(lookup::find(&ctx.store()?, &ctx.paths()?, &args.id)?
+        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
+        .task)
+}
+
+/// The prompt (`--prompt`) or output (`--output`) file's bytes; `None` when neither is
+/// asked for.
+pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Vec<u8>>> {
+    let paths = ctx.paths()?;
+    match (args.prompt, args.output) {
+        (true, _) => read_file("prompt", task, prompt_path(task, &paths)).map(Some),
+        (_, true) => read_file("output", task, paths.output_path(&task.id)).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// The prompt file the record names, else where the runner would write it.
@@ -32,22 +46,23 @@ fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
     }
 }
 
-fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(anyhow!(
-                "no {what} file for task {} ({}): {} does not exist{}",
-                task.id,
-                task.status,
-                path.display(),
-                hint(what, task)
-            ))
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
+fn read_file(what: &str, task: &Task, path: PathBuf) -> Result<Vec<u8>> {
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(anyhow!(
+            "no {what} file for task {} ({}): {} does not exist{}",
+            task.id,
+            task.status,
+            path.display(),
+            hint(what, task)
+        )),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)?;
+    out.write_all(bytes)?;
     out.flush()?;
     Ok(())
 }

@@ -10,8 +10,9 @@ use super::{output, Ctx};
 use crate::timestamp::Timestamp;
 use crate::when;
 
+/// What `defer when` prints.
 #[derive(Serialize)]
-struct Preview {
+pub struct Preview {
     input: String,
     utc: Timestamp,
     local: String,
@@ -21,6 +22,13 @@ struct Preview {
 }
 
 pub fn exec(ctx: &Ctx, args: WhenArgs) -> Result<ExitCode> {
+    let (preview, compact) = preview(ctx, &args)?;
+    output::json(&preview, compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The expression resolved, and whether `--compact` was asked for.
+pub fn preview(ctx: &Ctx, args: &WhenArgs) -> Result<(Preview, bool)> {
     let tz = ctx.env.timezone()?;
     let (input, compact) = args.expression();
     let resolved =
@@ -38,6 +46,5 @@ pub fn exec(ctx: &Ctx, args: WhenArgs) -> Result<ExitCode> {
         utc: at,
         input,
     };
-    output::json(&preview, compact)?;
-    Ok(ExitCode::SUCCESS)
+    Ok((preview, compact))
 }
