@@ -13,6 +13,7 @@ pub mod fsx;
 pub mod ids;
 pub mod lifecycle;
 pub mod lookup;
+pub mod mcp;
 pub mod prompt;
 pub mod query;
 pub mod reorient;

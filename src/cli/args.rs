@@ -74,6 +74,35 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff)
     Man,
+    /// Serve the Model Context Protocol on stdin/stdout (for agent hosts), or print its config
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp(McpArgs),
+}
+
+const MCP_EXAMPLES: &str = "\
+Examples:
+  defer mcp                          # serve (an MCP host starts this)
+  defer mcp config                   # {\"mcpServers\": {\"defer\": ...}} for Claude Desktop, Cursor, ...
+  defer mcp config --client claude   # a `claude mcp add` command line
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    pub command: Option<McpCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Print what registers this server with an MCP host (edits nothing)
+    Config(McpConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpConfigArgs {
+    /// The host's format: json (mcpServers object), claude (command line) or codex (TOML)
+    #[arg(long, default_value = "json", value_parser = closed::<crate::mcp::Client>(), allow_hyphen_values = true)]
+    pub client: crate::mcp::Client,
 }
 
 const WAIT_EXIT_CODES: &str = "\
@@ -117,13 +146,16 @@ pub struct ScheduleArgs {
     /// One-line description of the work (required unless --context-json or --reorient gives one)
     #[arg(long, allow_hyphen_values = true)]
     pub summary: Option<String>,
+    /// What the run is for: resume_task (pick the work up again), notify (a reminder for a person), execute_action (do one concrete thing)
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
+    /// How the run starts: fresh (a new session) or callback (a hint for the executor)
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
+    /// How much attention the run deserves, passed to the executor: low, medium or high
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried

@@ -7,6 +7,7 @@ mod completions;
 mod cron;
 mod execute;
 mod list;
+mod mcp;
 mod output;
 mod reorient;
 mod run;
@@ -25,7 +26,9 @@ use crate::audit::AuditLog;
 use crate::config::{Env, Paths};
 use crate::store::Store;
 
+pub(crate) use args::bad_value_message;
 pub use args::{Cli, Command};
+pub(crate) use mcp::{command_value, CommandValue};
 
 /// Exit statuses are API: cron and scripts read them.
 pub mod exit {
@@ -95,5 +98,6 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man => completions::exec_man(),
+        Command::Mcp(args) => mcp::exec(&ctx, args),
     }
 }

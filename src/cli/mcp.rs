@@ -1,0 +1,69 @@
+//! `defer mcp`: serve MCP on stdin/stdout, or print the host registration; and the
+//! value each tool's command produces (the same code the CLI prints from).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::args::{Command, McpArgs, McpCommand};
+use super::{cancel, list, schedule, show, when, Ctx};
+use crate::{cron, mcp};
+
+pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
+    match args.command {
+        None => {
+            let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+            mcp::serve(stdin.lock(), stdout.lock(), &ctx.env).context("serving MCP on stdio")?;
+        }
+        Some(McpCommand::Config(config)) => {
+            let bin = super::cron::binary()?;
+            let cwd = std::env::current_dir().context("reading the current directory")?;
+            let settings: Vec<(String, String)> = cron::settings(ctx.env.vars(), &cwd)
+                .into_iter()
+                .filter(|(name, _)| name.starts_with("DEFER_"))
+                .collect();
+            println!("{}", mcp::registration(config.client, &bin, &settings));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a command run as an MCP tool produced: the JSON the CLI prints (as `--compact`
+/// text, fields in the CLI's order, and as a value), and for `show --prompt|--output`
+/// the file's text.
+pub struct CommandValue {
+    pub text: String,
+    pub value: Value,
+    pub file: Option<String>,
+}
+
+impl CommandValue {
+    fn of<T: Serialize>(value: &T) -> Result<Self> {
+        Ok(CommandValue {
+            text: serde_json::to_string(value)?,
+            value: serde_json::to_value(value)?,
+            file: None,
+        })
+    }
+}
+
+/// Runs a parsed command the way the CLI does, returning its value instead of printing.
+pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
+    match command {
+        Command::Schedule(args) => CommandValue::of(&schedule::task(ctx, &args)?),
+        Command::List(args) => CommandValue::of(&list::tasks(ctx, &args)?),
+        Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
+        Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
+        Command::Show(args) => {
+            let task = show::task(ctx, &args)?;
+            let file = show::file(ctx, &args, &task)?;
+            Ok(CommandValue {
+                file: file.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                ..CommandValue::of(&task)?
+            })
+        }
+        _ => bail!("this command is not offered as an MCP tool"),
+    }
+}
