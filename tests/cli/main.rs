@@ -12,6 +12,7 @@ mod execute;
 mod hostile;
 mod kill;
 mod list;
+mod mcp;
 mod race;
 mod reorient;
 mod run_kill;
