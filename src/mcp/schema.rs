@@ -65,8 +65,15 @@ pub fn properties(shape: &Shape) -> Vec<Property> {
     let mut properties: Vec<Property> = Vec::new();
     for arg in options.into_iter().chain(positionals) {
         let property = property(shape, arg);
-        if properties.iter().all(|p| p.name != property.name) {
-            properties.push(property);
+        match properties.iter_mut().find(|p| p.name == property.name) {
+            // `cancel <ID>` and `cancel --id`: one property, described by the
+            // positional's help (the option's refers to the positional).
+            Some(option) => {
+                if let Some(help) = property.schema.get("description") {
+                    option.schema["description"] = help.clone();
+                }
+            }
+            None => properties.push(property),
         }
     }
     properties
@@ -372,6 +379,7 @@ mod tests {
         let ids: Vec<_> = props.iter().filter(|p| p.name == "id").collect();
         assert_eq!(ids.len(), 1);
         assert_eq!(ids[0].long.as_deref(), Some("--id"));
+        assert_eq!(ids[0].schema["description"], "The task to cancel");
         let when = Shape {
             command: "when",
             renames: &[("expr", "expression")],
