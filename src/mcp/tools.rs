@@ -18,8 +18,9 @@ use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
 pub enum Output {
     /// One task record.
     Task,
-    /// `{"tasks": [...]}`: the CLI's array, wrapped.
-    Tasks,
+    /// The CLI's array wrapped in an object under this key: `{"tasks": [...]}` for
+    /// list (and history), `{"checks": [...]}` for doctor.
+    Wrapped(&'static str),
     /// `defer when`'s preview.
     Preview,
 }
@@ -89,7 +90,7 @@ pub const TOOLS: &[Tool] = &[
             hidden: &[],
         },
         hints: (true, false, true),
-        output: Output::Tasks,
+        output: Output::Wrapped("tasks"),
     },
     Tool {
         name: "show",
@@ -227,9 +228,16 @@ pub fn call(
         Ok(cli) => cli,
         Err(err) => return Ok(failure(clap_message(&err, &argv))),
     };
-    match cli::command_value(&ctx, cli.command) {
-        Ok(done) => Ok(success(tool.output, done, version)),
-        Err(err) => Ok(failure(format!("defer: {err:#}"))),
+    // A bug in one command must not take the server (and the host's session) down.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cli::command_value(&ctx, cli.command)
+    }));
+    match ran {
+        Ok(Ok(done)) => Ok(success(tool.output, done, version)),
+        Ok(Err(err)) => Ok(failure(format!("defer: {err:#}"))),
+        Err(_) => Ok(failure(format!(
+            "defer: internal error in {name} (see stderr)"
+        ))),
     }
 }
 
@@ -272,7 +280,7 @@ fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
     let mut result = json!({"content": content, "isError": false});
     if version.at_least("2025-06-18") {
         result["structuredContent"] = match output {
-            Output::Tasks => json!({"tasks": value}),
+            Output::Wrapped(key) => json!({ key: value }),
             Output::Task | Output::Preview => value,
         };
     }
@@ -325,11 +333,17 @@ fn task_schema() -> Value {
 fn output_schema(output: Output) -> Value {
     match output {
         Output::Task => task_schema(),
-        Output::Tasks => json!({
-            "type": "object",
-            "properties": {"tasks": {"type": "array", "items": task_schema()}},
-            "required": ["tasks"],
-        }),
+        Output::Wrapped(key) => {
+            let items = match key {
+                "tasks" => task_schema(),
+                _ => json!({"type": "object"}),
+            };
+            json!({
+                "type": "object",
+                "properties": { key: {"type": "array", "items": items} },
+                "required": [key],
+            })
+        }
         Output::Preview => json!({
             "type": "object",
             "properties": {
