@@ -82,7 +82,7 @@ pub enum Command {
 const MCP_EXAMPLES: &str = "\
 Examples:
   defer mcp                          # serve (an MCP host starts this)
-  defer mcp config                   # {\"mcpServers\": {\"defer\": ...}} for Claude Desktop, Cursor, ...
+  defer mcp config                   # JSON for Claude Desktop, Cursor, ...
   defer mcp config --client claude   # a `claude mcp add` command line
   defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
 

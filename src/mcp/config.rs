@@ -63,7 +63,7 @@ pub fn registration(client: Client, bin: &Path, settings: &[(String, String)]) -
             if !settings.is_empty() {
                 toml.push_str("\n[mcp_servers.defer.env]\n");
                 for (name, value) in settings {
-                    toml.push_str(&format!("{} = {}\n", toml_string(name), toml_string(value)));
+                    toml.push_str(&format!("{} = {}\n", toml_key(name), toml_string(value)));
                 }
             }
             toml.trim_end().to_string()
@@ -80,6 +80,18 @@ fn shell_quote(word: &str) -> String {
     match plain {
         true => word.to_string(),
         false => format!("'{}'", word.replace('\'', r"'\''")),
+    }
+}
+
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match bare {
+        true => name.to_string(),
+        false => toml_string(name),
     }
 }
 
@@ -145,9 +157,10 @@ mod tests {
         assert!(
             text.starts_with("[mcp_servers.defer]\ncommand = \"/opt/defer\"\nargs = [\"mcp\"]\n")
         );
-        assert!(text
-            .contains("\n[mcp_servers.defer.env]\n\"DEFER_RUNTIME_DIR\" = \"/data/my runtime\"\n"));
-        assert!(text.contains("\"DEFER_EXECUTOR\" = \"C:\\\\x \\\"q\\\"\""));
+        assert!(
+            text.contains("\n[mcp_servers.defer.env]\nDEFER_RUNTIME_DIR = \"/data/my runtime\"\n")
+        );
+        assert!(text.contains("DEFER_EXECUTOR = \"C:\\\\x \\\"q\\\"\""));
         assert!(!registration(Client::Codex, Path::new("/d"), &[]).contains("env"));
     }
 }

@@ -396,7 +396,7 @@ fn config_prints_the_registration_for_each_host() {
     assert!(codex.stdout.starts_with("[mcp_servers.defer]\ncommand = "));
     assert!(codex
         .stdout
-        .contains(&format!("\"DEFER_RUNTIME_DIR\" = \"{runtime}\"")));
+        .contains(&format!("DEFER_RUNTIME_DIR = \"{runtime}\"")));
     let bad = env.cmd(&["mcp", "config", "--client", "vim"]).failure(1);
     assert_eq!(
         bad.error_line(),
