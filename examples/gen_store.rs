@@ -222,6 +222,7 @@ fn base_task(rng: &mut Rng, n: usize, created: i64) -> Task {
                 sentence(rng, 40, 200)
             },
             aura_level: [AuraLevel::Low, AuraLevel::Medium, AuraLevel::High][rng.below(3) as usize],
+            command: None,
             extra: Map::new(),
         },
         max_retries: rng.range(0, 3) as u32,

@@ -23,6 +23,9 @@ pub enum Event {
     Archived,
     RunnerSkipped,
     Interrupted,
+    Paused,
+    Resumed,
+    Rescheduled,
 }
 
 impl fmt::Display for Event {
@@ -37,6 +40,9 @@ impl fmt::Display for Event {
             Event::Archived => "archived",
             Event::RunnerSkipped => "runner skipped",
             Event::Interrupted => "interrupted",
+            Event::Paused => "paused",
+            Event::Resumed => "resumed",
+            Event::Rescheduled => "rescheduled",
         })
     }
 }

@@ -1,4 +1,5 @@
-//! `cancel`: a scheduled task becomes `cancelled`, by appending its new snapshot.
+//! `cancel`: a scheduled (or paused) task becomes `cancelled`, by appending its new
+//! snapshot.
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
@@ -7,7 +8,7 @@ use crate::audit::{AuditLog, Event};
 use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 
-/// Cancels `id` if it is `scheduled`; any other status is an error naming it.
+/// Cancels `id` if it is `scheduled` or `paused`; any other status is an error naming it.
 /// `bad` receives the store's invalid lines, for the caller to report.
 pub fn cancel(
     store: &Store,
@@ -23,22 +24,36 @@ pub fn cancel(
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };
-    if entry.status != Status::Scheduled {
+    if !matches!(entry.status, Status::Scheduled | Status::Paused) {
         bail!(
-            "cannot cancel task {id}: its status is {} (only scheduled tasks can be cancelled)",
+            "cannot cancel task {id}: its status is {} (only scheduled or paused tasks can be cancelled)",
             entry.status
         );
     }
-    let mut task = locked.load(entry)?;
+    let task = cancelled(locked.load(entry)?, reason, now);
+    locked.append(&[&task])?;
+    drop(locked);
+    log(audit, &task, now);
+    Ok(task)
+}
+
+/// The task's `cancelled` snapshot.
+pub fn cancelled(mut task: Task, reason: Option<&str>, now: DateTime<Utc>) -> Task {
     task.status = Status::Cancelled;
     task.cancelled_at = Some(now.into());
     task.cancel_reason = Some(reason.map(str::to_string));
-    locked.append(&[&task])?;
-    drop(locked);
+    task
+}
+
+/// The audit line of a cancellation.
+pub fn log(audit: &AuditLog, task: &Task, now: DateTime<Utc>) {
+    let reason = task.cancel_reason.clone().flatten();
     audit.record(
         now,
         Event::Cancelled,
-        &[("id", &task.id), ("reason", &reason.unwrap_or("none"))],
+        &[
+            ("id", &task.id),
+            ("reason", &reason.as_deref().unwrap_or("none")),
+        ],
     );
-    Ok(task)
 }

@@ -1,4 +1,4 @@
-//! Running `DEFER_EXECUTOR` for one task: no shell, its own process group, the task
+//! Running `DEFER_EXECUTOR` (or a task's own command) for one task: no shell, its own process group, the task
 //! JSON on stdin, stdout and stderr captured together, a wall-clock limit. One poll
 //! loop feeds stdin and drains output, so an executor that ignores stdin, floods
 //! output, hangs or leaves a child holding the pipe cannot wedge the runner.
@@ -42,6 +42,8 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct Invocation<'a> {
     pub program: &'a Path,
+    /// Arguments after the program (a task's own command); none for `DEFER_EXECUTOR`.
+    pub args: &'a [String],
     pub stdin: &'a [u8],
     pub env: &'a [(&'a str, String)],
     /// Where the full combined output goes.
@@ -139,6 +141,7 @@ fn spawn(inv: &Invocation) -> std::io::Result<(Child, std::io::PipeReader)> {
     let (reader, writer) = std::io::pipe()?;
     let mut command = Command::new(inv.program);
     command
+        .args(inv.args)
         .stdin(Stdio::piped())
         .stdout(writer.try_clone()?)
         .stderr(writer)

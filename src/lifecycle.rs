@@ -1,12 +1,14 @@
 //! Status transitions of a task: claim, complete, retry or fail, cancel's sibling
-//! `interrupted`. Pure: each takes the task and `now`, and returns the next snapshot.
+//! `interrupted`, and the wait before a retry (fixed or exponential backoff). Pure:
+//! each takes the task and `now`, and returns the next snapshot; only the retry jitter
+//! is drawn from the process (`jitter_fraction`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use serde_json::Map;
 
-use crate::task::{ResultType, Status, Task, TaskResult};
+use crate::task::{Backoff, ResultType, Status, Task, TaskResult};
 use crate::timestamp::Timestamp;
 
 /// The runner takes the task: `executing`, with `started_at`.
@@ -52,9 +54,81 @@ pub fn complete(
     }
 }
 
-/// A failed attempt: back to `scheduled` after `retry_delay` while retries remain,
-/// else `failed`. `kind` is the result type of a final failure (`executor_failed` or
-/// `interrupted`); a retry is `retry_scheduled`, or `interrupted` for an orphan.
+/// The longest exponential wait (SPEC §13).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+/// The longest wait of any kind: a hand-edited `delay_seconds` or a huge
+/// `DEFER_RETRY_DELAY_SECONDS` cannot push `run_at` past what a record can hold.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(366 * 24 * 3600);
+/// Exponential waits vary by up to this fraction either way, so tasks that failed
+/// together do not retry in lockstep.
+pub const JITTER: f64 = 0.10;
+
+/// `--retry-delay`: a duration (`90s`, `5m`, `2h`, `1d`, or bare seconds) from one
+/// second to `MAX_RETRY_DELAY`, in seconds.
+pub fn parse_retry_delay(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim().to_ascii_lowercase();
+    let seconds = match trimmed.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => crate::when::parse_fixed_duration(&trimmed),
+    };
+    match seconds {
+        Some(n) if (1..=MAX_RETRY_DELAY.as_secs()).contains(&n) => Ok(n),
+        _ => Err("accepted: a duration from 1s to 366d, e.g. 90s, 5m, 2h, or whole seconds".into()),
+    }
+}
+
+/// The wait before retrying after failed attempt number `attempt` (1 for the first):
+/// `base` for fixed backoff; `base × 2^(attempt−1)`, capped at `MAX_BACKOFF`, scaled
+/// by `1 + jitter` (clamped to ±`JITTER`) and capped again, for exponential. Whole
+/// seconds; never overflows.
+pub fn retry_wait(base: Duration, backoff: Backoff, attempt: u32, jitter: f64) -> Duration {
+    let base = base.min(MAX_RETRY_DELAY).as_secs();
+    let secs = match backoff {
+        Backoff::Fixed => base,
+        Backoff::Exponential => {
+            let factor = 1u64 << attempt.saturating_sub(1).min(63);
+            let doubled = base.saturating_mul(factor).min(MAX_BACKOFF.as_secs());
+            let jitter = match jitter.is_finite() {
+                true => jitter.clamp(-JITTER, JITTER),
+                false => 0.0,
+            };
+            // f64 → u64 saturates; the product is at most 1.1 × 86400.
+            ((doubled as f64 * (1.0 + jitter)).round() as u64).min(MAX_BACKOFF.as_secs())
+        }
+    };
+    Duration::from_secs(secs)
+}
+
+/// A fraction in [−`JITTER`, `JITTER`] from cheap, non-reproducible inputs (the
+/// process id mixed with the clock's nanoseconds); no randomness crate needed, as
+/// it only spreads retries out.
+pub fn jitter_fraction() -> f64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mixed = ((u64::from(std::process::id()) << 32) ^ u64::from(nanos))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let unit = (mixed >> 11) as f64 / (1u64 << 53) as f64;
+    (unit * 2.0 - 1.0) * JITTER
+}
+
+/// The wait before the task's next attempt, after `attempt` failed: its own `retry`
+/// settings, else `default` (`DEFER_RETRY_DELAY_SECONDS`) with fixed backoff.
+pub fn task_retry_wait(task: &Task, default: Duration, attempt: u32, jitter: f64) -> Duration {
+    let (base, backoff) = match &task.retry {
+        Some(retry) => (
+            retry.delay_seconds.map_or(default, Duration::from_secs),
+            retry.backoff,
+        ),
+        None => (default, Backoff::Fixed),
+    };
+    retry_wait(base, backoff, attempt, jitter)
+}
+
+/// A failed attempt: back to `scheduled` after the task's retry wait (`retry_delay`
+/// unless the task sets its own) while retries remain, else `failed`. `kind` is the
+/// result type of a final failure (`executor_failed` or `interrupted`); a retry is
+/// `retry_scheduled`, or `interrupted` for an orphan.
 pub fn attempt_failed(
     task: &Task,
     error: &str,
@@ -64,11 +138,41 @@ pub fn attempt_failed(
     retry_delay: Duration,
     now: DateTime<Utc>,
 ) -> Task {
+    let jitter = jitter_fraction();
+    attempt_failed_with(
+        task,
+        error,
+        kind,
+        prompt_path,
+        output,
+        retry_delay,
+        jitter,
+        now,
+    )
+}
+
+/// `attempt_failed` with the jitter given.
+#[allow(clippy::too_many_arguments)]
+pub fn attempt_failed_with(
+    task: &Task,
+    error: &str,
+    kind: ResultType,
+    prompt_path: &str,
+    output: Output,
+    retry_delay: Duration,
+    jitter: f64,
+    now: DateTime<Utc>,
+) -> Task {
     let mut next = task.clone();
     next.attempts = task.attempts.saturating_add(1);
     if task.attempts < task.max_retries {
-        let run_at =
-            Timestamp::new(now + chrono::Duration::from_std(retry_delay).unwrap_or_default());
+        let wait = task_retry_wait(task, retry_delay, next.attempts, jitter);
+        let run_at = Timestamp::new(
+            chrono::Duration::from_std(wait)
+                .ok()
+                .and_then(|wait| now.checked_add_signed(wait))
+                .unwrap_or(now),
+        );
         let retry_kind = match kind {
             ResultType::Interrupted => ResultType::Interrupted,
             _ => ResultType::RetryScheduled,
@@ -189,6 +293,102 @@ mod tests {
         );
         assert_eq!(next.status, Status::Failed);
         assert_eq!(next.error.as_deref(), Some("interrupted"));
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn fixed_backoff_is_the_delay_every_time() {
+        for attempt in [0, 1, 2, 10, u32::MAX] {
+            let wait = retry_wait(Duration::from_secs(90), Backoff::Fixed, attempt, 0.1);
+            assert_eq!(wait, Duration::from_secs(90));
+        }
+        let huge = retry_wait(Duration::from_secs(u64::MAX), Backoff::Fixed, 1, 0.0);
+        assert_eq!(huge, MAX_RETRY_DELAY);
+    }
+
+    #[test]
+    fn exponential_doubles_per_attempt_then_caps_at_a_day() {
+        let base = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=5)
+            .map(|a| retry_wait(base, Backoff::Exponential, a, 0.0).as_secs())
+            .collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960]);
+        assert_eq!(retry_wait(HOUR, Backoff::Exponential, 5, 0.0), 16 * HOUR);
+        assert_eq!(retry_wait(HOUR, Backoff::Exponential, 6, 0.0), MAX_BACKOFF);
+        // Near the cap, jitter may shorten the wait but never lengthen it past a day.
+        assert_eq!(
+            retry_wait(HOUR * 16, Backoff::Exponential, 1, 0.1),
+            HOUR * 88 / 5
+        );
+        assert_eq!(
+            retry_wait(HOUR * 23, Backoff::Exponential, 1, 0.1),
+            MAX_BACKOFF
+        );
+        for attempt in [30, 64, 65, u32::MAX] {
+            let wait = retry_wait(base, Backoff::Exponential, attempt, 0.1);
+            assert_eq!(wait, MAX_BACKOFF, "attempt {attempt}");
+        }
+        let wait = retry_wait(Duration::from_secs(u64::MAX), Backoff::Exponential, 3, 0.0);
+        assert_eq!(wait, MAX_BACKOFF);
+    }
+
+    #[test]
+    fn exponential_jitter_is_clamped_to_ten_percent() {
+        let base = Duration::from_secs(100);
+        let wait = |jitter| retry_wait(base, Backoff::Exponential, 2, jitter).as_secs();
+        assert_eq!(wait(0.1), 220);
+        assert_eq!(wait(-0.1), 180);
+        assert_eq!(wait(0.05), 210);
+        assert_eq!(wait(5.0), 220);
+        assert_eq!(wait(-5.0), 180);
+        assert_eq!(wait(f64::NAN), 200);
+    }
+
+    #[test]
+    fn retry_delay_values() {
+        assert_eq!(parse_retry_delay("90"), Ok(90));
+        assert_eq!(parse_retry_delay("90s"), Ok(90));
+        assert_eq!(parse_retry_delay("5m"), Ok(300));
+        assert_eq!(parse_retry_delay("1h 30m"), Ok(5400));
+        assert_eq!(parse_retry_delay("2H"), Ok(7200));
+        assert_eq!(parse_retry_delay("366d"), Ok(366 * 86400));
+        for bad in ["0", "0s", "-5", "-5m", "", "soon", "367d", "5x", "1.5h"] {
+            assert!(parse_retry_delay(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn jitter_fraction_stays_in_range() {
+        for _ in 0..1000 {
+            let j = jitter_fraction();
+            assert!((-JITTER..=JITTER).contains(&j), "{j}");
+        }
+    }
+
+    #[test]
+    fn a_task_retry_setting_overrides_the_default_delay() {
+        let mut t = task(1, 5);
+        t.retry = Some(crate::task::Retry {
+            delay_seconds: Some(30),
+            backoff: Backoff::Exponential,
+            ..Default::default()
+        });
+        let next = attempt_failed_with(
+            &t,
+            "boom",
+            ResultType::ExecutorFailed,
+            "/p",
+            Output::default(),
+            Duration::from_secs(60),
+            0.1,
+            now(),
+        );
+        // Attempt 2 failed: 30 s × 2 × 1.1.
+        assert_eq!(next.run_at.to_string(), "2026-04-08T16:36:06Z");
+        t.retry.as_mut().unwrap().delay_seconds = None;
+        let wait = task_retry_wait(&t, Duration::from_secs(60), 3, 0.0);
+        assert_eq!(wait, Duration::from_secs(240));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::store::{BadLine, Entry, Store};
 use crate::task::{Intent, Status, Task};
 
-/// Which tasks to show. Empty `statuses` means scheduled and executing.
+/// Which tasks to show. Empty `statuses` means scheduled, executing and paused.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub statuses: Vec<Status>,
@@ -22,7 +22,10 @@ impl Filter {
     fn keeps_entry(&self, entry: &Entry) -> bool {
         let status_ok = self.all
             || match self.statuses.is_empty() {
-                true => matches!(entry.status, Status::Scheduled | Status::Executing),
+                true => matches!(
+                    entry.status,
+                    Status::Scheduled | Status::Executing | Status::Paused
+                ),
                 false => self.statuses.contains(&entry.status),
             };
         let at = entry.run_at.at();

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::archive;
 use crate::audit::{AuditLog, Event};
+use crate::command::Program;
 use crate::config::{Env, Paths};
 use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
@@ -220,7 +221,8 @@ impl Runner<'_> {
         let prompt_path = self.paths.prompt_path(&task.id);
         fsx::write_atomic(&prompt_path, prompt::render(task).as_bytes())?;
         let prompt_text = prompt_path.display().to_string();
-        let next = match &self.settings.executor {
+        let program = Program::choose(task, self.settings.executor.as_deref());
+        let next = match program {
             None => {
                 let now = (self.clock)();
                 lifecycle::complete(
@@ -231,19 +233,15 @@ impl Runner<'_> {
                     now,
                 )
             }
-            Some(configured) => self.run_executor(task, configured, &prompt_text)?,
+            Some(program) => self.run_executor(task, program, &prompt_text)?,
         };
         self.log_outcome(&next);
         Ok(next)
     }
 
-    fn run_executor(&self, task: &Task, configured: &Path, prompt_path: &str) -> Result<Task> {
-        let Some(program) = executor::resolve(configured, self.settings.search_path.as_deref())
-        else {
-            let error = format!(
-                "Configured DEFER_EXECUTOR is not executable: {}",
-                configured.display()
-            );
+    fn run_executor(&self, task: &Task, chosen: Program, prompt_path: &str) -> Result<Task> {
+        let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
+            let error = chosen.not_executable();
             let now = (self.clock)();
             return Ok(lifecycle::fail(
                 task,
@@ -263,6 +261,7 @@ impl Runner<'_> {
         let output_file = self.paths.output_path(&task.id);
         let invocation = Invocation {
             program: &program,
+            args: chosen.args(),
             stdin: &stdin,
             env: &env,
             output_file: &output_file,

@@ -1,5 +1,7 @@
-//! `schedule`: turning a request into a task (time, context merge, id) and appending it
-//! under the store lock with the duplicate-id and `--key` checks.
+//! `schedule`: turning a request into a task (time, context merge, id, per-task command
+//! and retry settings) and appending it under the store lock with the duplicate-id and
+//! `--key` checks (`--key --replace`: cancel the holder and store the new task in one
+//! append).
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
@@ -10,7 +12,7 @@ use crate::audit::{AuditLog, Event};
 use crate::reorient::Snapshot;
 use crate::store::{Locked, Store};
 use crate::task::{
-    is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Status, Task,
+    is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Retry, Status, Task,
 };
 use crate::timestamp::Timestamp;
 use crate::{ids, when};
@@ -34,12 +36,20 @@ pub struct Request {
     pub project: Option<String>,
     pub context_file: Option<String>,
     pub key: Option<String>,
+    /// `--replace`: a live task holding `key` is cancelled in favour of this one.
+    pub replace: bool,
+    /// The program and arguments after `--`; `Some(empty)` is `--` with nothing after.
+    pub command: Option<Vec<String>>,
+    /// `--retry-delay` / `--backoff`, when either was given.
+    pub retry: Option<Retry>,
 }
 
 /// A built task, not yet stored.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub task: Task,
+    /// Cancel a live task holding the same key instead of returning it.
+    pub replace: bool,
     /// The id was generated, so a collision is retried rather than reported.
     pub generated_id: bool,
     /// `run_at` named an explicit instant before `now`.
@@ -69,6 +79,12 @@ pub fn build(
     if let Some(key) = req.key.as_deref().filter(|k| k.trim().is_empty()) {
         bail!("invalid --key '{key}' (accepted: any non-empty text)");
     }
+    if req.replace && req.key.is_none() {
+        bail!("--replace needs --key <k>: it replaces the live task holding that key");
+    }
+    if let Some(command) = &req.command {
+        crate::command::check(command)?;
+    }
     let prompt_template = req
         .prompt_template
         .clone()
@@ -84,6 +100,7 @@ pub fn build(
             mode: req.mode,
             prompt_template,
             aura_level: req.aura_level,
+            command: req.command.clone(),
             extra: Map::new(),
         },
         status: Status::Scheduled,
@@ -97,10 +114,12 @@ pub fn build(
             extra: Map::new(),
         },
         key: req.key.clone(),
+        retry: req.retry.clone(),
         ..Task::blank()
     };
     Ok(Prepared {
         task,
+        replace: req.replace,
         generated_id,
         in_past: resolved.in_past,
     })
@@ -190,13 +209,20 @@ fn shorten(text: &str) -> String {
 
 /// What `persist` did.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per command
 pub enum Outcome {
     Created(Task),
     /// A non-terminal task with the same `--key` exists; nothing was written.
     Existing(Task),
+    /// `--replace`: `cancelled` (the former key holder) and `task` were appended together.
+    Replaced {
+        task: Task,
+        cancelled: Task,
+    },
 }
 
-/// Appends the task under the exclusive lock, unless its key is already taken.
+/// Appends the task under the exclusive lock, unless its key is already taken; with
+/// `--replace`, the key holder's cancelled snapshot and the new task in one append.
 pub fn persist(
     store: &Store,
     audit: &AuditLog,
@@ -204,12 +230,20 @@ pub fn persist(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let locked = store.write()?;
-    if let Some(existing) = settle(&locked, &prepared)? {
-        return Ok(Outcome::Existing(existing));
+    let cancelled = match settle(&locked, &prepared)? {
+        Some(existing) if prepared.replace => Some(replaced(existing, &prepared.task, now)?),
+        Some(existing) => return Ok(Outcome::Existing(existing)),
+        None => None,
+    };
+    match &cancelled {
+        Some(old) => locked.append(&[old, &prepared.task])?,
+        None => locked.append(&[&prepared.task])?,
     }
-    locked.append(&[&prepared.task])?;
     drop(locked);
     let task = prepared.task;
+    if let Some(old) = &cancelled {
+        crate::cancel::log(audit, old, now);
+    }
     audit.record(
         now,
         Event::Scheduled,
@@ -219,16 +253,42 @@ pub fn persist(
             ("intent", &task.intent),
         ],
     );
-    Ok(Outcome::Created(task))
+    Ok(match cancelled {
+        Some(cancelled) => Outcome::Replaced { task, cancelled },
+        None => Outcome::Created(task),
+    })
 }
 
 /// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
-pub fn preview(store: &Store, prepared: Prepared) -> Result<Outcome> {
+pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
     let locked = store.read()?;
     Ok(match settle(&locked, &prepared)? {
+        Some(existing) if prepared.replace => Outcome::Replaced {
+            cancelled: replaced(existing, &prepared.task, now)?,
+            task: prepared.task,
+        },
         Some(existing) => Outcome::Existing(existing),
         None => Outcome::Created(prepared.task),
     })
+}
+
+/// The key holder's snapshot once `new` replaces it: `cancelled`, reason
+/// `replaced by <new id>`. A task that is executing cannot be taken back, and a task
+/// cannot replace itself (the same `--id`).
+fn replaced(existing: Task, new: &Task, now: DateTime<Utc>) -> Result<Task> {
+    if existing.id == new.id {
+        bail!("task id already exists: {} (choose another --id)", new.id);
+    }
+    if existing.status == Status::Executing {
+        bail!(
+            "cannot replace task {} (key '{}'): it is executing; wait for it (defer wait {}) and schedule again",
+            existing.id,
+            existing.key.as_deref().unwrap_or_default(),
+            existing.id
+        );
+    }
+    let reason = format!("replaced by {}", new.id);
+    Ok(crate::cancel::cancelled(existing, Some(&reason), now))
 }
 
 /// The store's say on a new task: the live task holding its `--key` if any; an error

@@ -144,6 +144,7 @@ impl Scan {
                     summary.earliest_scheduled = Some(earliest);
                 }
                 Status::Executing => summary.executing = true,
+                Status::Paused => {}
                 _ => summary.terminal = true,
             }
         }

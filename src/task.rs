@@ -49,6 +49,7 @@ closed_set!(
     Status, {
         Scheduled => "scheduled",
         Executing => "executing",
+        Paused => "paused",
         Completed => "completed",
         Failed => "failed",
         Cancelled => "cancelled",
@@ -57,6 +58,7 @@ closed_set!(
 
 impl Status {
     /// Completed, failed and cancelled tasks never change again and get archived.
+    /// `paused` is not terminal: it waits for `defer resume`.
     pub fn is_terminal(self) -> bool {
         matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
     }
@@ -94,6 +96,21 @@ closed_set!(
         High => "high",
     }
 );
+
+closed_set!(
+    /// How the wait before a retry grows: the same each time, or doubling.
+    Backoff, {
+        Fixed => "fixed",
+        Exponential => "exponential",
+    }
+);
+
+#[allow(clippy::derivable_impls)] // the enum is declared by `closed_set!`
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::Fixed
+    }
+}
 
 closed_set!(
     /// What the last execution attempt produced.
@@ -141,6 +158,21 @@ pub struct Execution {
     pub mode: Mode,
     pub prompt_template: String,
     pub aura_level: AuraLevel,
+    /// A per-task program and its arguments, run instead of `DEFER_EXECUTOR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Per-task retry timing (`retry` in the record). `delay_seconds: null` means the
+/// runner's `DEFER_RETRY_DELAY_SECONDS`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Retry {
+    #[serde(default)]
+    pub delay_seconds: Option<u64>,
+    #[serde(default)]
+    pub backoff: Backoff,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -201,6 +233,8 @@ pub struct Task {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Timestamp>,
@@ -223,6 +257,9 @@ pub struct Task {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TaskResult>,
+    /// The `run_at` a `defer reschedule` replaced (the latest one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescheduled_from: Option<Timestamp>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -252,6 +289,7 @@ impl Task {
                 mode: Mode::Fresh,
                 prompt_template: String::new(),
                 aura_level: AuraLevel::Low,
+                command: None,
                 extra: Map::new(),
             },
             status: Status::Scheduled,
@@ -260,6 +298,7 @@ impl Task {
             reorient_requested: false,
             reorient: Reorient::default(),
             key: None,
+            retry: None,
             started_at: None,
             completed_at: None,
             failed_at: None,
@@ -269,6 +308,7 @@ impl Task {
             last_error: None,
             error: None,
             result: None,
+            rescheduled_from: None,
             extra: Map::new(),
         }
     }

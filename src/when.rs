@@ -1,13 +1,16 @@
 //! Time expressions (`--when`): text → UTC instant, given `now` and a zone. Pure.
 //!
 //! Owns the whole `--when` grammar (see `docs/time-expressions.md`): durations,
-//! clock times, day phrases, weekdays, month-name dates and ISO 8601. Naive
-//! times are local to the given zone; DST gaps roll forward, ambiguous times
-//! take the earlier instant. No I/O, no clock reads: `now` is always a parameter.
+//! calendar months, clock times, day phrases, weekdays, month-name dates and ISO
+//! 8601, and the did-you-mean hint for misspelt words (`suggest`). Naive times are
+//! local to the given zone; DST gaps roll forward; a bare clock time is the next
+//! instant the wall clock shows it (either pass of a fall-back hour), an explicit
+//! day's ambiguous time the earlier pass unless only the later is still ahead.
+//! No I/O, no clock reads: `now` is always a parameter.
 
 use chrono::{
-    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
-    Utc, Weekday,
+    DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeDelta, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
 use std::fmt;
@@ -26,6 +29,8 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhenError {
     reason: Reason,
+    /// The closest accepted form, for an unrecognised phrase with a misspelt word.
+    suggestion: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,19 +47,29 @@ enum Reason {
 }
 
 const ACCEPTED: &str = "now, 10m, 1d2h30m, 2 hours, in 10m, +30m, 9am, 21:00, noon, midnight, \
-     today 5pm, tomorrow 9am, next friday, monday 9am, dec 1 9am, 2026-12-01 09:00, \
-     2026-12-01T09:00:00Z";
+     today 5pm, tomorrow 9am, tomorrow at 9, next friday, monday 9am, dec 1 9am, \
+     in 2 months, next week, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
 
 impl From<Reason> for WhenError {
     fn from(reason: Reason) -> Self {
-        WhenError { reason }
+        WhenError {
+            reason,
+            suggestion: None,
+        }
     }
 }
 
 impl fmt::Display for WhenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hint = match &self.suggestion {
+            Some(s) => format!("did you mean '{s}'?"),
+            None => String::new(),
+        };
         match &self.reason {
             Reason::Empty => write!(f, "empty expression"),
+            Reason::Unrecognised if !hint.is_empty() => {
+                return write!(f, "unrecognised expression (accepted: {ACCEPTED}; {hint})");
+            }
             Reason::Unrecognised => write!(f, "unrecognised expression (accepted: {ACCEPTED})"),
             Reason::NotPositive => write!(f, "duration must be positive"),
             Reason::OutOfRange => write!(f, "duration or date is out of range"),
@@ -73,6 +88,10 @@ impl fmt::Display for WhenError {
             ),
             Reason::InvalidDate(d) => write!(f, "invalid date '{d}'"),
             Reason::Trailing(t) => write!(f, "unexpected trailing text '{t}'"),
+        }?;
+        match hint.is_empty() {
+            true => Ok(()),
+            false => write!(f, " ({hint})"),
         }
     }
 }
@@ -87,14 +106,16 @@ Time expressions (--when); naive times are in DEFER_TIMEZONE:
   1d2h30m, 1h 30m             combined durations
   2 hours, 5 mins, 30 secs    verbose units
   in 10m, +30m                same as 10m / 30m
-  9am, 9:30pm, 21:00, 2100    next time the clock shows it (today or tomorrow)
+  1mo, in 2 months, 1y        calendar months: same day and time (Jan 31+1mo = Feb 28)
+  9am, 9:30pm, 21:00, 2100    next time the clock shows it (DST: either pass)
   noon, midnight              next 12:00 / next 00:00
-  today 5pm                   today at 17:00 (warns if already past)
+  today 5pm, today at noon    today at that time (warns if already past)
   tomorrow                    tomorrow at the current time of day
-  tomorrow 9am, 9am tomorrow  tomorrow at 09:00
+  tomorrow 9am, tomorrow 9    tomorrow at 09:00 (also: tomorrow at 9am)
   next friday 9am             first Friday after today, at 09:00
-  friday, mon at 9am          next such day (and time) after now
-  dec 1 9am, 1 dec 2026       month-name dates (no year: next occurrence)
+  friday at 14, mon 9am       next such day (and time) after now
+  next week, next month       same time 7 days / 1 month on (also next year)
+  dec 1 at 9am, 1 dec 2026    month-name dates (no year: next occurrence)
   2026-12-01                  that day at 00:00 local
   2026-12-01 09:00            that local time
   2026-12-01T09:00:00Z        exact instant (offsets like +02:00 also fine)";
@@ -110,7 +131,13 @@ pub fn parse(input: &str, now: DateTime<Utc>, tz: Tz) -> Result<Resolved, WhenEr
         None => {
             let owned = tokenize(&text);
             let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
-            let expr = parse_expr(&tokens).ok_or_else(|| diagnose(&tokens, &text))?;
+            let expr = parse_expr(&tokens).ok_or_else(|| {
+                let mut error = diagnose(&tokens, &text);
+                if matches!(error.reason, Reason::Unrecognised | Reason::Trailing(_)) {
+                    error.suggestion = suggest::closest(&tokens, now, tz);
+                }
+                error
+            })?;
             evaluate(expr, now, tz)?
         }
     };
@@ -158,8 +185,10 @@ fn two_units(secs: u64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expr {
     Now,
-    /// `seconds` saturates at `u64::MAX` on overflow (rejected later).
+    /// `seconds` and `months` saturate at `u64::MAX` on overflow (rejected later).
+    /// Months are calendar months (same day and wall time); seconds are exact.
     Duration {
+        months: u64,
         seconds: u64,
         negative: bool,
     },
@@ -186,6 +215,12 @@ enum DayRef {
     MonthDay {
         month: u32,
         day: u32,
+    },
+    /// `next week` / `next month` / `next year`: today plus calendar days or months
+    /// (the day clamped to the month's last).
+    Later {
+        months: u32,
+        days: u64,
     },
 }
 
@@ -247,25 +282,46 @@ fn parse_duration_expr(t: &[&str]) -> Option<Expr> {
         Some(rest) => (true, rest),
         None => (false, body.strip_prefix('+').unwrap_or(&body)),
     };
-    let seconds = parse_duration(body)?;
-    Some(Expr::Duration { seconds, negative })
+    let (months, seconds) = parse_duration(body)?;
+    Some(Expr::Duration {
+        months,
+        seconds,
+        negative,
+    })
 }
 
-/// Sum of `<digits><spaces?><unit>` pairs; `None` unless the whole text is such pairs.
-fn parse_duration(text: &str) -> Option<u64> {
+/// A fixed duration in seconds (`90s`, `1h 30m`, `2 days`): `None` unless the whole
+/// text is `<digits><unit>` pairs of exact units (calendar months and years have no
+/// fixed length). Shared by `--retry-delay`, `--every` and `--grace`.
+pub fn parse_fixed_duration(text: &str) -> Option<u64> {
+    match parse_duration(text)? {
+        (0, seconds) => Some(seconds),
+        _ => None,
+    }
+}
+
+/// Sums of `<digits><spaces?><unit>` pairs as (months, seconds); `None` unless the
+/// whole text is such pairs.
+fn parse_duration(text: &str) -> Option<(u64, u64)> {
     let mut rest = text.trim_start();
-    let mut total: Option<u64> = None;
+    let (mut months, mut seconds) = (0u64, 0u64);
+    if rest.is_empty() {
+        return None;
+    }
     while !rest.is_empty() {
         let (digits, after) = split_leading(rest, |c| c.is_ascii_digit());
         let (unit, after) = split_leading(after.trim_start(), |c| c.is_ascii_alphabetic());
         if digits.is_empty() {
             return None;
         }
-        let amount = saturating_number(digits).saturating_mul(unit_seconds(unit)?);
-        total = Some(total.unwrap_or(0).saturating_add(amount));
+        let n = saturating_number(digits);
+        match unit_months(unit) {
+            Some(per) => months = months.saturating_add(n.saturating_mul(per)),
+            None => seconds = seconds.saturating_add(n.saturating_mul(unit_seconds(unit)?)),
+        }
         rest = after.trim_start();
     }
-    total
+    Some((months, seconds))
 }
 
 fn split_leading(text: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
@@ -281,6 +337,15 @@ fn saturating_number(digits: &str) -> u64 {
         .fold(0u64, |n, b| {
             n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
         })
+}
+
+/// Calendar units: a month is the same day next month, a year twelve months.
+fn unit_months(unit: &str) -> Option<u64> {
+    match unit {
+        "mo" | "mos" | "month" | "months" => Some(1),
+        "y" | "yr" | "yrs" | "year" | "years" => Some(12),
+        _ => None,
+    }
 }
 
 fn unit_seconds(unit: &str) -> Option<u64> {
@@ -377,11 +442,31 @@ fn parse_day_then_clock(t: &[&str]) -> Option<Expr> {
         return Some(Expr::At { day, clock: None });
     }
     let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
-    let clock = parse_clock_all(rest)?;
+    let clock = parse_clock_all(rest).or_else(|| match rest {
+        [hour] if is_day_word(day) => bare_hour(hour),
+        _ => None,
+    })?;
     Some(Expr::At {
         day,
         clock: Some(clock),
     })
+}
+
+/// Days named by a word, after which a bare number is an hour (`tomorrow 9`).
+fn is_day_word(day: DayRef) -> bool {
+    matches!(
+        day,
+        DayRef::Today | DayRef::Tomorrow | DayRef::Weekday { .. }
+    )
+}
+
+/// `9`, `09`, `14`: a whole hour, 0-23.
+fn bare_hour(word: &str) -> Option<NaiveTime> {
+    let shaped = (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit());
+    match shaped.then(|| hms(saturating_number(word), 0, 0, 23)) {
+        Some(ClockParse::Time(time)) => Some(time),
+        _ => None,
+    }
 }
 
 /// `<clock> [on] <day>`, e.g. `9am tomorrow`, `noon on friday`.
@@ -400,6 +485,15 @@ fn parse_day_prefix(t: &[&str]) -> Option<(DayRef, usize)> {
     match t {
         ["today", ..] => Some((DayRef::Today, 1)),
         ["tomorrow", ..] => Some((DayRef::Tomorrow, 1)),
+        ["next", "week", ..] => Some((DayRef::Later { months: 0, days: 7 }, 2)),
+        ["next", "month", ..] => Some((DayRef::Later { months: 1, days: 0 }, 2)),
+        ["next", "year", ..] => Some((
+            DayRef::Later {
+                months: 12,
+                days: 0,
+            },
+            2,
+        )),
         ["next", word, ..] => weekday(word).map(|day| (DayRef::Weekday { day, next: true }, 2)),
         [word, ..] if weekday(word).is_some() => {
             weekday(word).map(|day| (DayRef::Weekday { day, next: false }, 1))
@@ -534,7 +628,16 @@ fn join_trailing_offset(text: &str) -> String {
 fn evaluate(expr: Expr, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Reason> {
     match expr {
         Expr::Now => Ok(now),
-        Expr::Duration { seconds, negative } => add_duration(now, seconds, negative),
+        Expr::Duration {
+            months: 0,
+            seconds,
+            negative,
+        } => add_duration(now, seconds, negative),
+        Expr::Duration {
+            months,
+            seconds,
+            negative,
+        } => add_calendar(now, tz, months, seconds, negative),
         Expr::NextClock(time) => next_clock(now, tz, time),
         Expr::At {
             day: DayRef::Today,
@@ -556,14 +659,51 @@ fn add_duration(now: DateTime<Utc>, seconds: u64, negative: bool) -> Result<Date
     now.checked_add_signed(delta).ok_or(Reason::OutOfRange)
 }
 
-/// Today at `time` if that is still ahead of now, else tomorrow at `time`.
+/// The next instant strictly after now at which the wall clock shows `time`.
+///
+/// Both passes of a fall-back hour count (at 01:10 EST, the second pass,
+/// `1:30am` is 20 minutes away); a time inside a spring-forward gap counts as
+/// the gap-shifted instant. Yesterday's date is a candidate too, for zones whose
+/// clocks fall back across midnight.
 fn next_clock(now: DateTime<Utc>, tz: Tz, time: NaiveTime) -> Result<DateTime<Utc>, Reason> {
     let today = local_now(now, tz)?.date();
-    let first = localize(tz, today.and_time(time))?;
-    if first > now {
-        return Ok(first);
+    let dates = [today.pred_opt(), Some(today), today.succ_opt()];
+    let mut best: Option<DateTime<Utc>> = None;
+    for date in dates.into_iter().flatten() {
+        for at in instants(tz, date.and_time(time))? {
+            if at > now && best.is_none_or(|b| at < b) {
+                best = Some(at);
+            }
+        }
     }
-    localize(tz, add_days(today, 1)?.and_time(time))
+    best.ok_or(Reason::OutOfRange)
+}
+
+/// `in 2 months`, `1mo 2d`: the same wall time `months` calendar months on (the
+/// day clamped to the month's last), then the exact seconds.
+fn add_calendar(
+    now: DateTime<Utc>,
+    tz: Tz,
+    months: u64,
+    seconds: u64,
+    negative: bool,
+) -> Result<DateTime<Utc>, Reason> {
+    if negative {
+        return Err(Reason::NotPositive);
+    }
+    let local = local_now(now, tz)?;
+    let date = add_months(local.date(), months)?;
+    let at = localize(tz, date.and_time(local.time()), now)?;
+    match seconds {
+        0 => Ok(at),
+        _ => add_duration(at, seconds, false),
+    }
+}
+
+fn add_months(date: NaiveDate, months: u64) -> Result<NaiveDate, Reason> {
+    let months = u32::try_from(months).map_err(|_| Reason::OutOfRange)?;
+    date.checked_add_months(Months::new(months))
+        .ok_or(Reason::OutOfRange)
 }
 
 fn at_day(
@@ -585,8 +725,9 @@ fn at_day(
         DayRef::Weekday { day, next: false } => return weekday_after(now, tz, day, time),
         DayRef::Date(date) => date,
         DayRef::MonthDay { month, day } => next_month_day(today, month, day)?,
+        DayRef::Later { months, days } => add_days(add_months(today, u64::from(months))?, days)?,
     };
-    localize(tz, date.and_time(time))
+    localize(tz, date.and_time(time), now)
 }
 
 /// Days from `from` to the next `to`, 1..=7 (same weekday → a week).
@@ -606,7 +747,7 @@ fn weekday_after(
     for offset in 0..=7 {
         let date = add_days(today, offset)?;
         if date.weekday() == day {
-            let at = localize(tz, date.and_time(time))?;
+            let at = localize(tz, date.and_time(time), now)?;
             if at > now {
                 return Ok(at);
             }
@@ -636,11 +777,30 @@ fn local_now(now: DateTime<Utc>, tz: Tz) -> Result<NaiveDateTime, Reason> {
         .ok_or(Reason::OutOfRange)
 }
 
-/// Local wall time → instant. Ambiguous (fall back): the earlier instant.
-/// Inside a gap (spring forward): moved forward by the gap's length.
-fn localize(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Reason> {
-    if let Some(at) = tz.from_local_datetime(&local).earliest() {
-        return Ok(at.with_timezone(&Utc));
+/// Local wall time → instant, for an explicit day. Ambiguous (fall back): the
+/// earlier instant, unless that is already past and the later is not (at 01:10
+/// EST, the second pass, `today 1:30am` is 01:30 EST). Inside a gap (spring
+/// forward): moved forward by the gap's length.
+fn localize(tz: Tz, local: NaiveDateTime, now: DateTime<Utc>) -> Result<DateTime<Utc>, Reason> {
+    let all = instants(tz, local)?;
+    let earlier = all[0];
+    Ok(if earlier > now {
+        earlier
+    } else {
+        all.into_iter().find(|at| *at > now).unwrap_or(earlier)
+    })
+}
+
+/// Every instant at which the wall clock in `tz` shows `local`, earliest first:
+/// one, two in a fall-back overlap, or (in a spring-forward gap, which the clock
+/// never shows) the time moved forward by the gap's length.
+fn instants(tz: Tz, local: NaiveDateTime) -> Result<Vec<DateTime<Utc>>, Reason> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) => return Ok(vec![at.with_timezone(&Utc)]),
+        LocalResult::Ambiguous(a, b) => {
+            return Ok(vec![a.with_timezone(&Utc), b.with_timezone(&Utc)]);
+        }
+        LocalResult::None => {}
     }
     // Read the wall time with the offset in force before the gap.
     let probe = local
@@ -650,7 +810,7 @@ fn localize(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Reason> {
     let utc = local
         .checked_sub_signed(TimeDelta::seconds(i64::from(before)))
         .ok_or(Reason::OutOfRange)?;
-    Ok(Utc.from_utc_datetime(&utc))
+    Ok(vec![Utc.from_utc_datetime(&utc)])
 }
 
 // ---------------------------------------------------------------- diagnosis
@@ -751,6 +911,25 @@ fn invalid_clock(tokens: &[&str]) -> Option<Reason> {
         .chain(pairs)
         .find(|word| read_clock(word) == ClockParse::OutOfRange)
         .map(Reason::InvalidTime)
+        .or_else(|| invalid_bare_hour(tokens))
+}
+
+/// `tomorrow 24`, `friday at 99`: a bare hour after a day word that is not 0-23.
+fn invalid_bare_hour(tokens: &[&str]) -> Option<Reason> {
+    let (day, used) = parse_day_prefix(tokens)?;
+    let rest = &tokens[used..];
+    let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
+    match rest {
+        [hour]
+            if is_day_word(day)
+                && (1..=2).contains(&hour.len())
+                && hour.bytes().all(|b| b.is_ascii_digit())
+                && bare_hour(hour).is_none() =>
+        {
+            Some(Reason::InvalidTime(hour.to_string()))
+        }
+        _ => None,
+    }
 }
 
 fn invalid_date(tokens: &[&str]) -> Option<Reason> {
@@ -767,6 +946,8 @@ fn trailing_text(tokens: &[&str]) -> Option<Reason> {
         .find(|&end| parse_expr(&tokens[..end]).is_some())
         .map(|end| Reason::Trailing(tokens[end..].join(" ")))
 }
+
+mod suggest;
 
 #[cfg(test)]
 mod tests;

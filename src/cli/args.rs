@@ -8,7 +8,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use super::exit;
-use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, Mode, Status};
 use crate::view::Format;
 
 const TOP_EXAMPLES: &str = "\
@@ -41,13 +41,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// Store a task to run later
     #[command(after_help = when_examples(SCHEDULE_EXAMPLES))]
     Schedule(ScheduleArgs),
     /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
-    /// Cancel a scheduled task
+    /// Cancel a scheduled or paused task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
@@ -60,6 +61,13 @@ pub enum Command {
     Archive,
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
+    /// Pause a scheduled task: `run` skips it until `defer resume`
+    Pause(ControlArgs),
+    /// Resume a paused task (due at once if its run time has passed)
+    Resume(ControlArgs),
+    /// Give a scheduled or paused task a new run time
+    #[command(after_help = when_examples(RESCHEDULE_EXAMPLES))]
+    Reschedule(RescheduleArgs),
     /// Print one task's latest record (active or archived), prompt or output
     Show(ShowArgs),
     /// Wait until a task finishes; exit 0 only if it completed
@@ -122,9 +130,18 @@ const SCHEDULE_EXAMPLES: &str =
     "  defer schedule --when 10m --intent notify --summary 'Check the build'
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'cohorts left' --artifact ~/q3/churn.ipynb --key q3-resume --compact
-  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'";
+  defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'
+  defer schedule --when 9am --summary 'Re-plan the day' --key daily-plan --replace
+  defer schedule --when 30m --summary 'Sync' --max-retries 4 --retry-delay 1m --backoff exponential \\
+      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR";
+
+const RESCHEDULE_EXAMPLES: &str =
+    "  defer reschedule task_20260408_163500_0a3kz9x2m1qp --when 'tomorrow 9am'
+  defer pause q3-resume && defer reschedule q3-resume --when 2h && defer resume q3-resume";
 
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
+  defer when tomorrow at 9 --compact
+  defer when in 2 months
   defer when 2026-12-01T09:00:00Z --compact";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
@@ -188,9 +205,47 @@ pub struct ScheduleArgs {
     /// Idempotency key: if a live task has it, print that task and store nothing
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
+    /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
+    /// and store this one instead, in one write
+    #[arg(long)]
+    pub replace: bool,
+    /// Wait this long before a retry (90s, 5m, 2h, 1d; default DEFER_RETRY_DELAY_SECONDS)
+    #[arg(long, value_name = "DURATION", value_parser = crate::lifecycle::parse_retry_delay, allow_hyphen_values = true)]
+    pub retry_delay: Option<u64>,
+    /// How retry waits grow: fixed (the same each time) or exponential (delay × 2^(attempt−1),
+    /// at most 24h, ±10% jitter) [default: fixed]
+    #[arg(long, value_parser = closed::<Backoff>(), allow_hyphen_values = true)]
+    pub backoff: Option<Backoff>,
     /// Print the task without storing it
     #[arg(long)]
     pub dry_run: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+    /// Run this program (no shell; a bare name is looked up on PATH at run time) with
+    /// these arguments instead of DEFER_EXECUTOR, with the same contract
+    #[arg(last = true, num_args = 0.., value_name = "CMD")]
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RescheduleArgs {
+    /// The task's id
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// The new run time: 10m, 2h, tomorrow 9am, 2026-12-01 09:00, ...
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub when: String,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -198,7 +253,7 @@ pub struct ScheduleArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show tasks with this status (repeatable; default: scheduled and executing)
+    /// Show tasks with this status (repeatable; default: scheduled, executing and paused)
     #[arg(long = "status", value_parser = closed::<Status>(), allow_hyphen_values = true)]
     pub statuses: Vec<Status>,
     /// Show every status in the active store
@@ -356,7 +411,15 @@ pub struct ReorientArgs {
 /// with one `defer: invalid ...` line; other usage errors are clap's, exit 2.
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
     let argv: Vec<OsString> = argv.into_iter().collect();
-    Cli::try_parse_from(&argv).map_err(|err| match bad_value_message(&err, &argv) {
+    let parsed = Cli::try_parse_from(&argv).map(|mut cli| {
+        if let Command::Schedule(args) = &mut cli.command {
+            if args.command.is_none() && ends_with_separator(&argv) {
+                args.command = Some(Vec::new()); // `--` with nothing after: an error later
+            }
+        }
+        cli
+    });
+    parsed.map_err(|err| match bad_value_message(&err, &argv) {
         Some(message) => {
             eprintln!("defer: {message}");
             ExitCode::from(exit::FAILURE)
@@ -366,6 +429,27 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
             ExitCode::from(if err.use_stderr() { exit::USAGE } else { 0 })
         }
     })
+}
+
+/// True when `schedule`'s argv ends with a `--` that is the command separator (clap
+/// reports no command for it), not the value of a flag (`--summary --`).
+fn ends_with_separator(argv: &[OsString]) -> bool {
+    let [.., before, last] = argv else {
+        return false;
+    };
+    if last.to_str() != Some("--") {
+        return false;
+    }
+    let Some(flag) = before.to_str().and_then(|b| b.strip_prefix("--")) else {
+        return true;
+    };
+    let command = <Cli as clap::CommandFactory>::command();
+    let takes_value = command
+        .find_subcommand("schedule")
+        .into_iter()
+        .flat_map(|schedule| schedule.get_arguments())
+        .any(|arg| arg.get_long() == Some(flag) && arg.get_action().takes_values());
+    !takes_value
 }
 
 /// `invalid --intent 'bogus' (accepted: resume_task, notify, execute_action)` for

@@ -4,6 +4,7 @@
 mod args;
 mod cancel;
 mod completions;
+mod control;
 mod cron;
 mod execute;
 mod list;
@@ -92,6 +93,9 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
+        Command::Pause(args) => control::exec_pause(&ctx, args),
+        Command::Resume(args) => control::exec_resume(&ctx, args),
+        Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),

@@ -8,7 +8,7 @@ use super::args::ScheduleArgs;
 use super::{output, Ctx};
 use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
-use crate::task::Task;
+use crate::task::{Retry, Task};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     let task = task(ctx, &args)?;
@@ -25,12 +25,15 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         false => None,
     };
     let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
+        output::warn("--retry-delay and --backoff only matter with --max-retries 1 or more");
+    }
     if prepared.in_past {
         output::warn(&schedule::past_warning(prepared.task.run_at));
     }
     let audit = ctx.audit()?;
     let outcome = match args.dry_run {
-        true => schedule::preview(&ctx.store()?, prepared)?,
+        true => schedule::preview(&ctx.store()?, prepared, ctx.now)?,
         false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
     };
     output::audit_warnings(&audit);
@@ -38,11 +41,24 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         Outcome::Created(task) => task,
         Outcome::Existing(task) => {
             output::warn(&format!(
-                "a task with key '{}' already exists ({}, {}); nothing to store",
+                "a task with key '{}' already exists ({}, {}); nothing to store (--replace replaces it)",
                 task.key.as_deref().unwrap_or_default(),
                 task.id,
                 task.status
             ));
+            task
+        }
+        Outcome::Replaced { task, cancelled } => {
+            eprintln!(
+                "defer: task {} (key '{}') {}: replaced by {}",
+                cancelled.id,
+                cancelled.key.as_deref().unwrap_or_default(),
+                match args.dry_run {
+                    true => "would be cancelled (dry run)",
+                    false => "cancelled",
+                },
+                task.id
+            );
             task
         }
     })
@@ -77,5 +93,12 @@ fn request(args: &ScheduleArgs) -> Request {
         project: args.project.clone(),
         context_file: args.context_file.clone(),
         key: args.key.clone(),
+        replace: args.replace,
+        command: args.command.clone(),
+        retry: (args.retry_delay.is_some() || args.backoff.is_some()).then(|| Retry {
+            delay_seconds: args.retry_delay,
+            backoff: args.backoff.unwrap_or_default(),
+            extra: Default::default(),
+        }),
     }
 }

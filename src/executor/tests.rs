@@ -26,6 +26,7 @@ impl Fixture {
         let output_file = self.dir.path().join("out.txt");
         let inv = Invocation {
             program: &program,
+            args: &[],
             stdin,
             env: &env,
             output_file: &output_file,

@@ -64,7 +64,7 @@ pub fn properties(shape: &Shape) -> Vec<Property> {
         .partition(|arg| arg.get_long().is_some());
     let mut properties: Vec<Property> = Vec::new();
     for arg in options.into_iter().chain(positionals) {
-        let property = property(shape, arg);
+        let property = property(shape, &command, arg);
         match properties.iter_mut().find(|p| p.name == property.name) {
             // `cancel <ID>` and `cancel --id`: one property, described by the
             // positional's help (the option's refers to the positional).
@@ -79,13 +79,14 @@ pub fn properties(shape: &Shape) -> Vec<Property> {
     properties
 }
 
-fn property(shape: &Shape, arg: &Arg) -> Property {
+fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
     let id = arg.get_id().as_str();
-    let kind = kind(arg);
+    let kind = kind(command, arg);
     let long = arg.get_long().map(|long| format!("--{long}"));
     let default_name = match (arg.get_long(), kind) {
-        // Repeatable options are named as the record's fields: key_points, artifacts.
-        (Some(_), Kind::List) => id.to_string(),
+        // Repeatable options and a trailing `-- CMD ARG...` are named as the record's
+        // fields: key_points, artifacts, command.
+        (_, Kind::List) => id.to_string(),
         (Some(long), _) => long.replace('-', "_"),
         (None, _) => arg
             .get_value_names()
@@ -106,7 +107,7 @@ fn property(shape: &Shape, arg: &Arg) -> Property {
     }
 }
 
-fn kind(arg: &Arg) -> Kind {
+fn kind(command: &clap::Command, arg: &Arg) -> Kind {
     let parser = arg.get_value_parser().type_id();
     let integer = [
         TypeId::of::<u8>(),
@@ -121,10 +122,22 @@ fn kind(arg: &Arg) -> Kind {
     .any(|t| parser == *t);
     match arg.get_action() {
         ArgAction::SetTrue => Kind::Flag,
-        ArgAction::Append if arg.get_long().is_some() => Kind::List,
-        _ if integer => Kind::Integer,
+        ArgAction::Append if arg.get_long().is_some() || arg.is_last_set() => Kind::List,
+        _ if integer && !accepts_text(command, arg) => Kind::Integer,
         _ => Kind::Text,
     }
+}
+
+/// True when an option parsed into a number also takes text such as `1m` (a duration
+/// given as `90s` or whole seconds): it is offered as a string, its parser decides.
+fn accepts_text(command: &clap::Command, arg: &Arg) -> bool {
+    let Some(long) = arg.get_long() else {
+        return false;
+    };
+    let probe = command.clone().mut_args(|a| a.required(false));
+    probe
+        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=1m")])
+        .is_ok()
 }
 
 fn is_unsigned(arg: &Arg) -> bool {
@@ -286,6 +299,7 @@ fn words(property: &Property, value: &Value) -> Result<Vec<String>, BadArguments
         },
         Kind::Text => match value {
             Value::String(text) => Ok(vec![text.clone()]),
+            Value::Number(n) => Ok(vec![n.to_string()]),
             _ => Err(wrong("a string")),
         },
         Kind::List => match value {
@@ -320,14 +334,14 @@ mod tests {
             if NEVER_OFFERED.contains(&id) {
                 continue;
             }
-            let long = arg.get_long().expect("schedule takes options only");
-            let expected = match arg.get_action() {
-                ArgAction::Append => id.to_string(),
-                _ => long.replace('-', "_"),
+            let expected = match (arg.get_long(), arg.get_action()) {
+                (_, ArgAction::Append) => id.to_string(),
+                (Some(long), _) => long.replace('-', "_"),
+                (None, _) => panic!("a schedule positional that is not `-- CMD...`: {id}"),
             };
             assert!(
                 names.contains(&expected.as_str()),
-                "--{long} missing: {names:?}"
+                "{id} missing: {names:?}"
             );
         }
         for name in [
@@ -362,6 +376,10 @@ mod tests {
         assert_eq!(props["dry_run"]["type"], "boolean");
         assert_eq!(props["key_points"]["type"], "array");
         assert_eq!(props["key_points"]["items"]["type"], "string");
+        // A number parser that also takes `90s`: a string, its parser decides.
+        assert_eq!(props["retry_delay"]["type"], "string");
+        // `-- CMD ARG...`: the record's execution.command.
+        assert_eq!(props["command"]["type"], "array");
         assert!(props["summary"]["description"]
             .as_str()
             .unwrap()
@@ -423,6 +441,21 @@ mod tests {
             json!({"expression": "-1h"}).as_object().unwrap(),
         );
         assert_eq!(got.unwrap(), ["defer", "when", "--", "-1h"]);
+        let args = json!({"when": "1h", "summary": "s", "command": ["echo", "-n", "hi"]});
+        let got = argv(&SCHEDULE, &properties(&SCHEDULE), args.as_object().unwrap());
+        assert_eq!(
+            got.unwrap(),
+            [
+                "defer",
+                "schedule",
+                "--when=1h",
+                "--summary=s",
+                "--",
+                "echo",
+                "-n",
+                "hi"
+            ]
+        );
     }
 
     #[test]
@@ -432,7 +465,7 @@ mod tests {
         for (args, needle) in [
             (json!({"when": "1h", "max_retries": "3"}), "whole number"),
             (json!({"when": "1h", "max_retries": 1.5}), "whole number"),
-            (json!({"when": 5}), "a string"),
+            (json!({"when": true}), "a string"),
             (json!({"when": "1h", "key_points": "x"}), "array of strings"),
             (json!({"when": "1h", "key_points": [1]}), "array of strings"),
             (json!({"when": "1h", "dry_run": "yes"}), "true or false"),

@@ -420,7 +420,7 @@ mod tests {
         let good = call(json!({"expression": "2030-01-01T00:00:00Z"})).unwrap();
         assert_eq!(good["isError"], false);
         assert_eq!(good["structuredContent"]["utc"], "2030-01-01T00:00:00Z");
-        let wrong = call(json!({"expression": 5})).unwrap_err();
+        let wrong = call(json!({"expression": ["2h"]})).unwrap_err();
         assert_eq!(wrong.code, code::INVALID_PARAMS);
         let err = super::call("nope", Map::new(), &env(), LATEST).unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);

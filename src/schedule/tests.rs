@@ -23,6 +23,9 @@ fn request() -> Request {
         project: None,
         context_file: None,
         key: None,
+        replace: false,
+        command: None,
+        retry: None,
     }
 }
 
@@ -236,4 +239,31 @@ fn a_key_is_live_only_on_a_tasks_latest_snapshot() {
 
 fn build_ok_prepared(req: &Request) -> Prepared {
     build(req, now(), Tz::UTC, None).unwrap()
+}
+
+#[test]
+fn command_retry_and_replace_are_checked_and_stored() {
+    let mut req = request();
+    req.replace = true;
+    assert!(build_err(&req).contains("--replace needs --key"));
+    req.key = Some("k".into());
+    req.command = Some(vec![]);
+    assert!(build_err(&req).contains("nothing follows"));
+    req.command = Some(vec!["notify-send".into(), "done".into()]);
+    req.retry = Some(crate::task::Retry {
+        delay_seconds: Some(90),
+        backoff: crate::task::Backoff::Exponential,
+        ..Default::default()
+    });
+    let built = build(&req, now(), Tz::UTC, None).unwrap();
+    assert!(built.replace);
+    let line = built.task.to_line();
+    assert!(
+        line.contains(r#""aura_level":"low","command":["notify-send","done"]}"#),
+        "{line}"
+    );
+    assert!(
+        line.contains(r#""key":"k","retry":{"delay_seconds":90,"backoff":"exponential"}"#),
+        "{line}"
+    );
 }

@@ -8,7 +8,8 @@
 //!   `run` falls back to a full scan, which saves a fresh one;
 //! - it is a conservative bound: the earliest `run_at` of every `scheduled` snapshot
 //!   written since the last full scan (superseded ones included), and flags that are
-//!   only ever set (an `executing` or terminal snapshot, a line that is not a record).
+//!   only ever set (an `executing` or terminal snapshot, a line that is not a record);
+//!   a `paused` snapshot sets nothing (its `resume` is a `scheduled` snapshot).
 //!   So it can make `run` scan when nothing is due, never skip a due task.
 //!
 //! It is written only under the exclusive store lock (temp file + rename), after the
@@ -45,6 +46,8 @@ impl Summary {
                 self.earliest_scheduled = Some(self.earliest_scheduled.map_or(at, |e| e.min(at)));
             }
             Status::Executing => self.executing = true,
+            // Waits for `resume`; `run` has nothing to do for it.
+            Status::Paused => {}
             _ => self.terminal = true,
         }
     }
@@ -246,6 +249,15 @@ mod tests {
             Some(at("2030-01-01T00:00:00Z").at().timestamp())
         );
         assert!(!s.executing && !s.terminal);
+        s.note(&task(Status::Paused, "2020-01-01T00:00:00Z"));
+        assert_eq!(
+            s,
+            Summary {
+                earliest_scheduled: Some(at("2030-01-01T00:00:00Z").at().timestamp()),
+                ..Summary::default()
+            },
+            "a paused task is neither due, executing nor terminal"
+        );
         s.note(&task(Status::Executing, "2031-01-01T00:00:00Z"));
         s.note(&task(Status::Cancelled, "2031-01-01T00:00:00Z"));
         assert!(s.executing && s.terminal);

@@ -362,7 +362,8 @@ fn unit_words_and_unknown_phrases_are_rejected() {
         "tonight",
         "1.5h",
         "10 parsecs",
-        "3 months",
+        "next",
+        "next decade",
     ] {
         let message = err(input, wed(), NY);
         assert!(
@@ -544,10 +545,29 @@ fn junk_never_panics() {
         "1d2h",
         "and",
         ",",
+        "mo",
+        "1mo",
+        "months",
+        "y",
+        "year",
+        "week",
+        "month",
+        "14",
+        "24",
+        "tomorow",
+        "fridy",
+        "nxt",
+        "mnoth",
+        "1:30am",
     ];
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let now = local(NY, 2026, 3, 8, 1, 59);
-    for _ in 0..600 {
+    let nows = [
+        local(NY, 2026, 3, 8, 1, 59),
+        utc(2026, 11, 1, 6, 10, 0),
+        local(NY, 2028, 1, 31, 23, 59),
+    ];
+    for round in 0..900 {
+        let now = nows[round % nows.len()];
         let mut input = String::new();
         for _ in 0..(seed % 5 + 1) {
             seed = seed
@@ -565,4 +585,237 @@ fn junk_never_panics() {
             let _ = parse(&input, DateTime::<Utc>::MIN_UTC, tz);
         }
     }
+}
+
+/// 2026-11-01 in New York: 01:00–01:59 happens twice, EDT (05:xxZ) then EST (06:xxZ).
+#[test]
+fn clock_time_inside_the_fall_back_hour_takes_the_next_pass() {
+    let second_pass = utc(2026, 11, 1, 6, 10, 0); // 01:10 EST
+    assert_future("1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future("1:05am", second_pass, NY, utc(2026, 11, 2, 6, 5, 0));
+    assert_future("2am", second_pass, NY, utc(2026, 11, 1, 7, 0, 0));
+    // First pass, 01:10 EDT: the first 01:30 is next.
+    let first_pass = utc(2026, 11, 1, 5, 10, 0);
+    assert_future("1:30am", first_pass, NY, utc(2026, 11, 1, 5, 30, 0));
+    // First pass, 01:40 EDT: the first 01:30 has gone by, the second is 50 minutes away.
+    let late_first = utc(2026, 11, 1, 5, 40, 0);
+    assert_future("1:30am", late_first, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future("1:50am", late_first, NY, utc(2026, 11, 1, 5, 50, 0));
+    // Second pass, 01:40 EST: both have gone by, so tomorrow.
+    let late_second = utc(2026, 11, 1, 6, 40, 0);
+    assert_future("1:30am", late_second, NY, utc(2026, 11, 2, 6, 30, 0));
+    // The evening before: the first pass.
+    let evening = local(NY, 2026, 10, 31, 22, 0);
+    assert_future("1:30am", evening, NY, utc(2026, 11, 1, 5, 30, 0));
+}
+
+#[test]
+fn explicit_day_inside_the_fall_back_hour() {
+    let second_pass = utc(2026, 11, 1, 6, 10, 0); // 01:10 EST
+                                                  // The earlier 01:30 has gone by and the later has not: the later.
+    assert_future("today 1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    assert_future(
+        "2026-11-01 01:30",
+        second_pass,
+        NY,
+        utc(2026, 11, 1, 6, 30, 0),
+    );
+    assert_future("sunday 1:30am", second_pass, NY, utc(2026, 11, 1, 6, 30, 0));
+    // Both passes gone: the earlier, flagged as past.
+    let r = resolve("today 1:05am", second_pass, NY);
+    assert_eq!(r.at, utc(2026, 11, 1, 5, 5, 0));
+    assert!(r.in_past);
+    // Both ahead: the earlier.
+    let first_pass = utc(2026, 11, 1, 5, 10, 0);
+    assert_future("today 1:30am", first_pass, NY, utc(2026, 11, 1, 5, 30, 0));
+}
+
+/// 2026-03-08 in New York: 02:00–02:59 does not exist (EST → EDT at 07:00Z).
+#[test]
+fn clock_time_around_the_spring_forward_gap() {
+    let before_gap = utc(2026, 3, 8, 6, 50, 0); // 01:50 EST
+    assert_future("2:30am", before_gap, NY, utc(2026, 3, 8, 7, 30, 0)); // 03:30 EDT
+    assert_future("3:30am", before_gap, NY, utc(2026, 3, 8, 7, 30, 0));
+    assert_future("1:55am", before_gap, NY, utc(2026, 3, 8, 6, 55, 0));
+    assert_future("1:45am", before_gap, NY, utc(2026, 3, 9, 5, 45, 0)); // EDT tomorrow
+    let after_gap = utc(2026, 3, 8, 7, 5, 0); // 03:05 EDT
+    assert_future("3:30am", after_gap, NY, utc(2026, 3, 8, 7, 30, 0));
+    assert_future("1:30am", after_gap, NY, utc(2026, 3, 9, 5, 30, 0));
+}
+
+#[test]
+fn at_joins_a_day_and_a_time() {
+    let now = wed(); // Wednesday 2026-06-10 10:15 EDT
+    assert_future("tomorrow at 9am", now, NY, local(NY, 2026, 6, 11, 9, 0));
+    assert_future("friday at 14:00", now, NY, local(NY, 2026, 6, 12, 14, 0));
+    assert_future("dec 1 at 9am", now, NY, local(NY, 2026, 12, 1, 9, 0));
+    assert_future("today at noon", now, NY, local(NY, 2026, 6, 10, 12, 0));
+    assert_future("next monday at 9am", now, NY, local(NY, 2026, 6, 15, 9, 0));
+    assert_future("2026-12-01 at 09:00", now, NY, local(NY, 2026, 12, 1, 9, 0));
+    assert_future("next month at 9am", now, NY, local(NY, 2026, 7, 10, 9, 0));
+    // Across the fall-back day: Sunday 2026-11-01 has 25 hours.
+    let saturday = local(NY, 2026, 10, 31, 12, 0);
+    assert_future("sunday at 9am", saturday, NY, utc(2026, 11, 1, 14, 0, 0));
+    assert_future(
+        "tomorrow at 1:30am",
+        saturday,
+        NY,
+        utc(2026, 11, 1, 5, 30, 0),
+    );
+}
+
+#[test]
+fn a_bare_hour_after_a_day_word_is_that_hour() {
+    let now = wed();
+    assert_future("tomorrow 9", now, NY, local(NY, 2026, 6, 11, 9, 0));
+    assert_future("tomorrow 09", now, NY, local(NY, 2026, 6, 11, 9, 0));
+    assert_future("friday 14", now, NY, local(NY, 2026, 6, 12, 14, 0));
+    assert_future("friday at 14", now, NY, local(NY, 2026, 6, 12, 14, 0));
+    assert_future("next monday 0", now, NY, local(NY, 2026, 6, 15, 0, 0));
+    assert_future("today 23", now, NY, local(NY, 2026, 6, 10, 23, 0));
+    assert_future("wed 11", now, NY, local(NY, 2026, 6, 10, 11, 0));
+    assert_future("wed 9", now, NY, local(NY, 2026, 6, 17, 9, 0));
+    let r = resolve("today 9", now, NY);
+    assert_eq!(r.at, local(NY, 2026, 6, 10, 9, 0));
+    assert!(r.in_past);
+    // Spring forward: tomorrow 2 (inside the gap) moves forward to 03:00 EDT.
+    let saturday = local(NY, 2026, 3, 7, 12, 0);
+    assert_eq!(at("tomorrow 2", saturday, NY), utc(2026, 3, 8, 7, 0, 0));
+    // Out of range, or not after a day word: rejected.
+    for input in ["tomorrow 24", "friday at 99"] {
+        assert!(
+            err(input, now, NY).starts_with("invalid time of day"),
+            "{input}"
+        );
+    }
+    for input in [
+        "9",
+        "14",
+        "9 tomorrow",
+        "dec 1 9",
+        "next month 9",
+        "tomorrow 930",
+    ] {
+        err(input, now, NY);
+    }
+}
+
+#[test]
+fn months_are_calendar_units() {
+    let now = wed();
+    let cases = [
+        ("in 2 months", local(NY, 2026, 8, 10, 10, 15)),
+        ("2 months", local(NY, 2026, 8, 10, 10, 15)),
+        ("1mo", local(NY, 2026, 7, 10, 10, 15)),
+        ("+1 month", local(NY, 2026, 7, 10, 10, 15)),
+        ("next month", local(NY, 2026, 7, 10, 10, 15)),
+        ("6 mos", local(NY, 2026, 12, 10, 10, 15)), // EDT → EST: same wall time
+        ("1y", local(NY, 2027, 6, 10, 10, 15)),
+        ("next year", local(NY, 2027, 6, 10, 10, 15)),
+        ("in 2 years", local(NY, 2028, 6, 10, 10, 15)),
+        ("1mo2d", local(NY, 2026, 7, 12, 10, 15)),
+        ("1 month 2 hours", local(NY, 2026, 7, 10, 12, 15)),
+        ("next week", local(NY, 2026, 6, 17, 10, 15)),
+        ("next week 9am", local(NY, 2026, 6, 17, 9, 0)),
+    ];
+    for (input, expected) in cases {
+        assert_future(input, now, NY, expected);
+    }
+    // `m` is still minutes.
+    assert_future("1m", now, NY, now + TimeDelta::minutes(1));
+    assert_future("2mo", now, NY, local(NY, 2026, 8, 10, 10, 15));
+    for input in ["0mo", "-1mo", "in 0 months", "0y"] {
+        assert_eq!(err(input, now, NY), "duration must be positive", "{input}");
+    }
+    assert_eq!(
+        err("99999999999mo", now, NY),
+        "duration or date is out of range"
+    );
+}
+
+#[test]
+fn month_arithmetic_clamps_to_the_last_day() {
+    let jan31 = local(NY, 2026, 1, 31, 9, 30);
+    assert_future("1mo", jan31, NY, local(NY, 2026, 2, 28, 9, 30));
+    assert_future("next month", jan31, NY, local(NY, 2026, 2, 28, 9, 30));
+    assert_future("in 2 months", jan31, NY, local(NY, 2026, 3, 31, 9, 30));
+    assert_future("3 months", jan31, NY, local(NY, 2026, 4, 30, 9, 30));
+    let leap = local(NY, 2028, 1, 31, 9, 30);
+    assert_future("1 month", leap, NY, local(NY, 2028, 2, 29, 9, 30));
+    let feb29 = local(NY, 2028, 2, 29, 9, 30);
+    assert_future("next year", feb29, NY, local(NY, 2029, 2, 28, 9, 30));
+    assert_future("1y", feb29, NY, local(NY, 2029, 2, 28, 9, 30));
+    assert_future("4 years", feb29, NY, local(NY, 2032, 2, 29, 9, 30));
+}
+
+#[test]
+fn months_and_weeks_keep_the_wall_time_across_dst() {
+    // 2026-10-01 01:30 EDT + 1 month = 2026-11-01 01:30, the ambiguous hour: the earlier.
+    let october = local(NY, 2026, 10, 1, 1, 30);
+    assert_future("1mo", october, NY, utc(2026, 11, 1, 5, 30, 0));
+    // 2026-02-08 02:30 EST + 1 month = 2026-03-08 02:30, inside the gap: 03:30 EDT.
+    let february = local(NY, 2026, 2, 8, 2, 30);
+    assert_future("next month", february, NY, utc(2026, 3, 8, 7, 30, 0));
+    // `next week` keeps the wall time (a calendar week); `1w` is exactly 168 hours.
+    let saturday = local(NY, 2026, 3, 7, 12, 0);
+    assert_future("next week", saturday, NY, local(NY, 2026, 3, 14, 12, 0));
+    assert_future("1w", saturday, NY, local(NY, 2026, 3, 14, 13, 0));
+}
+
+#[test]
+fn misspelt_words_get_the_closest_accepted_form() {
+    let now = wed();
+    let cases = [
+        ("tomorow 9am", "tomorrow 9am"),
+        ("Tomorow 9AM", "tomorrow 9am"),
+        ("tommorow at 9am", "tomorrow at 9am"),
+        ("nxt fridy", "next friday"),
+        ("wensday 9am", "wednesday 9am"),
+        ("10 minuts", "10 minutes"),
+        ("10minuts", "10minutes"),
+        ("in 2 mounths", "in 2 months"),
+        ("next mnoth", "next month"),
+        ("decmber 1 at 9am", "december 1 at 9am"),
+        ("noom", "noon"),
+        ("midnigt", "midnight"),
+        ("2 hourz", "2 hours"),
+    ];
+    for (input, suggestion) in cases {
+        let message = err(input, now, NY);
+        assert!(
+            message.ends_with(&format!("; did you mean '{suggestion}'?)")),
+            "{input}: {message}"
+        );
+        assert!(message.starts_with("unrecognised expression (accepted: now, 10m"));
+        resolve(suggestion, now, NY);
+    }
+}
+
+#[test]
+fn no_suggestion_without_a_close_valid_form() {
+    let now = wed();
+    for input in [
+        "whenever",
+        "morning",
+        "tonight",
+        "foo bar",
+        "tomorrow 9am foo",
+        "friday 9am tomorow", // corrected, still not a phrase
+        "tomorow 25:00",
+        "xyzzy plugh frobozz quux",
+        "3pm EST",
+    ] {
+        let message = err(input, now, NY);
+        assert!(!message.contains("did you mean"), "{input}: {message}");
+    }
+    // Corrected, still not a phrase: no suggestion.
+    assert_eq!(
+        err("tomorrow 9am tomorow", now, NY),
+        "unexpected trailing text 'tomorow'"
+    );
+    // A misspelling after a complete phrase that corrects to one: suggested.
+    assert_eq!(
+        err("tomorrow noom", now, NY),
+        "unexpected trailing text 'noom' (did you mean 'tomorrow noon'?)"
+    );
 }

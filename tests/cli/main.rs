@@ -7,6 +7,7 @@ mod support;
 mod archive;
 mod cancel;
 mod config;
+mod control;
 mod examples;
 mod execute;
 mod hostile;
@@ -22,6 +23,7 @@ mod stop;
 mod store;
 mod summary;
 mod when_cmd;
+mod when_grammar;
 
 mod cron;
 mod key;

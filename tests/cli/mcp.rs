@@ -106,7 +106,7 @@ fn bad_messages_get_errors_and_the_server_keeps_serving() {
             r#"{"jsonrpc":"2.0","id":1}"#.to_string(),
             request(2, "resources/read", json!({})),
             call(3, "no_such_tool", json!({})),
-            call(4, "schedule", json!({"when": 10, "summary": "s"})),
+            call(4, "schedule", json!({"when": ["10m"], "summary": "s"})),
             call(5, "schedule", json!({"when": "1h", "bogus": true})),
             call(6, "schedule", json!({"summary": "no when"})),
             request(7, "tools/call", json!({"name": "list", "arguments": []})),
@@ -403,4 +403,46 @@ fn config_prints_the_registration_for_each_host() {
         "defer: invalid --client 'vim' (accepted: json, claude, codex)"
     );
     assert!(!env.store_exists());
+}
+
+#[test]
+fn options_added_to_the_cli_reach_the_tool_unchanged() {
+    // `-- CMD ARG...` is an array named as the record's field; a duration is a string
+    // for the CLI's parser; both store what the CLI stores.
+    let env = Env::new();
+    let args = json!({"when": "1h", "summary": "s", "id": "via-mcp", "max_retries": 1,
+                      "retry_delay": "90s", "command": ["echo", "-n", "hi there"]});
+    let (replies, _) = serve(&env, &[initialize(), call(1, "schedule", args)]);
+    assert_eq!(replies[1]["result"]["isError"], false, "{}", replies[1]);
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "s",
+        "--id",
+        "via-cli",
+        "--max-retries",
+        "1",
+        "--retry-delay",
+        "90s",
+        "--",
+        "echo",
+        "-n",
+        "hi there",
+    ])
+    .success();
+    let records = env.records();
+    let strip = |r: &Value| {
+        let mut r = r.clone();
+        for field in ["id", "created_at", "run_at"] {
+            r.as_object_mut().unwrap().remove(field);
+        }
+        r
+    };
+    assert_eq!(strip(&records[0]), strip(&records[1]));
+    assert_eq!(
+        records[0]["execution"]["command"],
+        json!(["echo", "-n", "hi there"])
+    );
 }
