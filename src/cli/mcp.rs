@@ -14,8 +14,8 @@ use crate::{cron, mcp};
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
     match args.command {
         None => {
-            let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
-            mcp::serve(stdin.lock(), stdout.lock(), &ctx.env).context("serving MCP on stdio")?;
+            let out = std::io::BufWriter::new(protocol_stdout()?);
+            mcp::serve(std::io::stdin().lock(), out, &ctx.env).context("serving MCP on stdio")?;
         }
         Some(McpCommand::Config(config)) => {
             let bin = super::cron::binary()?;
@@ -28,6 +28,30 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The protocol's own handle on stdout; file descriptor 1 itself then points at
+/// stderr, so nothing a command prints can ever land between protocol messages.
+#[cfg(unix)]
+fn protocol_stdout() -> Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fcntl and dup2 on this process's own standard descriptors; the new
+    // descriptor is owned by the returned File and by nothing else.
+    unsafe {
+        let fd = libc::fcntl(libc::STDOUT_FILENO, libc::F_DUPFD_CLOEXEC, 3);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error()).context("duplicating stdout");
+        }
+        if libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
+            return Err(std::io::Error::last_os_error()).context("pointing stdout at stderr");
+        }
+        Ok(std::fs::File::from_raw_fd(fd))
+    }
+}
+
+#[cfg(not(unix))]
+fn protocol_stdout() -> Result<std::io::Stdout> {
+    Ok(std::io::stdout())
 }
 
 /// What a command run as an MCP tool produced: the JSON the CLI prints (as `--compact`
