@@ -55,10 +55,61 @@ pub struct Env {
     vars: HashMap<String, String>,
 }
 
+/// Every variable of SPEC §2, §12–§14 that configures `defer`: the ones `defer cron`
+/// bakes into the crontab line. (Variables `defer` sets for its executor and hooks, such
+/// as `DEFER_TASK_ID`, are not settings.)
+pub const KNOWN_VARS: &[&str] = &[
+    "DEFER_RUNTIME_DIR",
+    "DEFER_TASKS_FILE",
+    "DEFER_ARCHIVE_DIR",
+    "DEFER_LOG_DIR",
+    "DEFER_LOG_FILE",
+    "DEFER_TIMEZONE",
+    "DEFER_EXECUTOR",
+    "DEFER_RETRY_DELAY_SECONDS",
+    "DEFER_EXECUTOR_TIMEOUT_SECONDS",
+    "DEFER_CONTEXT_FILE",
+    "DEFER_GRACE_SECONDS",
+    "DEFER_ON_SUCCESS",
+    "DEFER_ON_FAILURE",
+    "DEFER_ON_MISSED",
+    "DEFER_RUNNER_CHECK",
+    "DEFER_ALLOW_NETWORK_FS",
+];
+
+/// Variables outside `DEFER_*` that `defer` reads.
+const OTHER_READ_VARS: &[&str] = &["TZ", "HOME", "PATH", "COLUMNS"];
+
 impl Env {
-    pub fn from_process() -> Self {
-        Env {
-            vars: std::env::vars().collect(),
+    /// The process's environment. A variable whose name or value is not UTF-8 is
+    /// skipped, unless `defer` reads it (`DEFER_*`, `TZ`, `HOME`, `PATH`, `COLUMNS`):
+    /// then it is an error naming it.
+    pub fn from_process() -> Result<Self> {
+        Self::from_os_pairs(std::env::vars_os())
+    }
+
+    /// [`Env::from_process`] on any list of (name, value).
+    pub fn from_os_pairs(
+        pairs: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<Self> {
+        let mut vars = HashMap::new();
+        let mut invalid = Vec::new();
+        for (name, value) in pairs {
+            match (name.into_string(), value.into_string()) {
+                (Ok(name), Ok(value)) => {
+                    vars.insert(name, value);
+                }
+                (Ok(name), Err(value)) if is_read(&name) => invalid.push((name, value)),
+                _ => {}
+            }
+        }
+        invalid.sort();
+        match invalid.first() {
+            None => Ok(Env { vars }),
+            Some((name, value)) => bail!(
+                "{name} is not valid UTF-8 ('{}') (accepted: UTF-8 text; fix or unset it)",
+                crate::text::escape_os(value)
+            ),
         }
     }
 
@@ -153,6 +204,10 @@ impl Env {
     }
 }
 
+fn is_read(name: &str) -> bool {
+    name.starts_with("DEFER_") || OTHER_READ_VARS.contains(&name)
+}
+
 fn parse_zone(name: &str, var: &str) -> Result<Tz> {
     if let Some(zone) = name.strip_prefix('/').and_then(zone_from_path) {
         return Ok(zone);
@@ -225,6 +280,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("DEFER_TIMEZONE 'Mars/Base'"), "{err}");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn non_utf8_values_are_skipped_unless_defer_reads_them() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"/tmp/\xff".to_vec());
+        let ok = |text: &str| OsString::from(text);
+        let env = Env::from_os_pairs([
+            (ok("LANG_JUNK"), bad()),
+            (OsString::from_vec(b"N\xff".to_vec()), ok("x")),
+            (ok("HOME"), ok("/h")),
+        ])
+        .unwrap();
+        assert_eq!(env.home(), Some(PathBuf::from("/h")));
+        assert_eq!(env.vars().count(), 1);
+        for name in ["DEFER_LOG_DIR", "DEFER_SOMETHING_NEW", "TZ", "HOME", "PATH"] {
+            let err = Env::from_os_pairs([(ok(name), bad()), (ok("OTHER"), bad())])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("{name} is not valid UTF-8 ('/tmp/\\xFF')")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,15 @@
 //! The crontab line that runs `defer run` every minute, and editing a crontab's text to
 //! add, replace or remove it. Pure: reading and writing the user's crontab is
-//! `crontab.rs`; finding the binary and the environment is the CLI's job.
+//! `crontab.rs`; finding the binary and the environment is the CLI's job. Nothing from
+//! the environment can change the line's structure: only known settings are baked in, a
+//! control character is refused, and values are quoted for both cron (`%`) and `sh`.
 
 use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::config::KNOWN_VARS;
+use crate::text;
 
 /// Ends our line, so we can find it again: `... run # defer-runner`.
 pub const MARKER: &str = "# defer-runner";
@@ -18,19 +25,19 @@ const PATH_VARS: &[&str] = &[
     "DEFER_EXECUTOR",
 ];
 
-/// The settings to bake into the line from `vars` (name, value): every non-empty
-/// `DEFER_*` variable plus `PATH` (cron's default PATH is `/usr/bin:/bin`, and a bare
-/// `DEFER_EXECUTOR` name is searched on it), sorted by name. Relative paths are joined
-/// to `cwd`; a bare executor name (no `/`) is kept as is.
+/// The settings to bake into the line from `vars` (name, value): each non-empty
+/// setting of [`KNOWN_VARS`] plus `PATH` (cron's default PATH is `/usr/bin:/bin`, and a
+/// bare `DEFER_EXECUTOR` name is searched on it), sorted by name. Nothing else is taken:
+/// a token in some other `DEFER_*` variable stays out of the crontab. Relative paths are
+/// joined to `cwd`; a bare executor name (no `/`) is kept as is. A value holding a
+/// control character (a newline would start a second cron job) is an error naming it.
 pub fn settings<'a>(
     vars: impl IntoIterator<Item = (&'a str, &'a str)>,
     cwd: &Path,
-) -> Vec<(String, String)> {
+) -> Result<Vec<(String, String)>> {
     let mut kept: Vec<(String, String)> = vars
         .into_iter()
-        .filter(|(name, value)| {
-            (name.starts_with("DEFER_") || *name == "PATH") && !value.is_empty()
-        })
+        .filter(|(name, value)| (KNOWN_VARS.contains(name) || *name == "PATH") && !value.is_empty())
         .map(|(name, value)| match name {
             "PATH" => (name.to_string(), unique_dirs(value)),
             _ => (name.to_string(), absolute(name, value, cwd)),
@@ -38,7 +45,22 @@ pub fn settings<'a>(
         .collect();
     kept.sort();
     kept.dedup_by(|a, b| a.0 == b.0);
-    kept
+    for (name, value) in &kept {
+        refuse_controls(name, value)?;
+    }
+    Ok(kept)
+}
+
+/// A value with a control character cannot go into a crontab line.
+fn refuse_controls(what: &str, value: &str) -> Result<()> {
+    if value.chars().any(text::is_unsafe) {
+        bail!(
+            "{what} holds a control character ('{}'), which cannot go into a crontab line \
+             (accepted: a value without control characters)",
+            text::escape_control(value)
+        );
+    }
+    Ok(())
 }
 
 /// A `PATH` with each directory once, first occurrence kept, empty entries dropped.
@@ -59,22 +81,28 @@ fn absolute(name: &str, value: &str, cwd: &Path) -> String {
     cwd.join(value).display().to_string()
 }
 
-/// `* * * * * NAME='value' ... '/abs/defer' run # defer-runner`.
-pub fn line(bin: &Path, settings: &[(String, String)]) -> String {
+/// `* * * * * NAME='value' ... '/abs/defer' run # defer-runner`. A binary path holding
+/// a control character is an error.
+pub fn line(bin: &Path, settings: &[(String, String)]) -> Result<String> {
+    let bin = bin.display().to_string();
+    refuse_controls("the path of this program", &bin)?;
     let mut words = vec!["* * * * *".to_string()];
     words.extend(
         settings
             .iter()
             .map(|(name, value)| format!("{name}={}", quote(value))),
     );
-    words.push(quote(&bin.display().to_string()));
+    words.push(quote(&bin));
     words.push("run".to_string());
     words.push(MARKER.to_string());
-    words.join(" ")
+    Ok(words.join(" "))
 }
 
-/// Shell-quotes a word for `sh` (plain words stay bare) and escapes `%`, which cron
-/// would otherwise turn into a newline.
+/// Shell-quotes a word for `sh` (plain words stay bare) and escapes `%` as `\%`, which
+/// cron would otherwise turn into a newline (crontab(5)); cron removes the backslash
+/// before the shell sees the line. Cron reads a backslash as escaping the next character
+/// whatever it is, so a `%` right after a backslash of the value gets `''` between them
+/// (an empty shell word piece) to keep the two apart.
 pub fn quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
@@ -84,7 +112,17 @@ pub fn quote(word: &str) -> String {
         true => word.to_string(),
         false => format!("'{}'", word.replace('\'', r"'\''")),
     };
-    quoted.replace('%', r"\%")
+    let mut out = String::with_capacity(quoted.len() + 4);
+    for c in quoted.chars() {
+        if c == '%' {
+            if out.ends_with('\\') {
+                out.push_str("''");
+            }
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// True for a crontab line this program wrote.
@@ -143,8 +181,8 @@ mod tests {
             ("DEFER_LOG_DIR", ""),
             ("PATH", "/usr/bin:/bin"),
         ];
-        let settings = settings(vars, Path::new("/work"));
-        let line = line(Path::new("/opt/my bin/defer"), &settings);
+        let settings = settings(vars, Path::new("/work")).unwrap();
+        let line = line(Path::new("/opt/my bin/defer"), &settings).unwrap();
         assert_eq!(
             line,
             "* * * * * DEFER_EXECUTOR=claude-run DEFER_RUNTIME_DIR=/work/state \
@@ -159,6 +197,98 @@ mod tests {
         assert_eq!(quote(""), "''");
         assert_eq!(quote("50%"), r"'50\%'");
         assert_eq!(quote("/a/b-c_d.e"), "/a/b-c_d.e");
+    }
+
+    /// What cron does to a command (crontab(5), Vixie cron and cronie): a backslash
+    /// escapes the next character (`\%` becomes `%`, `\x` stays `\x`); an unescaped `%`
+    /// ends the command (the rest is stdin).
+    fn cron_command(line: &str) -> String {
+        let mut out = String::new();
+        let mut escaped = false;
+        for c in line.chars() {
+            if escaped {
+                if c == '%' {
+                    out.pop();
+                }
+                out.push(c);
+                escaped = false;
+                continue;
+            }
+            match c {
+                '%' => break,
+                '\\' => escaped = true,
+                _ => {}
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// The one word `sh` reads from `text` (single quotes and backslashes only).
+    fn sh_word(text: &str) -> String {
+        let (mut out, mut quoted, mut chars) = (String::new(), false, text.chars());
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (_, '\'') => quoted = !quoted,
+                (false, '\\') => out.extend(chars.next()),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn percent_signs_survive_cron() {
+        assert_eq!(quote("100%%"), r"'100\%\%'");
+        assert_eq!(quote(r"a\%b"), r"'a\''\%b'");
+        assert_eq!(quote(r"a\\%"), r"'a\\''\%'");
+        for word in ["50%", r"a\%b", r"\%%\\%", "it's 5%", r"a\", "%"] {
+            let after_cron = cron_command(&quote(word));
+            assert!(!after_cron.contains('\n'));
+            let unquoted = sh_word(&after_cron);
+            assert_eq!(unquoted, word, "{word}: cron gives the shell {after_cron}");
+        }
+    }
+
+    #[test]
+    fn only_known_settings_are_baked_in() {
+        let vars = [
+            ("DEFER_API_KEY", "secret"),
+            ("DEFER_TASK_ID", "t1"),
+            ("DEFER_GRACE_SECONDS", "60"),
+            ("DEFER_ON_FAILURE", "/bin/notify"),
+            ("GITHUB_TOKEN", "secret"),
+        ];
+        let names: Vec<String> = settings(vars, Path::new("/"))
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["DEFER_GRACE_SECONDS", "DEFER_ON_FAILURE"]);
+    }
+
+    #[test]
+    fn control_characters_are_refused_naming_the_variable() {
+        for value in ["a\n* * * * * evil", "x\ry", "tab\there", "\u{1b}[2J"] {
+            let err = settings([("DEFER_EXECUTOR", value)], Path::new("/"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("DEFER_EXECUTOR holds a control character ('"),
+                "{err}"
+            );
+            assert!(!err.chars().any(char::is_control), "{err}");
+        }
+        let err = settings([("PATH", "/bin:/a\nb")], Path::new("/")).unwrap_err();
+        assert!(err.to_string().starts_with("PATH holds"), "{err}");
+        let err = settings([("DEFER_LOG_DIR", "logs")], Path::new("/tmp/x\ny")).unwrap_err();
+        assert!(err.to_string().starts_with("DEFER_LOG_DIR holds"), "{err}");
+        let err = line(Path::new("/opt/a\nb/defer"), &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the path of this program holds"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -190,7 +320,8 @@ mod tests {
         let kept = settings(
             [("PATH", "/a/bin:/usr/bin:/a/bin::/bin:/usr/bin")],
             Path::new("/"),
-        );
+        )
+        .unwrap();
         assert_eq!(
             kept,
             [("PATH".to_string(), "/a/bin:/usr/bin:/bin".to_string())]

@@ -25,6 +25,7 @@ pub mod skill;
 pub mod stop;
 pub mod store;
 pub mod task;
+pub mod text;
 pub mod timestamp;
 pub mod view;
 pub mod wait;

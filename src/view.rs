@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::task::{ClosedSet, Task};
+use crate::text;
 use crate::when;
 
 /// How `list` prints.
@@ -95,6 +96,9 @@ pub fn table<W: Write>(
     Ok(())
 }
 
+/// One row's cells, each one line with control characters escaped (`\n`, `\u{1b}`): a
+/// summary cannot retitle the terminal, clear it or print rows of its own. Widths are
+/// measured on these escaped forms.
 fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
     let at = task.run_at.at();
     [
@@ -105,12 +109,9 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
             .to_string(),
         when::relative(now, at),
         task.intent.to_string(),
-        one_line(&task.context.summary),
+        task.context.summary.trim().to_string(),
     ]
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    .map(|cell| text::escape_control(&cell).into_owned())
 }
 
 /// `text` in at most `width` characters, ending with `…` when cut.
@@ -161,6 +162,50 @@ mod tests {
         assert!(lines[1].contains("in 2h 5m"), "{text}");
         assert!(lines[1].ends_with('…'), "{text}");
         assert_eq!(lines[1].chars().count(), 80, "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_counted_escaped() {
+        let task = |id: &str, summary: &str| Task {
+            id: id.into(),
+            run_at: Timestamp::parse("2026-04-08T18:45:00Z").unwrap(),
+            context: crate::task::Context {
+                summary: summary.into(),
+                ..Default::default()
+            },
+            ..Task::blank()
+        };
+        let tasks = [
+            task(
+                "t1",
+                "\u{1b}]0;pwned\u{7}\u{1b}[2Jreal\nt9  scheduled  fake\rrow",
+            ),
+            task("t2", " plain "),
+        ];
+        let mut out = Vec::new();
+        let now = at("2026-04-08T16:40:00Z");
+        table(&mut out, &tasks, now, Tz::UTC, 300).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[1].ends_with(r"\u{1b}]0;pwned\u{7}\u{1b}[2Jreal\nt9  scheduled  fake\rrow"),
+            "{text}"
+        );
+        assert!(lines[2].ends_with("  plain"), "{text}");
+
+        // Widths and cuts count the escaped form: 40 newlines are 80 characters.
+        let tasks = [task("t1", &format!("a{}b", "\n".repeat(40)))];
+        let mut out = Vec::new();
+        table(&mut out, &tasks, now, Tz::UTC, 80).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(row.chars().count(), 80, "{text}");
+        assert!(row.contains(r"a\n\n") && row.ends_with('…'), "{text}");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! What the user typed: clap's argument types, and clap's errors mapped to ours.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use super::exit;
+use super::{exit, output};
 use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, Mode, Status};
+use crate::text;
 use crate::view::Format;
 
 const TOP_EXAMPLES: &str = "\
@@ -74,6 +76,12 @@ pub enum Command {
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
     /// Print the crontab line for `defer run`, or install / remove it
+    #[command(
+        long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
+The line holds this binary's absolute path, PATH, and the defer settings (DEFER_RUNTIME_DIR, \
+DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables are left out. \
+A setting holding a control character is refused."
+    )]
     Cron(CronArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
@@ -408,7 +416,9 @@ pub struct ReorientArgs {
 }
 
 /// Parses argv. Help and version print and exit 0; a bad value of a known flag exits 1
-/// with one `defer: invalid ...` line; other usage errors are clap's, exit 2.
+/// with one `defer: invalid ...` line; other usage errors exit 2 with one `defer:` line
+/// (clap's message, its usage line and a pointer to `--help`). `defer` alone prints the
+/// help on stderr and exits 2, as clap does.
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
     let argv: Vec<OsString> = argv.into_iter().collect();
     let parsed = Cli::try_parse_from(&argv).map(|mut cli| {
@@ -419,16 +429,118 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
         }
         cli
     });
-    parsed.map_err(|err| match bad_value_message(&err, &argv) {
-        Some(message) => {
-            eprintln!("defer: {message}");
+    parsed.map_err(|err| {
+        if let Some(message) = bad_value_message(&err, &argv) {
+            output::say(&message);
+            return ExitCode::from(exit::FAILURE);
+        }
+        if !err.use_stderr() {
+            return print_help(&err);
+        }
+        if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            let _ = err.print();
+            return ExitCode::from(exit::USAGE);
+        }
+        let message = match err.kind() {
+            ErrorKind::InvalidUtf8 => invalid_utf8_message(&argv),
+            _ => usage_message(err),
+        };
+        output::say(&message);
+        ExitCode::from(exit::USAGE)
+    })
+}
+
+/// `--help` / `--version`: clap prints (with its colours) to a terminal; anywhere else
+/// the text goes through `output::stdout`, so a full disk is an error, not a silent 0.
+fn print_help(err: &clap::Error) -> ExitCode {
+    if std::io::stdout().is_terminal() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    match output::stdout(err.render().to_string().as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::say(&format!("{e:#}"));
             ExitCode::from(exit::FAILURE)
         }
-        None => {
-            let _ = err.print();
-            ExitCode::from(if err.use_stderr() { exit::USAGE } else { 0 })
+    }
+}
+
+/// clap's usage error as one line: `unexpected argument '--bogus' found (usage: defer
+/// schedule [OPTIONS] --when <EXPR>; see --help)`. Arguments quoted in it have their
+/// control characters escaped first, so a newline in one cannot pass for clap's own.
+fn usage_message(mut err: clap::Error) -> String {
+    let escaped: Vec<(ContextKind, ContextValue)> = err
+        .context()
+        .filter_map(|(kind, value)| match value {
+            ContextValue::String(s) if s.chars().any(text::is_unsafe) => Some((
+                kind,
+                ContextValue::String(text::escape_control(s).into_owned()),
+            )),
+            ContextValue::Strings(list) if list.iter().any(|s| s.chars().any(text::is_unsafe)) => {
+                let list = list.iter().map(|s| text::escape_control(s).into_owned());
+                Some((kind, ContextValue::Strings(list.collect())))
+            }
+            _ => None,
+        })
+        .collect();
+    for (kind, value) in escaped {
+        err.insert(kind, value);
+    }
+    let rendered = err.render().to_string();
+    let (message, rest) = rendered
+        .split_once("\n\nUsage: ")
+        .unwrap_or((rendered.as_str(), ""));
+    let message = message
+        .split_once("\n\nFor more information")
+        .map_or(message, |(m, _)| m);
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    // clap's `tip:` lines suggest `-- VALUE`, which for `schedule` means a command.
+    let message = message
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("tip:"))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    match rest.lines().next().filter(|usage| !usage.is_empty()) {
+        Some(usage) => format!("{message} (usage: {usage}; see --help)"),
+        None => format!("{message} (see --help)"),
+    }
+}
+
+/// `invalid UTF-8 in --summary ('a\xFF') (accepted: UTF-8 text)`: clap only says that
+/// some argument is not UTF-8; this names the first one and the flag it belongs to.
+fn invalid_utf8_message(argv: &[OsString]) -> String {
+    let Some(index) = argv.iter().position(|a| a.to_str().is_none()) else {
+        return "invalid UTF-8 in an argument (accepted: UTF-8 text)".to_string();
+    };
+    let shown = text::escape_os(&argv[index]);
+    let what = flag_of(argv, index).unwrap_or_else(|| format!("argument {index}"));
+    format!("invalid UTF-8 in {what} ('{shown}') (accepted: UTF-8 text)")
+}
+
+/// The long flag that `argv[index]` is the value of: `--flag=VALUE`, or `--flag VALUE`
+/// for a flag of the (sub)command that takes a value.
+fn flag_of(argv: &[OsString], index: usize) -> Option<String> {
+    let lossy = argv[index].to_string_lossy();
+    if let Some((flag, _)) = lossy.split_once('=') {
+        if flag.starts_with("--") && !flag.contains('\u{fffd}') {
+            return Some(flag.to_string());
         }
-    })
+    }
+    let previous = argv.get(index.checked_sub(1)?)?.to_str()?;
+    let long = previous.strip_prefix("--")?;
+    let mut command = Cli::command();
+    for arg in argv[1..index].iter().filter_map(|a| a.to_str()) {
+        if let Some(sub) = command.find_subcommand(arg) {
+            command = sub.clone();
+        }
+    }
+    let takes_value = command
+        .get_arguments()
+        .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+    takes_value.then(|| previous.to_string())
 }
 
 /// True when `schedule`'s argv ends with a `--` that is the command separator (clap

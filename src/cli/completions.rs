@@ -1,26 +1,24 @@
 //! `defer completions <shell>` and `defer man`: generated from the clap definition.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::CommandFactory;
 
 use super::args::{Cli, CompletionsArgs};
+use super::output;
 
 pub fn exec_completions(args: CompletionsArgs) -> Result<ExitCode> {
     // Generated into memory first: clap_complete panics on a write error (`| head`).
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "defer", &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)?;
-    out.flush()?;
+    output::stdout(&script)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn exec_man() -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-    out.flush()?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    output::stdout(&page)?;
     Ok(ExitCode::SUCCESS)
 }

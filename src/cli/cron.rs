@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::args::CronArgs;
-use super::Ctx;
+use super::{output, Ctx};
 use crate::{cron, crontab};
 
 pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
@@ -15,10 +15,10 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
         let existing = crontab::read()?;
         let updated = cron::uninstall(&existing);
         match updated == existing {
-            true => eprintln!("defer: no defer line in your crontab; nothing to remove"),
+            true => output::say("no defer line in your crontab; nothing to remove"),
             false => {
                 crontab::write(&updated)?;
-                eprintln!("defer: removed the defer line from your crontab");
+                output::say("removed the defer line from your crontab");
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -28,22 +28,22 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
         let existing = crontab::read()?;
         let updated = cron::install(&existing, &line);
         match updated == existing {
-            true => eprintln!("defer: crontab already up to date"),
+            true => output::say("crontab already up to date"),
             false => {
                 crontab::write(&updated)?;
-                eprintln!("defer: installed in your crontab (check with: crontab -l)");
+                output::say("installed in your crontab (check with: crontab -l)");
             }
         }
     }
-    println!("{line}");
+    output::stdout(format!("{line}\n").as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn line(ctx: &Ctx) -> Result<String> {
     let bin = binary()?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let settings = cron::settings(ctx.env.vars(), &cwd);
-    Ok(cron::line(&bin, &settings))
+    let settings = cron::settings(ctx.env.vars(), &cwd)?;
+    cron::line(&bin, &settings)
 }
 
 /// This binary's absolute, canonical path.

@@ -44,10 +44,10 @@ pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
         .as_deref()
         .or(task.last_error.as_deref())
         .unwrap_or("unknown error");
-    eprintln!(
-        "defer: task {} did not complete ({}): {why}",
+    output::say(&format!(
+        "task {} did not complete ({}): {why}",
         task.id, task.status
-    );
+    ));
     Ok(ExitCode::from(exit::FAILURE))
 }
 

@@ -1,6 +1,5 @@
 //! `defer list`: the selected tasks as a JSON array, or a table for people.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -22,9 +21,9 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
                 Some(columns) => view::width(Some(columns)),
                 None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
             };
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            view::table(&mut out, &tasks, ctx.now, ctx.env.timezone()?, width)?;
-            out.flush()?;
+            let mut table = Vec::new();
+            view::table(&mut table, &tasks, ctx.now, ctx.env.timezone()?, width)?;
+            output::stdout(&table)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{Command, McpArgs, McpCommand};
-use super::{cancel, list, schedule, show, when, Ctx};
+use super::{cancel, list, output, schedule, show, when, Ctx};
 use crate::{cron, mcp};
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
@@ -20,11 +20,12 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
         Some(McpCommand::Config(config)) => {
             let bin = super::cron::binary()?;
             let cwd = std::env::current_dir().context("reading the current directory")?;
-            let settings: Vec<(String, String)> = cron::settings(ctx.env.vars(), &cwd)
+            let settings: Vec<(String, String)> = cron::settings(ctx.env.vars(), &cwd)?
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
-            println!("{}", mcp::registration(config.client, &bin, &settings));
+            let text = mcp::registration(config.client, &bin, &settings);
+            output::stdout(format!("{text}\n").as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -50,11 +50,11 @@ pub fn main() -> ExitCode {
         Err(code) => return code,
     };
     let now = crate::timestamp::Timestamp::new(Utc::now()).at();
-    match run(cli, Env::from_process(), now) {
+    match Env::from_process().and_then(|env| run(cli, env, now)) {
         Ok(code) => code,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("defer: {err:#}");
+            output::say(&format!("{err:#}"));
             ExitCode::from(exit::FAILURE)
         }
     }

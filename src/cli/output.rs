@@ -1,28 +1,42 @@
-//! Printing: JSON to stdout (pretty, or one line with `--compact`), warnings to stderr.
+//! Printing: JSON and text to stdout (a failed write is an error, never a panic), and
+//! one-line `defer: ...` messages to stderr with control characters escaped.
 
 use std::io::{self, Write};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::store::BadLine;
+use crate::text;
 
 /// Writes `value` as JSON plus a newline: pretty by default, one line when `compact`.
 pub fn json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Result<()> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    if compact {
-        serde_json::to_writer(&mut out, value)?;
-    } else {
-        serde_json::to_writer_pretty(&mut out, value)?;
-    }
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
+    let mut bytes = match compact {
+        true => serde_json::to_vec(value)?,
+        false => serde_json::to_vec_pretty(value)?,
+    };
+    bytes.push(b'\n');
+    stdout(&bytes)
+}
+
+/// Writes `bytes` to stdout and flushes. A full disk or a closed terminal is an error
+/// (`writing to stdout: ...`); a closed pipe is one too, and `main` exits quietly on it.
+pub fn stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
+}
+
+/// Prints `defer: <message>` on stderr as one line (control characters escaped). A
+/// failed write to stderr is ignored: there is nowhere left to report it.
+pub fn say(message: &str) {
+    let line = format!("defer: {}\n", text::escape_control(message));
+    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 pub fn warn(message: &str) {
-    eprintln!("defer: warning: {message}");
+    say(&format!("warning: {message}"));
 }
 
 /// Reports each invalid store line once, with its line number.

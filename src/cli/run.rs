@@ -76,6 +76,6 @@ pub fn wait_for_runner(paths: &crate::config::Paths) -> Result<RunnerLock> {
     if let Some(lock) = RunnerLock::acquire(&path, false)? {
         return Ok(lock);
     }
-    eprintln!("defer: waiting for the running `defer run` to finish...");
+    output::say("waiting for the running `defer run` to finish...");
     Ok(RunnerLock::acquire(&path, true)?.expect("a blocking acquire always returns the lock"))
 }

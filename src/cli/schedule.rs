@@ -49,8 +49,8 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
             task
         }
         Outcome::Replaced { task, cancelled } => {
-            eprintln!(
-                "defer: task {} (key '{}') {}: replaced by {}",
+            output::say(&format!(
+                "task {} (key '{}') {}: replaced by {}",
                 cancelled.id,
                 cancelled.key.as_deref().unwrap_or_default(),
                 match args.dry_run {
@@ -58,7 +58,7 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
                     false => "cancelled",
                 },
                 task.id
-            );
+            ));
             task
         }
     })

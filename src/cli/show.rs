@@ -1,6 +1,5 @@
 //! `defer show`: a task's latest record wherever it is, or its prompt / output file.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +13,7 @@ use crate::task::Task;
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     let task = task(ctx, &args)?;
     match file(ctx, &args, &task)? {
-        Some(bytes) => print_bytes(&bytes),
+        Some(bytes) => output::stdout(&bytes),
         None => output::json(&task, args.compact),
     }?;
     Ok(ExitCode::SUCCESS)
@@ -58,13 +57,6 @@ fn read_file(what: &str, task: &Task, path: PathBuf) -> Result<Vec<u8>> {
         )),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
-}
-
-fn print_bytes(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
-    Ok(())
 }
 
 fn hint(what: &str, task: &Task) -> &'static str {

@@ -1,6 +1,5 @@
 //! `defer skill install|print`: the embedded agent skills.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -13,9 +12,7 @@ pub fn exec(ctx: &Ctx, command: SkillCommand) -> Result<ExitCode> {
     match command {
         SkillCommand::Install(args) => install(ctx, args),
         SkillCommand::Print => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(skill::DEFER.as_bytes())?;
-            out.flush()?;
+            output::stdout(skill::DEFER.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

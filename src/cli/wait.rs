@@ -27,12 +27,12 @@ pub fn exec(ctx: &Ctx, args: WaitArgs) -> Result<ExitCode> {
         }
         Waited::TimedOut(task) => {
             output::json(&task, args.compact)?;
-            eprintln!(
-                "defer: timed out after {}s waiting for task {} (still {})",
+            output::say(&format!(
+                "timed out after {}s waiting for task {} (still {})",
                 args.timeout.unwrap_or_default(),
                 task.id,
                 task.status
-            );
+            ));
             Ok(ExitCode::from(exit::TIMEOUT))
         }
     }

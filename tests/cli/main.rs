@@ -29,4 +29,5 @@ mod cron;
 mod key;
 mod show_wait;
 mod skill;
+mod text;
 mod views;
