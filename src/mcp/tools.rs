@@ -215,18 +215,18 @@ pub fn call(
     };
     if let Some(key) = key {
         if arguments.get("id").is_some_and(|id| !id.is_null()) {
-            return Ok(failure("defer: give id or key, not both".into()));
+            return Ok(failure("give id or key, not both"));
         }
         match id_for_key(&ctx, &key) {
             Ok(id) => arguments.insert("id".into(), Value::String(id)),
-            Err(e) => return Ok(failure(format!("defer: {e:#}"))),
+            Err(e) => return Ok(failure(&format!("{e:#}"))),
         };
     }
     let properties = schema::properties(&tool.shape);
     let argv = schema::argv(&tool.shape, &properties, &arguments).map_err(invalid)?;
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
-        Err(err) => return Ok(failure(clap_message(&err, &argv))),
+        Err(err) => return Ok(failure(&clap_message(&err, &argv))),
     };
     // A bug in one command must not take the server (and the host's session) down.
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -234,10 +234,8 @@ pub fn call(
     }));
     match ran {
         Ok(Ok(done)) => Ok(success(tool.output, done, version)),
-        Ok(Err(err)) => Ok(failure(format!("defer: {err:#}"))),
-        Err(_) => Ok(failure(format!(
-            "defer: internal error in {name} (see stderr)"
-        ))),
+        Ok(Err(err)) => Ok(failure(&format!("{err:#}"))),
+        Err(_) => Ok(failure(&format!("internal error in {name} (see stderr)"))),
     }
 }
 
@@ -256,19 +254,16 @@ fn id_for_key(ctx: &Ctx, key: &str) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow!("no live task has key '{key}' (see the list tool)"))
 }
 
-/// What the CLI prints for a bad argv, on one line.
+/// What the CLI says about a bad argv, on one line.
 fn clap_message(err: &clap::Error, argv: &[String]) -> String {
     let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
     if let Some(message) = cli::bad_value_message(err, &argv) {
-        return format!("defer: {message}");
+        return message;
     }
     let rendered = err.render().to_string();
     let head = rendered.split("\n\n").next().unwrap_or(&rendered);
     let head = head.strip_prefix("error: ").unwrap_or(head);
-    format!(
-        "defer: {}",
-        head.split_whitespace().collect::<Vec<_>>().join(" ")
-    )
+    head.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
@@ -287,8 +282,11 @@ fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
     result
 }
 
-fn failure(message: String) -> Value {
-    json!({"content": [{"type": "text", "text": message}], "isError": true})
+/// An error result: the line the CLI prints on stderr (`defer: ...`, control
+/// characters escaped).
+fn failure(message: &str) -> Value {
+    let line = format!("defer: {}", crate::text::escape_control(message));
+    json!({"content": [{"type": "text", "text": line}], "isError": true})
 }
 
 fn names<T: ClosedSet>() -> Value {

@@ -446,3 +446,24 @@ fn options_added_to_the_cli_reach_the_tool_unchanged() {
         json!(["echo", "-n", "hi there"])
     );
 }
+
+#[test]
+fn an_error_with_control_characters_is_the_cli_line_escaped() {
+    let env = Env::new();
+    let hostile = "soon\u{1b}[2J\nrm -rf";
+    let (replies, _) = serve(
+        &env,
+        &[call(
+            1,
+            "schedule",
+            json!({"when": hostile, "summary": "s"}),
+        )],
+    );
+    let cli = env
+        .cmd(&["schedule", "--when", hostile, "--summary", "s"])
+        .failure(1);
+    let text = replies[0]["result"]["content"][0]["text"].as_str().unwrap();
+    assert_eq!(replies[0]["result"]["isError"], true);
+    assert_eq!(text, cli.error_line());
+    assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text}");
+}
