@@ -63,6 +63,9 @@ pub enum Command {
     Archive,
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
+    /// Serve the Model Context Protocol on stdin/stdout (for agent hosts), or print its config
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp(McpArgs),
     /// Pause a scheduled task: `run` skips it until `defer resume`
     Pause(ControlArgs),
     /// Resume a paused task (due at once if its run time has passed)
@@ -90,9 +93,6 @@ A setting holding a control character is refused."
     Completions(CompletionsArgs),
     /// Print the man page (roff)
     Man,
-    /// Serve the Model Context Protocol on stdin/stdout (for agent hosts), or print its config
-    #[command(after_help = MCP_EXAMPLES)]
-    Mcp(McpArgs),
 }
 
 const MCP_EXAMPLES: &str = "\
@@ -174,13 +174,11 @@ pub struct ScheduleArgs {
     /// What the run is for: resume_task (pick the work up again), notify (a reminder for a person), execute_action (do one concrete thing)
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
-    /// How the run starts: fresh (a new session) or callback (a hint for the executor)
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
-    /// How much attention the run deserves, passed to the executor: low, medium or high
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried

@@ -93,6 +93,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
+        Command::Mcp(args) => mcp::exec(&ctx, args),
         Command::Pause(args) => control::exec_pause(&ctx, args),
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
@@ -102,6 +103,5 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man => completions::exec_man(),
-        Command::Mcp(args) => mcp::exec(&ctx, args),
     }
 }

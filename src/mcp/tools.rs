@@ -99,7 +99,8 @@ pub const TOOLS: &[Tool] = &[
         shape: Shape {
             command: "show",
             renames: &[("prompt", "include_prompt"), ("output", "include_output")],
-            hidden: &[],
+            // Streaming and the lineage array do not fit one record per call.
+            hidden: &["follow", "chain"],
         },
         hints: (true, false, true),
         output: Output::Task,
