@@ -137,8 +137,11 @@ fn marker_text(months: &BTreeSet<String>) -> String {
 }
 
 fn read_marker(marker: &Path) -> Result<Vec<String>> {
-    let text =
-        std::fs::read_to_string(marker).with_context(|| format!("reading {}", marker.display()))?;
+    let mut text = String::new();
+    if let Some(mut file) = fsx::open_read(marker)? {
+        file.read_to_string(&mut text)
+            .with_context(|| format!("reading {}", marker.display()))?;
+    }
     Ok(text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -185,9 +188,10 @@ impl MonthWriters {
     }
 
     fn remember_lines(&mut self, path: &Path) -> Result<()> {
-        let reader = BufReader::new(
-            File::open(path).with_context(|| format!("reading {}", path.display()))?,
-        );
+        let Some(file) = fsx::open_read(path)? else {
+            return Ok(());
+        };
+        let reader = BufReader::new(file);
         for line in reader.split(b'\n') {
             let line = line.with_context(|| format!("reading {}", path.display()))?;
             if let Some(id) = line_id(&line) {

@@ -2,7 +2,7 @@
 //! Every bad value is an error naming its variable; nothing falls back silently.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
@@ -40,6 +40,83 @@ impl Paths {
     pub fn archive_file(&self, year_month: &str) -> PathBuf {
         self.archive_dir
             .join(format!("deferred_{year_month}.jsonl"))
+    }
+}
+
+impl Paths {
+    fn all_mut(&mut self) -> [&mut PathBuf; 5] {
+        [
+            &mut self.runtime_dir,
+            &mut self.tasks_file,
+            &mut self.archive_dir,
+            &mut self.log_dir,
+            &mut self.log_file,
+        ]
+    }
+
+    fn is_absolute(&self) -> bool {
+        [
+            &self.runtime_dir,
+            &self.tasks_file,
+            &self.archive_dir,
+            &self.log_dir,
+            &self.log_file,
+        ]
+        .iter()
+        .all(|p| p.is_absolute())
+    }
+
+    /// Every path made absolute against `cwd` (pure: no file-system access).
+    pub fn absolute_in(mut self, cwd: &Path) -> Paths {
+        for path in self.all_mut() {
+            if path.is_relative() {
+                *path = cwd.join(&*path);
+            }
+        }
+        self
+    }
+
+    /// Resolves the existing part of each directory (the files' parents, and the
+    /// directories themselves) to its canonical form. The default layout costs one
+    /// `realpath`: paths under the runtime directory reuse its resolution.
+    fn resolved(mut self) -> Paths {
+        let spelled_runtime = self.runtime_dir.clone();
+        let runtime = resolve_dir(&spelled_runtime);
+        let resolve = |dir: &Path| match dir.strip_prefix(&spelled_runtime) {
+            Ok(rest) if rest.as_os_str().is_empty() => runtime.clone(),
+            Ok(rest) if rest.components().all(|c| matches!(c, Component::Normal(_))) => {
+                runtime.join(rest)
+            }
+            _ => resolve_dir(dir),
+        };
+        let resolve_parent = |file: &Path| match (file.parent(), file.file_name()) {
+            (Some(dir), Some(name)) => resolve(dir).join(name),
+            _ => file.to_path_buf(),
+        };
+        self.tasks_file = resolve_parent(&self.tasks_file);
+        self.log_file = resolve_parent(&self.log_file);
+        self.archive_dir = resolve(&self.archive_dir);
+        self.log_dir = resolve(&self.log_dir);
+        self.runtime_dir = runtime;
+        self
+    }
+}
+
+/// `dir` with its longest existing prefix canonicalized and the rest appended.
+fn resolve_dir(dir: &Path) -> PathBuf {
+    let mut existing = dir;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return dir.to_path_buf(),
+        }
     }
 }
 
@@ -143,7 +220,27 @@ impl Env {
         self.get(name).map(PathBuf::from).unwrap_or_else(default)
     }
 
+    /// Where state lives, made absolute (a relative value is read against the working
+    /// directory) and with its existing directories resolved (symlinks, `..`), so that
+    /// every spelling of a directory gives the same paths, stored paths work from any
+    /// directory, and a cron job finds the same files. The file names themselves are
+    /// kept: a store that is a symlink is refused (`trust`), not resolved.
     pub fn paths(&self) -> Result<Paths> {
+        let spelled = self.spelled_paths()?;
+        let cwd = if spelled.is_absolute() {
+            PathBuf::new()
+        } else {
+            std::env::current_dir().map_err(|e| {
+                anyhow!(
+                    "a DEFER_* path or HOME is relative and the working directory is unknown: {e}"
+                )
+            })?
+        };
+        Ok(spelled.absolute_in(&cwd).resolved())
+    }
+
+    /// The paths as the variables spell them.
+    fn spelled_paths(&self) -> Result<Paths> {
         let runtime_dir = match self.get("DEFER_RUNTIME_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => self
@@ -159,6 +256,17 @@ impl Env {
             log_dir,
             runtime_dir,
         })
+    }
+
+    /// `DEFER_ALLOW_NETWORK_FS=1` lets the store live on NFS/CIFS (SPEC §11).
+    pub fn allow_network_fs(&self) -> Result<bool> {
+        match self.get("DEFER_ALLOW_NETWORK_FS").map(str::trim) {
+            None | Some("0") => Ok(false),
+            Some("1") => Ok(true),
+            Some(other) => bail!(
+                "invalid DEFER_ALLOW_NETWORK_FS '{other}' (accepted: 1 to allow a store on a network filesystem, 0 or unset to refuse)"
+            ),
+        }
     }
 
     /// `DEFER_TIMEZONE`, else `TZ`, else the system zone, else UTC.
@@ -260,6 +368,57 @@ mod tests {
         assert_eq!(paths.log_file, Path::new("/l/deferred.log"));
         assert_eq!(paths.archive_dir, Path::new("/r/archive"));
         assert_eq!(paths.runner_lock(), Path::new("/t/tasks.jsonl.run.lock"));
+    }
+
+    #[test]
+    fn relative_paths_are_read_against_the_working_directory() {
+        let env = Env::from_pairs([
+            ("DEFER_RUNTIME_DIR", "rt"),
+            ("DEFER_TASKS_FILE", "../t/tasks.jsonl"),
+            ("DEFER_LOG_FILE", "/abs/log"),
+        ]);
+        let paths = env
+            .spelled_paths()
+            .unwrap()
+            .absolute_in(Path::new("/work/dir"));
+        assert_eq!(paths.runtime_dir, Path::new("/work/dir/rt"));
+        assert_eq!(paths.tasks_file, Path::new("/work/dir/../t/tasks.jsonl"));
+        assert_eq!(paths.log_dir, Path::new("/work/dir/rt/logs"));
+        assert_eq!(paths.archive_dir, Path::new("/work/dir/rt/archive"));
+        assert_eq!(paths.log_file, Path::new("/abs/log"));
+        let home = Env::from_pairs([("HOME", "h")]).spelled_paths().unwrap();
+        assert!(!home.is_absolute());
+        assert!(home.absolute_in(Path::new("/c")).is_absolute());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_directories_are_resolved_and_file_names_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(tmp.path()).unwrap().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        std::os::unix::fs::symlink("/nowhere", real.join("deferred.jsonl")).unwrap();
+        let env = Env::from_pairs([("DEFER_RUNTIME_DIR", link.to_str().unwrap())]);
+        let paths = env.paths().unwrap();
+        assert_eq!(paths.runtime_dir, real);
+        assert_eq!(paths.tasks_file, real.join("deferred.jsonl"));
+        assert_eq!(paths.log_file, real.join("logs/deferred.log"));
+        // Missing parts are appended to the resolved existing prefix.
+        assert_eq!(resolve_dir(&link.join("a/b")), real.join("a/b"));
+        let up = Env::from_pairs([("DEFER_RUNTIME_DIR", link.join("x/..").to_str().unwrap())]);
+        assert!(up.paths().unwrap().runtime_dir.is_absolute());
+    }
+
+    #[test]
+    fn allow_network_fs_is_0_or_1() {
+        assert!(!Env::default().allow_network_fs().unwrap());
+        let with = |v| Env::from_pairs([("DEFER_ALLOW_NETWORK_FS", v)]).allow_network_fs();
+        assert!(with("1").unwrap());
+        assert!(!with("0").unwrap());
+        let err = with("true").unwrap_err().to_string();
+        assert!(err.contains("DEFER_ALLOW_NETWORK_FS 'true'"), "{err}");
     }
 
     #[test]

@@ -227,14 +227,9 @@ fn utf8_boundary(bytes: &[u8]) -> usize {
     }
 }
 
+/// Never through a symlink, and only the user's own regular file (`fsx::open_truncate`).
 fn private_truncate(path: &Path) -> Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))
+    crate::fsx::open_truncate(path)
 }
 
 #[cfg(unix)]

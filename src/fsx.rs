@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 const DIR_MODE: u32 = 0o700;
+#[cfg_attr(not(unix), allow(dead_code))]
 const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` and its missing parents; the ones it creates get mode 0700.
@@ -39,11 +40,15 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 
 fn private(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
-    options.mode(FILE_MODE);
+    options
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     options
 }
 
 /// Opens (creating, mode 0600) `path` for appending; its directory is created too.
+/// Like every `open_*` here: never through a symlink, never blocking on a FIFO, and
+/// only a regular file owned by the user (`trust::verify_open`).
 pub fn open_append(path: &Path) -> Result<File> {
     open_with(path, OpenOptions::new().append(true).create(true))
 }
@@ -60,18 +65,82 @@ pub fn open_rw(path: &Path) -> Result<File> {
     )
 }
 
+/// Opens (creating, mode 0600) `path` for writing and empties it, e.g. an executor's
+/// output file. It is checked before it is truncated, so a link or a file that is not
+/// the user's is refused, not emptied.
+pub fn open_truncate(path: &Path) -> Result<File> {
+    let file = open_with(
+        path,
+        OpenOptions::new().write(true).create(true).truncate(false),
+    )?;
+    file.set_len(0)
+        .with_context(|| format!("truncating {}", path.display()))?;
+    Ok(file)
+}
+
+/// Opens `path` for reading; `None` when it does not exist. Nothing is created.
+pub fn open_read(path: &Path) -> Result<Option<File>> {
+    match open_checked(path, OpenOptions::new().read(true)) {
+        Ok(file) => Ok(Some(file)),
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn open_with(path: &Path, options: &mut OpenOptions) -> Result<File> {
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         ensure_dir(dir)?;
     }
-    let existed = path.exists();
-    let file = private(options)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let existed = path.symlink_metadata().is_ok();
+    let file = open_checked(path, options)?;
     if !existed {
-        set_mode(path, FILE_MODE)?;
+        #[cfg(unix)]
+        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+            .with_context(|| format!("setting permissions on {}", path.display()))?;
     }
     Ok(file)
+}
+
+/// Opens without following a final symlink or blocking, then checks the descriptor.
+fn open_checked(path: &Path, options: &mut OpenOptions) -> Result<File> {
+    let file = match private(options).open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(anyhow::Error::new(e).context(format!("opening {}", path.display())))
+        }
+        Err(e) => {
+            return Err(match crate::trust::explain_open_failure(path) {
+                Some(finding) => finding.into(),
+                None => anyhow::Error::new(e).context(format!("opening {}", path.display())),
+            })
+        }
+    };
+    crate::trust::verify_open(&file, path)?;
+    blocking(&file, path)?;
+    Ok(file)
+}
+
+/// Clears `O_NONBLOCK` (set only so that opening a FIFO cannot hang).
+fn blocking(file: &File, path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own; no memory is passed.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("opening {}", path.display()));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
 }
 
 /// Writes `contents` to `path` (0600) atomically: temp file, fsync, rename.
@@ -115,6 +184,50 @@ mod tests {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&tmp.path().join("a")), 0o700);
         assert_eq!(mode(&file), 0o600);
+    }
+
+    #[test]
+    fn opens_never_follow_links_nor_block_on_fifos() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target");
+        fs::write(&target, "keep").unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        for result in [
+            open_rw(&link).map(drop),
+            open_append(&link).map(drop),
+            open_truncate(&link).map(drop),
+            open_read(&link).map(drop),
+        ] {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+        }
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+        let fifo = tmp.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for result in [
+            open_read(&fifo).map(drop),
+            open_rw(&fifo).map(drop),
+            open_append(&fifo).map(drop),
+        ] {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains("FIFO"), "{err}");
+        }
+        assert!(open_read(&tmp.path().join("missing")).unwrap().is_none());
+    }
+
+    #[test]
+    fn open_truncate_empties_only_a_checked_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("out");
+        fs::write(&path, "old output").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(open_truncate(&path).is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"old output");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        open_truncate(&path).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"");
     }
 
     #[test]

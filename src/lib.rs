@@ -27,6 +27,7 @@ pub mod store;
 pub mod task;
 pub mod text;
 pub mod timestamp;
+pub mod trust;
 pub mod view;
 pub mod wait;
 pub mod when;

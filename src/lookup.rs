@@ -2,7 +2,6 @@
 //! month first. Streaming: a file is read line by line and only lines that mention the
 //! id are parsed. Owns no writes; `show` and `wait` print what it finds.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -78,10 +77,8 @@ fn matching(bytes: &[u8], id: &str) -> Option<Task> {
 
 /// The last record of `id` in one JSONL file.
 pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    let Some(file) = crate::fsx::open_read(path)? else {
+        return Ok(None);
     };
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut buf = Vec::with_capacity(4096);

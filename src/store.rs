@@ -23,6 +23,8 @@ pub mod summary;
 pub struct Store {
     file: PathBuf,
     lock: PathBuf,
+    /// `DEFER_ALLOW_NETWORK_FS=1`: write even on NFS/CIFS.
+    allow_network_fs: bool,
 }
 
 /// Lock modes, as types: only an exclusive guard can write.
@@ -44,7 +46,20 @@ impl Store {
         Store {
             file: file.into(),
             lock: lock.into(),
+            allow_network_fs: false,
         }
+    }
+
+    /// The store of `paths`, once its directories and files pass the trust checks
+    /// (`trust::require`: owned by the user, not writable by others, the store a
+    /// regular file). Writes are also refused on a network filesystem unless
+    /// `allow_network_fs`.
+    pub fn open(paths: &crate::config::Paths, allow_network_fs: bool) -> Result<Self> {
+        crate::trust::require(paths)?;
+        Ok(Store {
+            allow_network_fs,
+            ..Store::new(&paths.tasks_file, paths.store_lock())
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -68,6 +83,7 @@ impl Store {
 
     /// The exclusive lock every write holds; waits for other holders.
     pub fn write(&self) -> Result<Locked<Exclusive>> {
+        crate::trust::require_local(&self.file, self.allow_network_fs)?;
         let file = fsx::open_rw(&self.lock)?;
         file.lock()
             .with_context(|| format!("locking {}", self.lock.display()))?;
@@ -207,12 +223,10 @@ impl<M> Locked<M> {
         &self.file
     }
 
+    /// The store for reading, `None` when it does not exist yet. Never blocks (a FIFO
+    /// is refused) and never follows a link (`fsx::open_read`).
     fn open(&self) -> Result<Option<File>> {
-        match File::open(&self.file) {
-            Ok(file) => Ok(Some(file)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {}", self.file.display())),
-        }
+        fsx::open_read(&self.file)
     }
 
     /// Reads the whole store.

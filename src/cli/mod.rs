@@ -64,16 +64,29 @@ pub fn main() -> ExitCode {
 pub struct Ctx {
     pub env: Env,
     pub now: DateTime<Utc>,
+    /// `env.paths()`, resolved once (it reads the file system).
+    paths: std::cell::OnceCell<Paths>,
 }
 
 impl Ctx {
+    pub fn new(env: Env, now: DateTime<Utc>) -> Self {
+        Ctx {
+            env,
+            now,
+            paths: std::cell::OnceCell::new(),
+        }
+    }
+
     pub fn paths(&self) -> Result<Paths> {
-        self.env.paths()
+        if let Some(paths) = self.paths.get() {
+            return Ok(paths.clone());
+        }
+        let paths = self.env.paths()?;
+        Ok(self.paths.get_or_init(|| paths).clone())
     }
 
     pub fn store(&self) -> Result<Store> {
-        let paths = self.paths()?;
-        Ok(Store::new(&paths.tasks_file, paths.store_lock()))
+        Store::open(&self.paths()?, self.env.allow_network_fs()?)
     }
 
     pub fn audit(&self) -> Result<AuditLog> {
@@ -83,7 +96,7 @@ impl Ctx {
 
 /// Dispatches one parsed command line.
 pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
-    let ctx = Ctx { env, now };
+    let ctx = Ctx::new(env, now);
     match cli.command {
         Command::Schedule(args) => schedule::exec(&ctx, args),
         Command::List(args) => list::exec(&ctx, args),

@@ -198,10 +198,10 @@ pub fn call(
     };
     let invalid =
         |e: schema::BadArguments| RpcError::new(code::INVALID_PARAMS, format!("{name}: {}", e.0));
-    let ctx = Ctx {
-        env: env.clone(),
-        now: crate::timestamp::Timestamp::new(Utc::now()).at(),
-    };
+    let ctx = Ctx::new(
+        env.clone(),
+        crate::timestamp::Timestamp::new(Utc::now()).at(),
+    );
     let key = match extra(tool).is_empty() {
         true => None,
         false => match arguments.remove(KEY) {

@@ -154,7 +154,9 @@ fn decode(text: &str) -> Option<(Identity, Summary)> {
 
 /// The saved summary, if it describes exactly the store as it is now (`current`).
 pub fn load(store: &Path, current: Identity) -> Option<Summary> {
-    let text = std::fs::read_to_string(path_for(store)).ok()?;
+    let mut text = String::new();
+    let file = crate::fsx::open_read(&path_for(store)).ok()??;
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, 4096), &mut text).ok()?;
     let (identity, summary) = decode(&text)?;
     (identity == current).then_some(summary)
 }

@@ -22,6 +22,7 @@ mod schedule;
 mod stop;
 mod store;
 mod summary;
+mod trust;
 mod when_cmd;
 mod when_grammar;
 
