@@ -138,11 +138,14 @@ async def session(mode):
         shown = await client.call_tool("show", {"id": task["id"]})
         check(f"{tag} show equals `defer show`",
               shown.structured_content == world.cli_json("show", task["id"]))
-        no_prompt = await client.call_tool("show", {"id": task["id"], "include_prompt": True})
-        cli_err = world.cli("show", task["id"], "--prompt").stderr.strip()
-        check(f"{tag} show include_prompt before a run: the CLI's error",
-              no_prompt.is_error and no_prompt.content[0].text == cli_err,
-              (no_prompt.content, cli_err))
+        prompt = await client.call_tool("show", {"id": task["id"], "include_prompt": True})
+        cli = world.cli("show", task["id"], "--prompt")
+        same = (prompt.is_error and cli.returncode == 1
+                and prompt.content[0].text == cli.stderr.strip()) or (
+                not prompt.is_error and cli.returncode == 0
+                and prompt.content[1].text == cli.stdout)
+        check(f"{tag} show include_prompt before a run: what `defer show --prompt` says",
+              same, (prompt.content, cli))
 
         # Cancel by key; the CLI sees it.
         cancelled = await client.call_tool("cancel", {"key": "build-check", "reason": "done"})
@@ -156,6 +159,20 @@ async def session(mode):
         check(f"{tag} cancelling twice: the CLI's error",
               again.is_error and again.content[0].text == cli_again.stderr.strip()
               and cli_again.returncode == 1, (again.content, cli_again.stderr))
+
+        # A task the runner (cron's `defer run`) took: its prompt through show.
+        due = await client.call_tool("schedule", {"when": "now", "summary": f"due {mode}",
+                                                  "intent": "notify"})
+        due_id = due.structured_content["id"]
+        ran = world.cli("run")
+        shown = await client.call_tool("show", {"id": due_id, "include_prompt": True})
+        cli_prompt = world.cli("show", due_id, "--prompt").stdout
+        check(f"{tag} show include_prompt after a run: the prompt file",
+              ran.returncode == 0 and not shown.is_error
+              and shown.structured_content["status"] == "completed"
+              and len(shown.content) == 2 and shown.content[1].text == cli_prompt
+              and "You are resuming a deferred task" in cli_prompt,
+              (ran.stderr, shown.content))
 
         # Bad values: the CLI's one-line message, nothing stored.
         before = world.cli_json("list", "--all")
