@@ -467,3 +467,34 @@ fn an_error_with_control_characters_is_the_cli_line_escaped() {
     assert_eq!(text, cli.error_line());
     assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text}");
 }
+
+/// While serving, file descriptor 1 is the server's stderr: whatever a command might
+/// print lands there, and protocol messages go out on their own copy of stdout.
+#[cfg(target_os = "linux")]
+#[test]
+fn while_serving_fd_1_points_at_stderr() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let env = Env::new();
+    let stderr_file = env.root().join("server-stderr");
+    let mut child = env
+        .cmd(&["mcp"])
+        .command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_file).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", request(1, "ping", json!({}))).unwrap();
+    let mut reply = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut reply)
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&reply).unwrap()["id"], 1);
+    let fd = |n: u32| std::fs::read_link(format!("/proc/{}/fd/{n}", child.id())).unwrap();
+    assert_eq!(fd(1), stderr_file);
+    assert_eq!(fd(2), stderr_file);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
