@@ -8,6 +8,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use chrono_tz::Tz;
 
+/// The largest delay or timeout a setting accepts: ten years, in seconds.
+pub const MAX_SECONDS: u64 = 315_360_000;
+
 /// Where state lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -299,13 +302,15 @@ impl Env {
         self.get("DEFER_CONTEXT_FILE").map(PathBuf::from)
     }
 
+    /// A delay or timeout: whole seconds, at most `MAX_SECONDS` (SPEC §11), so no
+    /// timestamp arithmetic on it can overflow.
     fn seconds(&self, name: &str, default: u64) -> Result<Duration> {
         match self.get(name) {
             None => Ok(Duration::from_secs(default)),
             Some(text) => match text.trim().parse::<u64>() {
-                Ok(secs) => Ok(Duration::from_secs(secs)),
-                Err(_) => bail!(
-                    "invalid {name} '{text}' (accepted: a whole number of seconds, 0 or more)"
+                Ok(secs) if secs <= MAX_SECONDS => Ok(Duration::from_secs(secs)),
+                _ => bail!(
+                    "invalid {name} '{text}' (accepted: whole seconds from 0 to {MAX_SECONDS})"
                 ),
             },
         }
@@ -480,5 +485,34 @@ mod tests {
         assert!(Env::from_pairs([("DEFER_RETRY_DELAY_SECONDS", "-5")])
             .retry_delay()
             .is_err());
+    }
+
+    #[test]
+    fn numeric_settings_are_bounded_to_ten_years() {
+        let at = |name: &str, value: &str| Env::from_pairs([(name, value)]);
+        let delay = at("DEFER_RETRY_DELAY_SECONDS", "315360000").retry_delay();
+        assert_eq!(delay.unwrap(), Duration::from_secs(315_360_000));
+        let timeout = at("DEFER_EXECUTOR_TIMEOUT_SECONDS", "315360000").executor_timeout();
+        assert_eq!(timeout.unwrap(), Some(Duration::from_secs(315_360_000)));
+        for value in [
+            "315360001",
+            "10000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+        ] {
+            let err = at("DEFER_RETRY_DELAY_SECONDS", value)
+                .retry_delay()
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!("invalid DEFER_RETRY_DELAY_SECONDS '{value}' (accepted: whole seconds from 0 to 315360000)")
+            );
+            let err = at("DEFER_EXECUTOR_TIMEOUT_SECONDS", value).executor_timeout();
+            assert!(err
+                .unwrap_err()
+                .to_string()
+                .contains("DEFER_EXECUTOR_TIMEOUT_SECONDS"));
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 /// Output kept in the record; the rest is only in `logs/<id>.output.txt`.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -85,9 +85,23 @@ pub struct Outcome {
     pub ending: Ending,
     pub output: Vec<u8>,
     pub truncated: bool,
+    /// The last non-empty line of the whole output, quoted (see `last_line`).
+    pub last_line: Option<String>,
+    /// Writing `logs/<id>.output.txt` failed part-way: the file is incomplete.
+    pub file_error: Option<String>,
 }
 
 impl Outcome {
+    /// The error of a failed attempt: the cause, then the output's last line when there
+    /// is one (`executor exited with status 3: boom on stderr`). A stopped runner's
+    /// attempt is just `interrupted`, like an orphan's.
+    pub fn error(&self) -> String {
+        match (&self.ending, &self.last_line) {
+            (Ending::Stopped, _) | (_, None) => self.ending.to_string(),
+            (ending, Some(line)) => format!("{ending}: {line}"),
+        }
+    }
+
     /// The kept output as text (invalid UTF-8 replaced, never cut inside a character).
     pub fn output_text(&self) -> String {
         String::from_utf8_lossy(&self.output).into_owned()
@@ -121,18 +135,42 @@ fn is_executable(path: &Path) -> bool {
 /// Runs the executor to completion (or its limit) and returns how it ended.
 /// Errors are the runner's own (cannot write the output file), not the executor's.
 pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
+    run_with(inv, limits, &|_| Ok(()))
+}
+
+/// `run`, calling `started(pid)` as soon as the executor runs (the runner records its
+/// process there). If that fails, the executor's group is killed at once and the
+/// error returned: nothing may run that the store does not know about.
+pub fn run_with(
+    inv: &Invocation,
+    limits: &Limits,
+    started: &dyn Fn(u32) -> Result<()>,
+) -> Result<Outcome> {
     crate::stop::install();
     let mut sink = OutputSink::create(inv.output_file)?;
-    let (child, out_reader) = match spawn(inv) {
+    let (mut child, out_reader) = match spawn(inv) {
         Ok(spawned) => spawned,
         Err(e) => {
             return Ok(Outcome {
                 ending: Ending::SpawnFailed(e.to_string()),
                 output: Vec::new(),
                 truncated: false,
+                last_line: None,
+                file_error: None,
             })
         }
     };
+    if let Err(e) = started(child.id()) {
+        #[cfg(unix)]
+        // SAFETY: kill(2) on the group we just created; no memory involved.
+        unsafe {
+            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+        }
+        #[cfg(not(unix))]
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
     let ending = supervise(child, out_reader, inv.stdin, limits, &mut sink)?;
     sink.finish(ending)
 }
@@ -174,7 +212,10 @@ struct OutputSink {
     file: std::io::BufWriter<File>,
     path: PathBuf,
     head: Vec<u8>,
+    tail: last_line::Tail,
     total: u64,
+    /// The first failed write to the file; later output only goes to memory.
+    file_error: Option<String>,
 }
 
 impl OutputSink {
@@ -187,24 +228,33 @@ impl OutputSink {
             file: std::io::BufWriter::new(file),
             path: path.to_path_buf(),
             head: Vec::new(),
+            tail: last_line::Tail::default(),
             total: 0,
+            file_error: None,
         })
     }
 
+    /// Takes more output. A failed write to the file (disk full) is remembered, not
+    /// returned: the executor runs on and is supervised to its end either way.
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file
-            .write_all(bytes)
-            .with_context(|| format!("writing {}", self.path.display()))?;
+        if self.file_error.is_none() {
+            if let Err(e) = self.file.write_all(bytes) {
+                self.file_error = Some(format!("writing {}: {e}", self.path.display()));
+            }
+        }
         let room = OUTPUT_CAP.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.tail.push(bytes);
         self.total += bytes.len() as u64;
         Ok(())
     }
 
     fn finish(mut self, ending: Ending) -> Result<Outcome> {
-        self.file
-            .flush()
-            .with_context(|| format!("writing {}", self.path.display()))?;
+        if self.file_error.is_none() {
+            if let Err(e) = self.file.flush() {
+                self.file_error = Some(format!("writing {}: {e}", self.path.display()));
+            }
+        }
         let truncated = self.total > OUTPUT_CAP as u64;
         if truncated {
             let cut = utf8_boundary(&self.head);
@@ -212,6 +262,8 @@ impl OutputSink {
         }
         Ok(Outcome {
             ending,
+            file_error: self.file_error,
+            last_line: self.tail.last_line(),
             output: self.head,
             truncated,
         })
@@ -232,6 +284,8 @@ fn private_truncate(path: &Path) -> Result<File> {
     crate::fsx::open_truncate(path)
 }
 
+mod last_line;
+pub mod process;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

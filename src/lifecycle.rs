@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 use serde_json::Map;
 
-use crate::task::{Backoff, ResultType, Status, Task, TaskResult};
+use crate::task::{Backoff, ExecutorProcess, ResultType, Status, Task, TaskResult};
 use crate::timestamp::Timestamp;
 
 /// The runner takes the task: `executing`, with `started_at`.
@@ -17,6 +17,26 @@ pub fn claim(task: &Task, now: DateTime<Utc>) -> Task {
         status: Status::Executing,
         started_at: Some(now.into()),
         ..task.clone()
+    }
+}
+
+/// The executor started: the claim again, naming its process (SPEC §11).
+pub fn running(claimed: &Task, process: ExecutorProcess) -> Task {
+    Task {
+        executor: Some(process),
+        ..claimed.clone()
+    }
+}
+
+/// The runner itself failed after the claim (prompt or output file unwritable, disk
+/// full), not the executor: the task is as it was before the claim — `scheduled`, same
+/// `run_at`, same `attempts` — with `last_error` naming the cause (SPEC §11).
+pub fn release(before_claim: &Task, cause: &str) -> Task {
+    Task {
+        status: Status::Scheduled,
+        last_error: Some(cause.to_string()),
+        executor: None,
+        ..before_claim.clone()
     }
 }
 
@@ -50,14 +70,15 @@ pub fn complete(
         status: Status::Completed,
         completed_at: Some(now.into()),
         result: Some(result(kind, prompt_path, output)),
+        executor: None,
         ..task.clone()
     }
 }
 
 /// The longest exponential wait (SPEC §13).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
-/// The longest wait of any kind: a hand-edited `delay_seconds` or a huge
-/// `DEFER_RETRY_DELAY_SECONDS` cannot push `run_at` past what a record can hold.
+/// The longest `--retry-delay` accepted. Any wait, however large (a hand-edited
+/// `delay_seconds`), is safe: `run_at` saturates at the last instant a record holds.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(366 * 24 * 3600);
 /// Exponential waits vary by up to this fraction either way, so tasks that failed
 /// together do not retry in lockstep.
@@ -82,7 +103,7 @@ pub fn parse_retry_delay(text: &str) -> Result<u64, String> {
 /// by `1 + jitter` (clamped to ±`JITTER`) and capped again, for exponential. Whole
 /// seconds; never overflows.
 pub fn retry_wait(base: Duration, backoff: Backoff, attempt: u32, jitter: f64) -> Duration {
-    let base = base.min(MAX_RETRY_DELAY).as_secs();
+    let base = base.as_secs();
     let secs = match backoff {
         Backoff::Fixed => base,
         Backoff::Exponential => {
@@ -164,15 +185,11 @@ pub fn attempt_failed_with(
     now: DateTime<Utc>,
 ) -> Task {
     let mut next = task.clone();
+    next.executor = None;
     next.attempts = task.attempts.saturating_add(1);
     if task.attempts < task.max_retries {
         let wait = task_retry_wait(task, retry_delay, next.attempts, jitter);
-        let run_at = Timestamp::new(
-            chrono::Duration::from_std(wait)
-                .ok()
-                .and_then(|wait| now.checked_add_signed(wait))
-                .unwrap_or(now),
-        );
+        let run_at = Timestamp::new(now).saturating_add(wait);
         let retry_kind = match kind {
             ResultType::Interrupted => ResultType::Interrupted,
             _ => ResultType::RetryScheduled,
@@ -207,6 +224,7 @@ pub fn fail(
         last_attempt_at: Some(now.into()),
         error: Some(error.to_string()),
         result: Some(result(kind, prompt_path, output)),
+        executor: None,
         ..task.clone()
     }
 }
@@ -304,7 +322,7 @@ mod tests {
             assert_eq!(wait, Duration::from_secs(90));
         }
         let huge = retry_wait(Duration::from_secs(u64::MAX), Backoff::Fixed, 1, 0.0);
-        assert_eq!(huge, MAX_RETRY_DELAY);
+        assert_eq!(huge, Duration::from_secs(u64::MAX));
     }
 
     #[test]
@@ -389,6 +407,55 @@ mod tests {
         t.retry.as_mut().unwrap().delay_seconds = None;
         let wait = task_retry_wait(&t, Duration::from_secs(60), 3, 0.0);
         assert_eq!(wait, Duration::from_secs(240));
+    }
+
+    #[test]
+    fn a_huge_retry_delay_saturates_instead_of_panicking() {
+        let next = attempt_failed(
+            &task(0, 1),
+            "exit 1",
+            ResultType::ExecutorFailed,
+            "/p",
+            Output::default(),
+            Duration::from_secs(u64::MAX),
+            now(),
+        );
+        assert_eq!(next.run_at.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(next.result.unwrap().next_run_at, Some(next.run_at));
+    }
+
+    #[test]
+    fn release_undoes_the_claim_and_keeps_attempts() {
+        let before = Task {
+            status: Status::Scheduled,
+            ..task(1, 2)
+        };
+        let claimed = running(
+            &claim(&before, now()),
+            ExecutorProcess {
+                pid: 7,
+                started: Some(9),
+            },
+        );
+        assert_eq!(claimed.executor.map(|e| e.pid), Some(7));
+        let released = release(&before, "runner error: disk full");
+        assert_eq!(released.status, Status::Scheduled);
+        assert_eq!((released.attempts, released.run_at), (1, before.run_at));
+        assert_eq!(
+            released.last_error.as_deref(),
+            Some("runner error: disk full")
+        );
+        assert!(released.started_at.is_none() && released.executor.is_none());
+        let failed = attempt_failed(
+            &claimed,
+            "interrupted",
+            ResultType::Interrupted,
+            "/p",
+            Output::default(),
+            Duration::from_secs(5),
+            now(),
+        );
+        assert!(failed.executor.is_none());
     }
 
     #[test]

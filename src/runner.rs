@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
@@ -20,7 +20,7 @@ use crate::lifecycle::{self, Output};
 use crate::prompt;
 use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
-use crate::task::{ResultType, Status, Task};
+use crate::task::{ExecutorProcess, ResultType, Status, Task};
 
 /// How tasks are executed; read from the environment once per command.
 #[derive(Debug, Clone, Default)]
@@ -82,6 +82,21 @@ pub struct Report {
     pub archived: usize,
     /// Invalid store lines, and due records that could not be loaded.
     pub bad: Vec<BadLine>,
+    /// The runner's own failures, one per task it could not run (SPEC §11); the other
+    /// due tasks still ran. `defer run` exits 1 when there is any.
+    pub failures: Vec<anyhow::Error>,
+}
+
+impl Report {
+    /// The runner's failures as one error, if any: the first, and how many more.
+    pub fn failure(&mut self) -> Option<anyhow::Error> {
+        let more = self.failures.len().checked_sub(1)?;
+        let first = self.failures.remove(0);
+        Some(match more {
+            0 => first,
+            n => anyhow!("{first:#} (and {n} more due task(s) could not be run)"),
+        })
+    }
 }
 
 /// Everything a runner needs. `clock` is read at each step, so tests can fix it.
@@ -119,8 +134,12 @@ impl Runner<'_> {
             if stop::requested() {
                 bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
             }
-            if let Some(task) = self.execute_stored(&id, &mut scan, &mut report.bad)? {
-                report.executed.push(task);
+            // One task's trouble (its prompt path unwritable) must not wedge the
+            // others: its error is kept and reported after the run.
+            match self.execute_stored(&id, &mut scan, &mut report.bad) {
+                Ok(Some(task)) => report.executed.push(task),
+                Ok(None) => {}
+                Err(e) => report.failures.push(e),
             }
         }
         if stop::requested() {
@@ -149,6 +168,7 @@ impl Runner<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Task>> {
         let mut recovered = Vec::new();
+        let mut stopped_groups = Vec::new();
         for entry in scan
             .entries
             .iter()
@@ -157,6 +177,14 @@ impl Runner<'_> {
             let Ok(task) = locked.load(entry) else {
                 continue;
             };
+            // The dead runner's executor may still run: stop it first, so the task
+            // never has two live executions (SPEC §11).
+            let stopped = task.executor.is_some_and(|p| {
+                executor::process::stop_orphan(&p, self.settings.limits.kill_grace)
+            });
+            if stopped {
+                stopped_groups.push(task.id.clone());
+            }
             let prompt_path = self.paths.prompt_path(&task.id).display().to_string();
             let next = lifecycle::attempt_failed(
                 &task,
@@ -172,11 +200,12 @@ impl Runner<'_> {
         if !recovered.is_empty() {
             locked.append(&recovered.iter().collect::<Vec<_>>())?;
             for task in &recovered {
-                self.audit.record(
-                    now,
-                    Event::Interrupted,
-                    &[("id", &task.id), ("status", &task.status)],
-                );
+                let mut fields: Vec<(&str, &dyn std::fmt::Display)> =
+                    vec![("id", &task.id), ("status", &task.status)];
+                if stopped_groups.contains(&task.id) {
+                    fields.push(("executor", &"stopped"));
+                }
+                self.audit.record(now, Event::Interrupted, &fields);
             }
         }
         Ok(recovered)
@@ -206,51 +235,112 @@ impl Runner<'_> {
             }
         };
         let claimed = lifecycle::claim(&task, (self.clock)());
+        // The prompt before the claim: a runner that cannot write it has claimed
+        // nothing, and the task stays as it is (SPEC §11).
+        let prompt_path = self.write_prompt(&claimed).with_context(|| {
+            format!("task {id} was not run and stays scheduled; the runner could not prepare it")
+        })?;
         locked.append(&[&claimed])?;
         drop(locked);
         self.audit
             .record((self.clock)(), Event::RunnerClaimed, &[("id", &claimed.id)]);
-        let done = self.execute(&claimed)?;
+        let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
+            Ok(attempt) => attempt,
+            Err(e) => return Err(self.release(&task, e)),
+        };
         self.store.write()?.append(&[&done])?;
-        Ok(Some(done))
+        match file_error {
+            None => Ok(Some(done)),
+            Some(e) => Err(incomplete_output(&done, &e)),
+        }
     }
 
-    /// The execution path shared by `run` and `execute`: prompt artifact first, then
-    /// the executor (if any); returns the task's next snapshot, already logged.
+    /// The runner failed after the claim, not the executor: the task goes back to
+    /// `scheduled` at the same `run_at`, its attempts untouched, `last_error` naming
+    /// the cause; returns the error `run` reports (SPEC §11).
+    fn release(&self, before_claim: &Task, e: anyhow::Error) -> anyhow::Error {
+        let cause = format!("runner error: {e:#}");
+        let released = lifecycle::release(before_claim, &cause);
+        let recorded = self.store.write().and_then(|l| l.append(&[&released]));
+        let id = &before_claim.id;
+        match recorded {
+            Ok(()) => anyhow!(
+                "task {id}: {cause} (not counted as an attempt; still scheduled at {})",
+                released.run_at
+            ),
+            Err(again) => anyhow!(
+                "task {id}: {cause}; recording that failed too ({again:#}): the next run will find it executing"
+            ),
+        }
+    }
+
+    /// The execution path of `execute` from stdin JSON: prompt artifact first, then the
+    /// executor (if any); returns the task's next snapshot, already logged.
     pub fn execute(&self, task: &Task) -> Result<Task> {
+        let prompt_path = self.write_prompt(task)?;
+        let (next, file_error) = self.execute_prepared(task, &prompt_path, false)?;
+        match file_error {
+            None => Ok(next),
+            Some(e) => Err(incomplete_output(&next, &e)),
+        }
+    }
+
+    /// Writes `logs/<id>.prompt.txt`; returns its path as stored in `result`.
+    fn write_prompt(&self, task: &Task) -> Result<String> {
         let prompt_path = self.paths.prompt_path(&task.id);
         fsx::write_atomic(&prompt_path, prompt::render(task).as_bytes())?;
-        let prompt_text = prompt_path.display().to_string();
-        let program = Program::choose(task, self.settings.executor.as_deref());
-        let next = match program {
-            None => {
-                let now = (self.clock)();
-                lifecycle::complete(
-                    task,
-                    ResultType::PromptPrepared,
-                    &prompt_text,
-                    Output::default(),
-                    now,
-                )
-            }
-            Some(program) => self.run_executor(task, program, &prompt_text)?,
-        };
-        self.log_outcome(&next);
-        Ok(next)
+        Ok(prompt_path.display().to_string())
     }
 
-    fn run_executor(&self, task: &Task, chosen: Program, prompt_path: &str) -> Result<Task> {
+    /// Runs the executor (if any) for a task whose prompt is written; returns the
+    /// task's next snapshot, already logged. `stored`: the task is claimed in the store,
+    /// which then records the executor's process once it runs.
+    /// Also returns a failure to write the output file part-way: the executor ran, so
+    /// its outcome counts, but the runner must still report it.
+    fn execute_prepared(
+        &self,
+        task: &Task,
+        prompt_text: &str,
+        stored: bool,
+    ) -> Result<(Task, Option<String>)> {
+        let program = Program::choose(task, self.settings.executor.as_deref());
+        let (next, file_error) = match program {
+            None => {
+                let now = (self.clock)();
+                let done = lifecycle::complete(
+                    task,
+                    ResultType::PromptPrepared,
+                    prompt_text,
+                    Output::default(),
+                    now,
+                );
+                (done, None)
+            }
+            Some(program) => self.run_executor(task, program, prompt_text, stored)?,
+        };
+        self.log_outcome(&next);
+        Ok((next, file_error))
+    }
+
+    fn run_executor(
+        &self,
+        task: &Task,
+        chosen: Program,
+        prompt_path: &str,
+        stored: bool,
+    ) -> Result<(Task, Option<String>)> {
         let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
             let error = chosen.not_executable();
             let now = (self.clock)();
-            return Ok(lifecycle::fail(
+            let failed = lifecycle::fail(
                 task,
                 &error,
                 ResultType::ExecutorFailed,
                 prompt_path,
                 Output::default(),
                 now,
-            ));
+            );
+            return Ok((failed, None));
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
@@ -266,7 +356,19 @@ impl Runner<'_> {
             env: &env,
             output_file: &output_file,
         };
-        let outcome = executor::run(&invocation, &self.settings.limits)?;
+        // A second `executing` snapshot names the executor's process, for recovery.
+        let record_process = |pid: u32| -> Result<()> {
+            if !stored {
+                return Ok(());
+            }
+            let process = ExecutorProcess {
+                pid,
+                started: executor::process::start_time(pid),
+            };
+            let running = lifecycle::running(task, process);
+            self.store.write()?.append(&[&running])
+        };
+        let outcome = executor::run_with(&invocation, &self.settings.limits, &record_process)?;
         let output = Output {
             text: Some(outcome.output_text()),
             truncated: outcome.truncated,
@@ -277,18 +379,19 @@ impl Runner<'_> {
             Ending::Stopped => ResultType::Interrupted,
             _ => ResultType::ExecutorFailed,
         };
-        Ok(match outcome.ending.success() {
+        let next = match outcome.ending.success() {
             true => lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now),
             false => lifecycle::attempt_failed(
                 task,
-                &outcome.ending.to_string(),
+                &outcome.error(),
                 kind,
                 prompt_path,
                 output,
                 self.settings.retry_delay,
                 now,
             ),
-        })
+        };
+        Ok((next, outcome.file_error))
     }
 
     fn log_outcome(&self, task: &Task) {
@@ -343,6 +446,16 @@ impl Runner<'_> {
         archive::log(self.audit, &swept, (self.clock)());
         Ok(swept.archived.len())
     }
+}
+
+/// The executor ran and its outcome is recorded, but its output file is incomplete.
+fn incomplete_output(task: &Task, error: &str) -> anyhow::Error {
+    anyhow!(
+        "task {} ran and was recorded as {}, but {error}: logs/{}.output.txt is incomplete",
+        task.id,
+        task.status,
+        task.id
+    )
 }
 
 /// Scheduled tasks due at `now`, oldest `run_at` first (ties in store order).

@@ -420,9 +420,9 @@ impl Locked<Exclusive> {
             before = None;
         }
         out.extend_from_slice(bytes);
-        file.write_all(&out)
-            .and_then(|()| file.sync_data())
-            .with_context(context)?;
+        if let Err(e) = file.write_all(&out).and_then(|()| file.sync_data()) {
+            return Err(self.roll_back(&file, len, created, e));
+        }
         if created {
             fsx::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
         }
@@ -431,6 +431,26 @@ impl Locked<Exclusive> {
             summary::forget(&self.file);
         }
         Ok((after, before))
+    }
+
+    /// After a failed append (ENOSPC, EFBIG, EIO): cuts the file back to `len`, its
+    /// length before, so no partial line stays (a store this append created is
+    /// removed), and returns the error to report. The summary needs no care: the store
+    /// is byte-identical to what it described, or it changed and the summary is stale.
+    fn roll_back(&self, file: &File, len: u64, created: bool, e: std::io::Error) -> anyhow::Error {
+        let error = anyhow::Error::new(e).context(format!("appending to {}", self.file.display()));
+        let restored = if created {
+            std::fs::remove_file(&self.file)
+        } else {
+            file.set_len(len).and_then(|()| file.sync_data())
+        };
+        match restored {
+            Ok(()) => error,
+            Err(again) => error.context(format!(
+                "cutting {} back to {len} bytes failed too ({again}); its last line may be torn",
+                self.file.display()
+            )),
+        }
     }
 
     /// Saves the summary of `scan` when it is a full scan of the store exactly as it

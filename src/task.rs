@@ -260,8 +260,22 @@ pub struct Task {
     /// The `run_at` a `defer reschedule` replaced (the latest one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescheduled_from: Option<Timestamp>,
+    /// On the `executing` snapshot written once the executor started: its process, so
+    /// recovery can stop it if this runner dies (SPEC §11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<ExecutorProcess>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A running executor (`executor` in the record): the pid of its process-group leader
+/// (the group id too) and the leader's start time as the OS reports it (Linux:
+/// `/proc/<pid>/stat` field 22), which tells it from a later process with the same pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutorProcess {
+    pub pid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<u64>,
 }
 
 /// A field that is present (even as `null`) deserialises to `Some(..)`.
@@ -309,6 +323,7 @@ impl Task {
             error: None,
             result: None,
             rescheduled_from: None,
+            executor: None,
             extra: Map::new(),
         }
     }

@@ -21,6 +21,22 @@ impl Timestamp {
         self.0
     }
 
+    /// The latest instant the record's format can hold: `9999-12-31T23:59:59Z`.
+    pub fn max() -> Self {
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59));
+        Timestamp(last.expect("a valid date").and_utc())
+    }
+
+    /// `self + delay`, saturating at `Timestamp::max()`: timestamp arithmetic never
+    /// panics, and never writes a year the record cannot read back.
+    pub fn saturating_add(self, delay: std::time::Duration) -> Self {
+        chrono::TimeDelta::from_std(delay)
+            .ok()
+            .and_then(|delta| self.0.checked_add_signed(delta))
+            .map_or(Timestamp::max(), Timestamp::new)
+            .min(Timestamp::max())
+    }
+
     /// `YYYYMM` of this instant, the archive file's month.
     pub fn year_month(self) -> String {
         self.0.format("%Y%m").to_string()
@@ -188,6 +204,23 @@ mod tests {
         assert_eq!(err, expected);
         let ts: Timestamp = serde_json::from_str(r#""2026-04-08T16:35:00\u005a""#).unwrap();
         assert_eq!(ts.to_string(), "2026-04-08T16:35:00Z");
+    }
+
+    #[test]
+    fn adding_saturates_at_the_last_readable_second() {
+        use std::time::Duration;
+        let ts: Timestamp = "2026-04-08T16:35:00Z".parse().unwrap();
+        let later = ts.saturating_add(Duration::from_secs(60));
+        assert_eq!(later.to_string(), "2026-04-08T16:36:00Z");
+        let max = Timestamp::max();
+        assert_eq!(max.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(max.to_string().parse::<Timestamp>(), Ok(max));
+        for delay in [10_000_000_000_000, u64::MAX] {
+            assert_eq!(ts.saturating_add(Duration::from_secs(delay)), max);
+        }
+        assert_eq!(max.saturating_add(Duration::from_secs(1)), max);
+        let late: Timestamp = "9995-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(late.saturating_add(Duration::from_secs(315_360_000)), max);
     }
 
     #[test]

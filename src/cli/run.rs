@@ -51,8 +51,12 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
     let report = wiring.runner().run();
     output::audit_warnings(&wiring.audit);
-    output::bad_lines(wiring.store.path(), &report?.bad);
-    Ok(ExitCode::SUCCESS)
+    let mut report = report?;
+    output::bad_lines(wiring.store.path(), &report.bad);
+    match report.failure() {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 pub fn exec_archive(ctx: &Ctx) -> Result<ExitCode> {

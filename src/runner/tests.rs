@@ -174,10 +174,11 @@ fn executor_success_failure_retry_and_env() {
     let retry = fx.task("retry");
     assert_eq!((retry.status, retry.attempts), (Status::Scheduled, 1));
     assert_eq!(retry.run_at, at(41).into());
-    assert_eq!(
-        retry.last_error.as_deref(),
-        Some("executor exited with status 1")
+    let quoted = format!(
+        "executor exited with status 1: retry {}",
+        fx.paths.prompt_path("retry").display()
     );
+    assert_eq!(retry.last_error.as_deref(), Some(quoted.as_str()));
     assert_eq!(
         retry.result.as_ref().unwrap().kind,
         ResultType::RetryScheduled

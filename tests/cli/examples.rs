@@ -116,7 +116,10 @@ fn agent_cli_fails_clearly_without_the_agent() {
         .success();
     let task = archived(&env, "a2");
     assert_eq!(task["status"], "failed");
-    assert_eq!(task["error"], "executor exited with status 127");
+    assert_eq!(
+        task["error"],
+        "executor exited with status 127: agent-cli.sh: agent command not found: 'no-such-agent-cli' (set DEFER_AGENT_CMD)"
+    );
     assert_eq!(
         task["result"]["output"],
         "agent-cli.sh: agent command not found: 'no-such-agent-cli' (set DEFER_AGENT_CMD)\n"

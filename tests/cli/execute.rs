@@ -86,7 +86,14 @@ fn execute_by_id_reports_a_failure_but_prints_the_record() {
         .iter()
         .map(|r| r["status"].clone())
         .collect();
-    assert_eq!(statuses, ["scheduled", "executing", "failed"]);
+    // The claim, then the claim naming the executor's process once it ran (SPEC §11).
+    assert_eq!(statuses, ["scheduled", "executing", "executing", "failed"]);
+    let snapshots = snapshots(&env, "f0");
+    assert!(snapshots[1].get("executor").is_none());
+    assert!(snapshots[2]["executor"]["pid"]
+        .as_u64()
+        .is_some_and(|pid| pid > 1));
+    assert!(snapshots[3].get("executor").is_none());
 }
 
 #[test]

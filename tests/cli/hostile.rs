@@ -142,7 +142,7 @@ fn executor_that_ignores_sigterm_is_killed() {
     );
     kill_group_from(&pid_file);
     assert_eq!(task["status"], "failed");
-    assert_eq!(task["error"], "executor timed out after 1s");
+    assert_eq!(task["error"], "executor timed out after 1s: waiting");
     assert_eq!(task["result"]["output"], "waiting\n");
 }
 
@@ -152,7 +152,7 @@ fn executor_killed_by_a_signal() {
     schedule_due(&env, "sig", &[]);
     let task = run_bounded(&env, "sig", "echo before; kill -9 $$", &[], 30);
     assert_eq!(task["status"], "failed");
-    assert_eq!(task["error"], "executor killed by signal 9");
+    assert_eq!(task["error"], "executor killed by signal 9: before");
     assert_eq!(task["result"]["output"], "before\n");
 }
 
@@ -186,7 +186,7 @@ fn executor_closing_stdout_early_and_exiting_late() {
         30,
     );
     assert_eq!(task["status"], "failed");
-    assert_eq!(task["error"], "executor exited with status 3");
+    assert_eq!(task["error"], "executor exited with status 3: bye");
     assert_eq!(task["result"]["output"], "bye\n");
 }
 

@@ -10,6 +10,7 @@ mod config;
 mod control;
 mod examples;
 mod execute;
+mod faults;
 mod hostile;
 mod kill;
 mod list;

@@ -159,7 +159,7 @@ fn failure_with_retries_left_is_rescheduled_after_the_delay() {
     let task = env.task("r1");
     assert_eq!(task["status"], "scheduled");
     assert_eq!(task["attempts"], 1);
-    assert_eq!(task["last_error"], "executor exited with status 3");
+    assert_eq!(task["last_error"], "executor exited with status 3: boom");
     let attempted = instant(task["last_attempt_at"].as_str().unwrap());
     assert!(before <= attempted && attempted <= after);
     let result = &task["result"];
@@ -181,7 +181,7 @@ fn failure_with_retries_left_is_rescheduled_after_the_delay() {
     assert_eq!(retry.len(), 1, "{retry:?}");
     assert!(
         retry[0].ends_with(&format!(
-            "retry scheduled id=r1 attempt=1 next_run_at={} error=\"executor exited with status 3\"",
+            "retry scheduled id=r1 attempt=1 next_run_at={} error=\"executor exited with status 3: boom\"",
             task["run_at"].as_str().unwrap()
         )),
         "{}",
@@ -206,7 +206,7 @@ fn retries_exhausted_fail_the_task() {
     let task = archived(&env, "r2");
     assert_eq!(task["status"], "failed");
     assert_eq!(task["attempts"], 2);
-    assert_eq!(task["error"], "executor exited with status 4");
+    assert_eq!(task["error"], "executor exited with status 4: boom r2");
     let failed = instant(task["failed_at"].as_str().unwrap());
     assert!(before <= failed && failed <= after);
     assert_eq!(task["result"]["type"], "executor_failed");
@@ -215,7 +215,7 @@ fn retries_exhausted_fail_the_task() {
     let failed_lines = env.log_events("failed");
     assert_eq!(failed_lines.len(), 1);
     assert!(
-        failed_lines[0].ends_with("failed id=r2 error=\"executor exited with status 4\""),
+        failed_lines[0].ends_with("failed id=r2 error=\"executor exited with status 4: boom r2\""),
         "{}",
         failed_lines[0]
     );
