@@ -26,6 +26,8 @@ pub enum Event {
     Paused,
     Resumed,
     Rescheduled,
+    Missed,
+    SeriesPaused,
 }
 
 impl fmt::Display for Event {
@@ -43,6 +45,8 @@ impl fmt::Display for Event {
             Event::Paused => "paused",
             Event::Resumed => "resumed",
             Event::Rescheduled => "rescheduled",
+            Event::Missed => "missed",
+            Event::SeriesPaused => "series paused",
         })
     }
 }

@@ -5,11 +5,14 @@ use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditLog, Event};
+use crate::ids;
+use crate::series::chain;
 use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 
 /// Cancels `id` if it is `scheduled` or `paused`; any other status is an error naming it.
-/// `bad` receives the store's invalid lines, for the caller to report.
+/// `bad` receives the store's invalid lines, for the caller to report. On a series
+/// occurrence this ends the series (only a claim makes the next occurrence).
 pub fn cancel(
     store: &Store,
     audit: &AuditLog,
@@ -17,6 +20,31 @@ pub fn cancel(
     reason: Option<&str>,
     now: DateTime<Utc>,
     bad: &mut Vec<BadLine>,
+) -> Result<Task> {
+    cancel_with(store, audit, id, reason, now, bad, false)
+}
+
+/// `cancel <id> --occurrence`: cancels one series occurrence and, in the same write,
+/// schedules the next (at the first fire after the cancelled one's).
+pub fn cancel_occurrence(
+    store: &Store,
+    audit: &AuditLog,
+    id: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+    bad: &mut Vec<BadLine>,
+) -> Result<Task> {
+    cancel_with(store, audit, id, reason, now, bad, true)
+}
+
+fn cancel_with(
+    store: &Store,
+    audit: &AuditLog,
+    id: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+    bad: &mut Vec<BadLine>,
+    occurrence_only: bool,
 ) -> Result<Task> {
     let locked = store.write()?;
     let scan = locked.scan()?;
@@ -31,9 +59,29 @@ pub fn cancel(
         );
     }
     let task = cancelled(locked.load(entry)?, reason, now);
-    locked.append(&[&task])?;
+    let next = match occurrence_only {
+        false => None,
+        true if task.series.is_none() => bail!(
+            "invalid --occurrence: task {id} is not a series occurrence (without --occurrence, cancel cancels it)"
+        ),
+        true => chain::after_skip(
+            &task,
+            now,
+            |series, k| scan.occurrence(series, k).is_some(),
+            || ids::generate(now),
+        ),
+    };
+    let writes: Vec<&Task> = [Some(&task), next.as_ref()].into_iter().flatten().collect();
+    locked.append(&writes)?;
     drop(locked);
     log(audit, &task, now);
+    if let Some(next) = &next {
+        audit.record(
+            now,
+            Event::Scheduled,
+            &[("id", &next.id), ("run_at", &next.run_at)],
+        );
+    }
     Ok(task)
 }
 

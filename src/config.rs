@@ -298,6 +298,16 @@ impl Env {
         Ok((!limit.is_zero()).then_some(limit))
     }
 
+    /// `DEFER_GRACE_SECONDS` (default 600, at most 10 years): lateness allowed before
+    /// the missed-run policy applies (SPEC §12).
+    pub fn grace_seconds(&self) -> Result<u64> {
+        let secs = self.seconds("DEFER_GRACE_SECONDS", 600)?.as_secs();
+        if secs > crate::series::plan::MAX_GRACE_SECONDS {
+            bail!("invalid DEFER_GRACE_SECONDS '{secs}' (accepted: a whole number of seconds, at most 315360000)");
+        }
+        Ok(secs)
+    }
+
     pub fn context_file(&self) -> Option<PathBuf> {
         self.get("DEFER_CONTEXT_FILE").map(PathBuf::from)
     }

@@ -11,10 +11,11 @@ pub fn render(task: &Task) -> String {
     let mut text = String::with_capacity(512);
     let _ = write!(
         text,
-        "You are resuming a deferred task.\n\nTask ID: {}\nIntent: {}\nMode: {}\n\nSummary:\n{}\n",
+        "You are resuming a deferred task.\n\nTask ID: {}\nIntent: {}\nMode: {}\n{}\nSummary:\n{}\n",
         field(&task.id),
         field(&task.intent.to_string()),
         field(&task.execution.mode.to_string()),
+        late_line(task),
         field(&task.context.summary)
     );
     section(&mut text, "Key Points", &task.context.key_points);
@@ -22,6 +23,25 @@ pub fn render(task: &Task) -> String {
     section(&mut text, "Constraints", &task.context.constraints);
     let _ = writeln!(text, "\nTask:\n{}", field(&task.execution.prompt_template));
     text
+}
+
+/// `Late: due <run_at>, running at <run_at + late>, (late by 3h 12m)` plus a newline
+/// for a late run (§12), else nothing.
+fn late_line(task: &Task) -> String {
+    let Some(late) = task.late_by_seconds else {
+        return String::new();
+    };
+    let due = task.run_at;
+    let running = i64::try_from(late)
+        .ok()
+        .and_then(chrono::TimeDelta::try_seconds)
+        .and_then(|d| due.at().checked_add_signed(d))
+        .map(crate::timestamp::Timestamp::new)
+        .unwrap_or(due);
+    format!(
+        "Late: due {due}, running at {running} (late by {})\n",
+        crate::when::span(late)
+    )
 }
 
 fn section(text: &mut String, title: &str, items: &[String]) {
@@ -102,6 +122,15 @@ Task:
 Look at CI again.
 ";
         assert_eq!(render(&task), expected);
+    }
+
+    #[test]
+    fn late_line_follows_mode() {
+        let mut task = Task::blank();
+        task.run_at = crate::timestamp::Timestamp::parse("2026-12-01T07:00:00Z").unwrap();
+        task.late_by_seconds = Some(3 * 3600 + 12 * 60);
+        let text = render(&task);
+        assert!(text.contains("Mode: fresh\nLate: due 2026-12-01T07:00:00Z, running at 2026-12-01T10:12:00Z (late by 3h 12m)\n\nSummary:"), "{text}");
     }
 
     #[test]

@@ -16,8 +16,12 @@ use crate::command::Program;
 use crate::config::{Env, Paths};
 use crate::executor::{self, Ending, Invocation, Limits};
 use crate::fsx;
+use crate::heartbeat;
+use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
+use crate::series::chain::{self, Trigger};
+use crate::series::Grace;
 use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ExecutorProcess, ResultType, Status, Task};
@@ -30,6 +34,8 @@ pub struct Settings {
     pub search_path: Option<String>,
     pub retry_delay: Duration,
     pub limits: Limits,
+    /// `DEFER_GRACE_SECONDS`: a one-shot task's grace unless it has its own (§12).
+    pub grace: Grace,
 }
 
 impl Settings {
@@ -40,6 +46,7 @@ impl Settings {
             executor: env.executor(),
             search_path: env.get("PATH").map(str::to_string),
             retry_delay: env.retry_delay()?,
+            grace: Grace(env.grace_seconds()?),
             limits: Limits {
                 timeout: env.executor_timeout()?,
                 ..Limits::default()
@@ -57,7 +64,18 @@ pub struct RunnerLock {
 impl RunnerLock {
     /// `None` when another runner holds it (`wait == false`), else waits for it.
     pub fn acquire(path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
+        Self::take(fsx::open_rw(path)?, path, wait)
+    }
+
+    /// `defer run`'s acquire: stamps the heartbeat on the lock file first, so an idle
+    /// or `lock_held` run counts too.
+    pub fn acquire_for_run(path: &Path) -> Result<Option<RunnerLock>> {
         let file = fsx::open_rw(path)?;
+        heartbeat::beat(&file);
+        Self::take(file, path, false)
+    }
+
+    fn take(file: File, path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
         let context = || format!("locking {}", path.display());
         if wait {
             file.lock().with_context(context)?;
@@ -82,6 +100,8 @@ pub struct Report {
     pub archived: usize,
     /// Invalid store lines, and due records that could not be loaded.
     pub bad: Vec<BadLine>,
+    /// Series the circuit breaker paused.
+    pub paused_series: Vec<Paused>,
     /// The runner's own failures, one per task it could not run (SPEC §11); the other
     /// due tasks still ran. `defer run` exits 1 when there is any.
     pub failures: Vec<anyhow::Error>,
@@ -99,6 +119,16 @@ impl Report {
     }
 }
 
+/// A series the circuit breaker paused (§13): its pending occurrence is `paused`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paused {
+    pub series: String,
+    /// The paused occurrence.
+    pub id: String,
+    /// Consecutive failed occurrences that tripped it.
+    pub failures: u32,
+}
+
 /// Everything a runner needs. `clock` is read at each step, so tests can fix it.
 pub struct Runner<'a> {
     pub paths: &'a Paths,
@@ -112,7 +142,7 @@ impl Runner<'_> {
     /// `defer run`: recover orphans, execute due tasks oldest first, sweep.
     pub fn run(&self) -> Result<Report> {
         let mut report = Report::default();
-        let Some(_lock) = RunnerLock::acquire(&self.paths.runner_lock(), false)? else {
+        let Some(_lock) = RunnerLock::acquire_for_run(&self.paths.runner_lock())? else {
             self.audit.record(
                 (self.clock)(),
                 Event::RunnerSkipped,
@@ -130,16 +160,28 @@ impl Runner<'_> {
         report.recovered = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
-        for id in due(&scan, now) {
-            if stop::requested() {
-                bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+        // Occurrences appended while running (a series catching up with `--missed all`)
+        // may be due too: take them in later rounds, each task at most once.
+        let mut taken = std::collections::HashSet::new();
+        loop {
+            let round: Vec<String> = due(&scan, now)
+                .into_iter()
+                .filter(|id| taken.insert(id.clone()))
+                .collect();
+            if round.is_empty() {
+                break;
             }
-            // One task's trouble (its prompt path unwritable) must not wedge the
-            // others: its error is kept and reported after the run.
-            match self.execute_stored(&id, &mut scan, &mut report.bad) {
-                Ok(Some(task)) => report.executed.push(task),
-                Ok(None) => {}
-                Err(e) => report.failures.push(e),
+            for id in round {
+                if stop::requested() {
+                    bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
+                }
+                // One task's trouble (its prompt path unwritable) must not wedge the
+                // others: its error is kept and reported after the run.
+                match self.claim_and_execute(&id, &mut scan, &mut report, Trigger::Due) {
+                    Ok(Some(task)) => report.executed.push(task),
+                    Ok(None) => {}
+                    Err(e) => report.failures.push(e),
+                }
             }
         }
         if stop::requested() {
@@ -198,7 +240,12 @@ impl Runner<'_> {
             recovered.push(next);
         }
         if !recovered.is_empty() {
-            locked.append(&recovered.iter().collect::<Vec<_>>())?;
+            let mut paused = Vec::new();
+            let follow = recovered
+                .iter()
+                .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
+                .collect::<Vec<_>>();
+            locked.append(&recovered.iter().chain(&follow).collect::<Vec<_>>())?;
             for task in &recovered {
                 let mut fields: Vec<(&str, &dyn std::fmt::Display)> =
                     vec![("id", &task.id), ("status", &task.status)];
@@ -207,6 +254,7 @@ impl Runner<'_> {
                 }
                 self.audit.record(now, Event::Interrupted, &fields);
             }
+            self.log_paused(&paused, now);
         }
         Ok(recovered)
     }
@@ -218,6 +266,22 @@ impl Runner<'_> {
         scan: &mut Scan,
         bad: &mut Vec<BadLine>,
     ) -> Result<Option<Task>> {
+        let mut report = Report::default();
+        let done = self.claim_and_execute(id, scan, &mut report, Trigger::Explicit)?;
+        bad.append(&mut report.bad);
+        Ok(done)
+    }
+
+    /// `execute_stored`, noting breaker pauses in `report`. A claim applies the
+    /// missed-run policy (§12) and appends a series' next occurrence in the same write.
+    fn claim_and_execute(
+        &self,
+        id: &str,
+        scan: &mut Scan,
+        report: &mut Report,
+        trigger: Trigger,
+    ) -> Result<Option<Task>> {
+        let bad = &mut report.bad;
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
         let Some(entry) = scan.get(id).filter(|e| e.status == Status::Scheduled) else {
@@ -234,24 +298,140 @@ impl Runner<'_> {
                 return Ok(None);
             }
         };
-        let claimed = lifecycle::claim(&task, (self.clock)());
+        let now = (self.clock)();
+        let step = chain::claim(
+            &task,
+            now,
+            self.settings.grace.0,
+            trigger,
+            |series, k| scan.occurrence(series, k).is_some(),
+            || ids::generate(now),
+        );
+        let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if step.missed() {
+            locked.append(&writes)?;
+            // The next occurrence may be due already (`--missed all`): `run` sees it.
+            locked.catch_up(scan)?;
+            drop(locked);
+            self.log_claim(&step, now);
+            return Ok(Some(step.snapshot));
+        }
+        let claimed = &step.snapshot;
         // The prompt before the claim: a runner that cannot write it has claimed
         // nothing, and the task stays as it is (SPEC §11).
-        let prompt_path = self.write_prompt(&claimed).with_context(|| {
+        let prompt_path = self.write_prompt(claimed).with_context(|| {
             format!("task {id} was not run and stays scheduled; the runner could not prepare it")
         })?;
-        locked.append(&[&claimed])?;
+        // The claim and a series' next occurrence: one append, one fsync.
+        locked.append(&writes)?;
+        locked.catch_up(scan)?;
         drop(locked);
-        self.audit
-            .record((self.clock)(), Event::RunnerClaimed, &[("id", &claimed.id)]);
-        let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
+        self.log_claim(&step, now);
+        let (done, file_error) = match self.execute_prepared(claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, e)),
         };
-        self.store.write()?.append(&[&done])?;
+        self.record_outcome(&done, scan, report)?;
         match file_error {
             None => Ok(Some(done)),
             Some(e) => Err(incomplete_output(&done, &e)),
+        }
+    }
+
+    /// Appends `done` and, in the same write, the breaker's update of the series'
+    /// pending occurrence; a pause is logged and noted in `report`.
+    fn record_outcome(&self, done: &Task, scan: &mut Scan, report: &mut Report) -> Result<()> {
+        let locked = self.store.write()?;
+        locked.catch_up(scan)?;
+        let mut paused = Vec::new();
+        let follow = self.breaker(&locked, scan, done, &mut paused);
+        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        locked.append(&writes)?;
+        drop(locked);
+        self.log_paused(&paused, (self.clock)());
+        report.paused_series.extend(paused);
+        Ok(())
+    }
+
+    /// The pending occurrence's new snapshot after `done` ended, if the breaker's
+    /// count changed (see `series::chain::after_outcome`); a pause goes to `paused`.
+    fn breaker(
+        &self,
+        locked: &Locked<Exclusive>,
+        scan: &Scan,
+        done: &Task,
+        paused: &mut Vec<Paused>,
+    ) -> Option<Task> {
+        let series = done.series.as_ref()?;
+        let entry = scan.occurrence(&series.id, series.occurrence.checked_add(1)?)?;
+        if !matches!(entry.status, Status::Scheduled | Status::Paused) {
+            return None;
+        }
+        let next = locked.load(entry).ok()?;
+        let (updated, tripped) = chain::after_outcome(done, &next)?;
+        if tripped {
+            paused.push(Paused {
+                series: series.id.clone(),
+                id: updated.id.clone(),
+                failures: series.consecutive_failures.saturating_add(1),
+            });
+        }
+        Some(updated)
+    }
+
+    fn log_claim(&self, step: &chain::ClaimStep, now: DateTime<Utc>) {
+        let task = &step.snapshot;
+        let late = task.late_by_seconds.map(|s| s.to_string());
+        let fires = task.missed_fires.map(|n| n.to_string());
+        let mut fields: Vec<(&str, &dyn std::fmt::Display)> = vec![("id", &task.id)];
+        if let Some(late) = &late {
+            fields.push(("late_by", late));
+        }
+        if let Some(fires) = &fires {
+            fields.push(("missed_fires", fires));
+        }
+        let event = match step.missed() {
+            true => Event::Missed,
+            false => Event::RunnerClaimed,
+        };
+        self.audit.record(now, event, &fields);
+        if !step.missed() && task.missed_fires.is_some_and(|n| n > 0) {
+            // run-once: the earlier fires were missed, this one runs.
+            self.audit.record(now, Event::Missed, &fields);
+        }
+        if let Some(next) = &step.next {
+            let series = next.series.as_ref().map(|s| (s.id.as_str(), s.occurrence));
+            let (series_id, occurrence) = series.unwrap_or_default();
+            self.audit.record(
+                now,
+                Event::Scheduled,
+                &[
+                    ("id", &next.id),
+                    ("run_at", &next.run_at),
+                    ("series", &series_id),
+                    ("occurrence", &occurrence),
+                ],
+            );
+        }
+    }
+
+    fn log_paused(&self, paused: &[Paused], now: DateTime<Utc>) {
+        for p in paused {
+            self.audit.record(
+                now,
+                Event::SeriesPaused,
+                &[
+                    ("id", &p.id),
+                    ("series", &p.series),
+                    ("failures", &p.failures),
+                ],
+            );
         }
     }
 
@@ -344,10 +524,15 @@ impl Runner<'_> {
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
-        let env = [
+        let mut env = vec![
             ("DEFER_TASK_ID", task.id.clone()),
             ("DEFER_PROMPT_PATH", prompt_path.to_string()),
+            // The fire this run stands for, and how late it is (§12).
+            ("DEFER_SCHEDULED_FOR", task.run_at.to_string()),
         ];
+        if let Some(late) = task.late_by_seconds {
+            env.push(("DEFER_LATE_SECONDS", late.to_string()));
+        }
         let output_file = self.paths.output_path(&task.id);
         let invocation = Invocation {
             program: &program,

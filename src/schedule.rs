@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::audit::{AuditLog, Event};
 use crate::reorient::Snapshot;
+use crate::series::{self, SeriesRequest};
 use crate::store::{Locked, Store};
 use crate::task::{
     is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Retry, Status, Task,
@@ -20,7 +21,8 @@ use crate::{ids, when};
 /// What the user asked for, every input known.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub when: String,
+    /// Required unless `series` has `--every`/`--cron` (then: the first occurrence).
+    pub when: Option<String>,
     pub summary: Option<String>,
     pub intent: Intent,
     pub mode: Mode,
@@ -42,6 +44,10 @@ pub struct Request {
     pub command: Option<Vec<String>>,
     /// `--retry-delay` / `--backoff`, when either was given.
     pub retry: Option<Retry>,
+    /// Recurrence and missed-run flags (SPEC §12).
+    pub series: SeriesRequest,
+    /// `DEFER_GRACE_SECONDS`, the grace a series gets without `--grace`.
+    pub default_grace: u64,
 }
 
 /// A built task, not yet stored.
@@ -63,8 +69,13 @@ pub fn build(
     tz: Tz,
     snapshot: Option<&Snapshot>,
 ) -> Result<Prepared> {
-    let resolved = when::parse(&req.when, now, tz)
-        .map_err(|e| anyhow::anyhow!("invalid --when '{}': {e}", req.when))?;
+    let plan = series::plan(&req.series, now, tz, req.default_grace)?;
+    let resolved = match (&req.when, plan.first) {
+        (Some(text), _) => when::parse(text, now, tz)
+            .map_err(|e| anyhow::anyhow!("invalid --when '{text}': {e}"))?,
+        (None, Some(at)) => when::Resolved { at, in_past: false },
+        (None, None) => bail!("--when is required (or --every/--cron for a recurring task)"),
+    };
     let context = merge_context(req, snapshot)?;
     let (id, generated_id) = match &req.id {
         Some(id) if ids::is_reserved(id) => bail!(
@@ -89,7 +100,7 @@ pub fn build(
         .prompt_template
         .clone()
         .unwrap_or_else(|| context.summary.clone());
-    let task = Task {
+    let mut task = Task {
         id,
         created_at: now.into(),
         run_at: resolved.at.into(),
@@ -117,6 +128,7 @@ pub fn build(
         retry: req.retry.clone(),
         ..Task::blank()
     };
+    plan.apply(&mut task, req.series.until.as_deref())?;
     Ok(Prepared {
         task,
         replace: req.replace,

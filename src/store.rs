@@ -108,6 +108,8 @@ pub struct Entry {
     /// The month this record is archived under, if terminal.
     pub archive_stamp: Timestamp,
     pub key: Option<String>,
+    /// A series occurrence's (series id, occurrence number).
+    pub series: Option<(String, u32)>,
     /// 1-based line number in the file.
     pub line_no: usize,
     pub offset: u64,
@@ -141,6 +143,15 @@ impl Scan {
         self.index.get(id).map(|&i| &self.entries[i])
     }
 
+    /// The entry of occurrence `occurrence` of series `series`, if stored.
+    pub fn occurrence(&self, series: &str, occurrence: u32) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.series
+                .as_ref()
+                .is_some_and(|(s, k)| s == series && *k == occurrence)
+        })
+    }
+
     /// The number of lines read (records, superseded snapshots and bad lines).
     pub fn line_count(&self) -> usize {
         self.lines
@@ -160,6 +171,7 @@ impl Scan {
                     summary.earliest_scheduled = Some(earliest);
                 }
                 Status::Executing => summary.executing = true,
+                // Paused is never due (like a scheduled task not yet due).
                 Status::Paused => {}
                 _ => summary.terminal = true,
             }
@@ -211,6 +223,7 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
         run_at: task.run_at,
         archive_stamp: task.archive_stamp(),
         key: task.key,
+        series: task.series.map(|s| (s.id, s.occurrence)),
         id: task.id,
         line_no,
         offset,

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::series::Series;
 use crate::timestamp::Timestamp;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
@@ -53,15 +54,38 @@ closed_set!(
         Completed => "completed",
         Failed => "failed",
         Cancelled => "cancelled",
+        Missed => "missed",
     }
 );
 
 impl Status {
-    /// Completed, failed and cancelled tasks never change again and get archived.
+    /// Completed, failed, cancelled and missed tasks never change again and get archived.
     /// `paused` is not terminal: it waits for `defer resume`.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+        matches!(
+            self,
+            Status::Completed | Status::Failed | Status::Cancelled | Status::Missed
+        )
     }
+}
+
+closed_set!(
+    /// What `run` does with a late task (SPEC §12): `run`/`skip` for a one-shot task,
+    /// `run-once`/`skip`/`all` for a series.
+    MissedPolicy, {
+        Run => "run",
+        RunOnce => "run-once",
+        Skip => "skip",
+        All => "all",
+    }
+);
+
+impl MissedPolicy {
+    /// The policies a one-shot task accepts.
+    pub const ONE_SHOT: &'static [MissedPolicy] = &[MissedPolicy::Run, MissedPolicy::Skip];
+    /// The policies a series accepts.
+    pub const SERIES: &'static [MissedPolicy] =
+        &[MissedPolicy::RunOnce, MissedPolicy::Skip, MissedPolicy::All];
 }
 
 closed_set!(
@@ -120,6 +144,7 @@ closed_set!(
         ExecutorFailed => "executor_failed",
         RetryScheduled => "retry_scheduled",
         Interrupted => "interrupted",
+        Missed => "missed",
     }
 );
 
@@ -264,6 +289,21 @@ pub struct Task {
     /// recovery can stop it if this runner dies (SPEC §11).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor: Option<ExecutorProcess>,
+    // Recurring tasks and missed runs (SPEC §12); each present only when used.
+    /// A one-shot task's `--missed` policy, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<MissedPolicy>,
+    /// A one-shot task's `--grace`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_by_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_fires: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_at: Option<Timestamp>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -324,6 +364,12 @@ impl Task {
             result: None,
             rescheduled_from: None,
             executor: None,
+            missed: None,
+            grace_seconds: None,
+            series: None,
+            late_by_seconds: None,
+            missed_fires: None,
+            missed_at: None,
             extra: Map::new(),
         }
     }
@@ -333,6 +379,7 @@ impl Task {
         self.completed_at
             .or(self.failed_at)
             .or(self.cancelled_at)
+            .or(self.missed_at)
             .unwrap_or(self.created_at)
     }
 

@@ -107,7 +107,11 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
         at.with_timezone(&tz)
             .format("%Y-%m-%d %H:%M %Z")
             .to_string(),
-        when::relative(now, at),
+        match &task.series {
+            // A series occurrence also shows its recurrence: `in 47m, every 1h`.
+            Some(series) => format!("{}, {}", when::relative(now, at), series.describe().trim()),
+            None => when::relative(now, at),
+        },
         task.intent.to_string(),
         task.context.summary.trim().to_string(),
     ]

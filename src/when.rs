@@ -154,7 +154,7 @@ pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     if secs == 0 {
         return "now".to_string();
     }
-    let text = two_units(secs.unsigned_abs());
+    let text = span(secs.unsigned_abs());
     if secs > 0 {
         format!("in {text}")
     } else {
@@ -162,7 +162,8 @@ pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     }
 }
 
-fn two_units(secs: u64) -> String {
+/// A duration in at most two units, largest first: `2h 13m`, `3d 4h`, `45s`, `0s`.
+pub fn span(secs: u64) -> String {
     let parts = [
         (secs / 86_400, "d"),
         (secs / 3_600 % 24, "h"),
@@ -170,13 +171,16 @@ fn two_units(secs: u64) -> String {
         (secs % 60, "s"),
     ];
     let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
-    parts[first..]
+    let shown: Vec<String> = parts[first..]
         .iter()
         .take(2)
         .filter(|(n, _)| *n > 0)
         .map(|(n, unit)| format!("{n}{unit}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    match shown.is_empty() {
+        true => "0s".to_string(),
+        false => shown.join(" "),
+    }
 }
 
 // ---------------------------------------------------------------- syntax

@@ -9,7 +9,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use super::{exit, output};
-use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, Mode, Status};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Status};
 use crate::text;
 use crate::view::Format;
 
@@ -86,13 +86,16 @@ DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables 
 A setting holding a control character is refused."
     )]
     Cron(CronArgs),
+    /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
+    Man(ManArgs),
 }
 
 const MCP_EXAMPLES: &str = "\
@@ -124,7 +127,7 @@ pub struct McpConfigArgs {
 const WAIT_EXIT_CODES: &str = "\
 Exit status:
   0    the task completed
-  1    the task failed or was cancelled (the record is printed), or no such task
+  1    the task failed, was cancelled or missed (the record is printed), or no such task
   124  --timeout passed first (the current record is printed)";
 
 /// The time-expression table (its own title replaced by ours), then example commands.
@@ -141,7 +144,9 @@ const SCHEDULE_EXAMPLES: &str =
   defer schedule --when 2h --reorient --project NAME --summary 'Finish the tests'
   defer schedule --when 9am --summary 'Re-plan the day' --key daily-plan --replace
   defer schedule --when 30m --summary 'Sync' --max-retries 4 --retry-delay 1m --backoff exponential \\
-      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR";
+      -- rsync -a ~/notes/ backup:notes/      # runs this command instead of DEFER_EXECUTOR
+  defer schedule --cron '0 9 * * 1-5' --missed skip --summary 'Morning triage' --key triage
+  defer schedule --every 6h --count 4 --summary 'Poll the export'";
 
 const RESCHEDULE_EXAMPLES: &str =
     "  defer reschedule task_20260408_163500_0a3kz9x2m1qp --when 'tomorrow 9am'
@@ -150,7 +155,9 @@ const RESCHEDULE_EXAMPLES: &str =
 const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when tomorrow at 9 --compact
   defer when in 2 months
-  defer when 2026-12-01T09:00:00Z --compact";
+  defer when 2026-12-01T09:00:00Z --compact
+  defer when --cron '0 9 * * 1-5' --next 3   # the next 3 fires of a series
+  defer when --every 90m";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
@@ -165,20 +172,26 @@ fn non_negative(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
-    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ...
-    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
-    pub when: String,
+    /// When to run: 10m, 2h, tomorrow 9am, next friday, 2026-12-01 09:00, ... (with --every/--cron: the first occurrence)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true, required_unless_present_any = ["every", "cron"])]
+    pub when: Option<String>,
     /// One-line description of the work (required unless --context-json or --reorient gives one)
     #[arg(long, allow_hyphen_values = true)]
     pub summary: Option<String>,
     /// What the run is for: resume_task (pick the work up again), notify (a reminder for a person), execute_action (do one concrete thing)
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
+    /// How the executor should run the task: fresh (a new session) or callback (back in
+    /// the session that scheduled it). Recorded in the task (execution.mode) for the
+    /// executor; defer itself does not act on it
     #[arg(long, default_value = "fresh", value_parser = closed::<Mode>(), allow_hyphen_values = true)]
     pub mode: Mode,
     /// The prompt for the future run (default: the summary)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt_template: Option<String>,
+    /// How much attention the run deserves (e.g. how much context or which model the
+    /// executor uses). Recorded in the task (execution.aura_level) for the executor; defer
+    /// itself does not act on it
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried
@@ -228,6 +241,8 @@ pub struct ScheduleArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    #[command(flatten)]
+    pub series: Box<SeriesArgs>,
     /// Run this program (no shell; a bare name is looked up on PATH at run time) with
     /// these arguments instead of DEFER_EXECUTOR, with the same contract
     #[arg(last = true, num_args = 0.., value_name = "CMD")]
@@ -255,6 +270,40 @@ pub struct RescheduleArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+/// Recurrence and missed-run flags of `schedule` (SPEC §12).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Recurring and missed runs")]
+pub struct SeriesArgs {
+    /// Repeat at this fixed interval, at least 1m (units s m h d w: 15m, 1h, 1d, 1w)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub every: Option<String>,
+    /// Repeat on a 5-field cron schedule in DEFER_TIMEZONE ('0 9 * * 1-5', '*/15 * * * *', @daily)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub cron: Option<String>,
+    /// No occurrence after this time (a time expression)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Total number of occurrences (1 or more)
+    #[arg(long, value_name = "N", value_parser = positive, allow_hyphen_values = true)]
+    pub count: Option<u32>,
+    /// Lateness allowed before --missed applies (default: DEFER_GRACE_SECONDS, else 10m)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub grace: Option<String>,
+    /// A late run: run|skip (one-shot, default run); run-once|skip|all (series, default run-once)
+    #[arg(long, value_parser = closed::<MissedPolicy>(), allow_hyphen_values = true)]
+    pub missed: Option<MissedPolicy>,
+    /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
+    #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    pub pause_after: Option<u32>,
+}
+
+fn positive(text: &str) -> Result<u32, String> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("accepted: a whole number, 1 or more".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -324,6 +373,26 @@ pub struct CronArgs {
     pub uninstall: bool,
 }
 
+const DOCTOR_HELP: &str = "\
+Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
+row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
+invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
+timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+
+Exit status:
+  0    no check failed (warnings allowed)
+  1    at least one check failed";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// json (default) or table (for people)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SkillCommand {
     /// Write SKILL.md (and the reorient skill) where agent hosts look
@@ -340,6 +409,13 @@ pub struct SkillInstallArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. schedule, or skill install); default: defer(1)
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +436,9 @@ pub struct CancelArgs {
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
+    /// On a series occurrence: skip only this one and schedule the next (default: end the series)
+    #[arg(long)]
+    pub occurrence: bool,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -368,8 +447,27 @@ pub struct CancelArgs {
 #[derive(Debug, Args)]
 pub struct WhenArgs {
     /// The expression, e.g. "tomorrow 9am" (several words may be given unquoted)
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
+    #[arg(required_unless_present_any = ["every", "cron"], num_args = 1.., allow_hyphen_values = true, value_name = "EXPR")]
     expr: Vec<String>,
+    /// Preview the fires of a fixed interval instead (as schedule --every)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub every: Option<String>,
+    /// Preview the fires of a cron expression instead (as schedule --cron)
+    #[arg(
+        long,
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        conflicts_with = "expr"
+    )]
+    pub cron: Option<String>,
+    /// How many fires --every/--cron previews
+    #[arg(long, value_name = "N", default_value = "5", value_parser = positive, allow_hyphen_values = true)]
+    pub next: u32,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,

@@ -24,7 +24,11 @@ pub fn cancel(ctx: &Ctx, args: CancelArgs) -> Result<Task> {
     };
     let (audit, store) = (ctx.audit()?, ctx.store()?);
     let mut bad = Vec::new();
-    let cancelled = crate::cancel::cancel(
+    let cancel = match args.occurrence {
+        true => crate::cancel::cancel_occurrence,
+        false => crate::cancel::cancel,
+    };
+    let cancelled = cancel(
         &store,
         &audit,
         &id,

@@ -1,4 +1,4 @@
-//! `defer completions <shell>` and `defer man`: generated from the clap definition.
+//! `defer completions <shell>`: generated from the clap definition.
 
 use std::process::ExitCode;
 
@@ -13,12 +13,5 @@ pub fn exec_completions(args: CompletionsArgs) -> Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "defer", &mut script);
     output::stdout(&script)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn exec_man() -> Result<ExitCode> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
-    output::stdout(&page)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,10 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
                 output::say("installed in your crontab (check with: crontab -l)");
             }
         }
+        if let Some(row) = crate::doctor::cron_daemon_problem(&crate::doctor::Host) {
+            let fix = row.fix.unwrap_or_default();
+            output::warn(&format!("{}; {fix}", row.detail));
+        }
     }
     output::stdout(format!("{line}\n").as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use chrono::{DateTime, Utc};
 
 use super::args::ListArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
 use crate::task::{Status, Task};
@@ -29,12 +30,15 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The tasks the filters select; invalid store lines are reported on stderr.
+/// The tasks the filters select; invalid store lines and the no-runner warning go to
+/// stderr.
 pub fn tasks(ctx: &Ctx, args: &ListArgs) -> Result<Vec<Task>> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let filter = filter(ctx, args)?;
     let store = ctx.store()?;
     let (tasks, bad) = query::list(&store, &filter)?;
     output::bad_lines(store.path(), &bad);
+    runner_check.warn(ctx);
     Ok(tasks)
 }
 

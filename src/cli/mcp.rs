@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{Command, McpArgs, McpCommand};
-use super::{cancel, list, output, schedule, show, when, Ctx};
+use super::{cancel, doctor, list, output, schedule, show, when, Ctx};
 use crate::{cron, mcp};
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
@@ -56,12 +56,13 @@ fn protocol_stdout() -> Result<std::io::Stdout> {
 }
 
 /// What a command run as an MCP tool produced: the JSON the CLI prints (as `--compact`
-/// text, fields in the CLI's order, and as a value), and for `show --prompt|--output`
-/// the file's text.
+/// text, fields in the CLI's order, and as a value), for `show --prompt|--output` the
+/// file's text, and the `defer: ...` lines it printed on stderr (warnings).
 pub struct CommandValue {
     pub text: String,
     pub value: Value,
     pub file: Option<String>,
+    pub said: Vec<String>,
 }
 
 impl CommandValue {
@@ -70,17 +71,24 @@ impl CommandValue {
             text: serde_json::to_string(value)?,
             value: serde_json::to_value(value)?,
             file: None,
+            said: Vec::new(),
         })
     }
 }
 
 /// Runs a parsed command the way the CLI does, returning its value instead of printing.
 pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
+    let (done, said) = output::capture(|| run_for_value(ctx, command));
+    Ok(CommandValue { said, ..done? })
+}
+
+fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
     match command {
         Command::Schedule(args) => CommandValue::of(&schedule::task(ctx, &args)?),
         Command::List(args) => CommandValue::of(&list::tasks(ctx, &args)?),
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
+        Command::Doctor(_) => CommandValue::of(&doctor::rows(ctx)),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;
             let file = show::file(ctx, &args, &task)?;

@@ -6,8 +6,11 @@ mod cancel;
 mod completions;
 mod control;
 mod cron;
+mod doctor;
 mod execute;
+mod health;
 mod list;
+mod man;
 mod mcp;
 mod output;
 mod reorient;
@@ -113,8 +116,9 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Show(args) => show::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
+        Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
-        Command::Man => completions::exec_man(),
+        Command::Man(args) => man::exec(args),
     }
 }

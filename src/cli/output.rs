@@ -33,6 +33,25 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 pub fn say(message: &str) {
     let line = format!("defer: {}\n", text::escape_control(message));
     let _ = io::stderr().lock().write_all(line.as_bytes());
+    SAID.with(|said| {
+        if let Some(lines) = said.borrow_mut().as_mut() {
+            lines.push(line.trim_end().to_string());
+        }
+    });
+}
+
+thread_local! {
+    /// While `capture` runs on this thread: the lines `say` printed.
+    static SAID: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, beside its result, the `defer: ...` lines it printed on stderr
+/// (they are still printed): the MCP server hands them to the model too.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = SAID.with(|said| said.replace(Some(Vec::new())));
+    let result = f();
+    let lines = SAID.with(|said| said.replace(outer)).unwrap_or_default();
+    (result, lines)
 }
 
 pub fn warn(message: &str) {

@@ -52,6 +52,12 @@ pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
     let report = wiring.runner().run();
     output::audit_warnings(&wiring.audit);
     let mut report = report?;
+    for paused in &report.paused_series {
+        output::say(&format!(
+            "series {} paused after {} failures",
+            paused.series, paused.failures
+        ));
+    }
     output::bad_lines(wiring.store.path(), &report.bad);
     match report.failure() {
         Some(e) => Err(e),

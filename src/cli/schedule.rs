@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::args::ScheduleArgs;
+use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
+use crate::series::SeriesRequest;
 use crate::task::{Retry, Task};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
@@ -16,10 +18,13 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The stored (or, with `--dry-run`, previewed) task; warnings go to stderr.
+/// The stored (or, with `--dry-run`, previewed) task; warnings (a held key, a past
+/// time, no runner) go to stderr.
 pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
+    let runner_check = RunnerCheck::new(ctx)?;
     let tz = ctx.env.timezone()?;
-    let request = request(args);
+    let mut request = request(args);
+    request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
@@ -37,7 +42,7 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
     };
     output::audit_warnings(&audit);
-    Ok(match outcome {
+    let task = match outcome {
         Outcome::Created(task) => task,
         Outcome::Existing(task) => {
             output::warn(&format!(
@@ -61,7 +66,11 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
             ));
             task
         }
-    })
+    };
+    if !args.dry_run {
+        runner_check.warn(ctx);
+    }
+    Ok(task)
 }
 
 /// Where `--reorient` looks for CONTEXT.md.
@@ -100,5 +109,15 @@ fn request(args: &ScheduleArgs) -> Request {
             backoff: args.backoff.unwrap_or_default(),
             extra: Default::default(),
         }),
+        series: SeriesRequest {
+            every: args.series.every.clone(),
+            cron: args.series.cron.clone(),
+            until: args.series.until.clone(),
+            count: args.series.count,
+            grace: args.series.grace.clone(),
+            missed: args.series.missed,
+            pause_after: args.series.pause_after,
+        },
+        default_grace: 600,
     }
 }

@@ -134,10 +134,17 @@ fn accepts_text(command: &clap::Command, arg: &Arg) -> bool {
     let Some(long) = arg.get_long() else {
         return false;
     };
-    let probe = command.clone().mut_args(|a| a.required(false));
-    probe
-        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=1m")])
-        .is_ok()
+    // Values are parsed as they come, before any check that another argument is missing:
+    // only an invalid-value error says the parser refused the text.
+    let probe = command
+        .clone()
+        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=1m")]);
+    !probe.is_err_and(|err| {
+        matches!(
+            err.kind(),
+            clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+        )
+    })
 }
 
 fn is_unsigned(arg: &Arg) -> bool {
@@ -364,7 +371,17 @@ mod tests {
     fn types_enums_defaults_and_help_come_from_clap() {
         let schema = input_schema(&properties(&SCHEDULE), &[]);
         let props = &schema["properties"];
-        assert_eq!(schema["required"], json!(["when"]));
+        let required: Vec<String> = command("schedule")
+            .get_arguments()
+            .filter(|arg| arg.is_required_set())
+            .map(|arg| arg.get_id().to_string())
+            .collect();
+        let listed = schema.get("required").cloned().unwrap_or(json!([]));
+        assert_eq!(
+            listed,
+            json!(required),
+            "the schema requires what clap requires"
+        );
         assert_eq!(
             props["intent"]["enum"],
             json!(["resume_task", "notify", "execute_action"])
@@ -404,8 +421,8 @@ mod tests {
             hidden: &[],
         };
         let props = properties(&when);
-        assert_eq!(props[0].name, "expression");
-        assert!(props[0].required && props[0].long.is_none());
+        let expression = props.iter().find(|p| p.name == "expression").unwrap();
+        assert!(expression.long.is_none() && expression.kind == Kind::Text);
     }
 
     #[test]
@@ -473,10 +490,16 @@ mod tests {
                 json!({"when": "1h", "bogus": 1}),
                 "unknown argument 'bogus'",
             ),
-            (json!({"summary": "s"}), "missing required argument 'when'"),
         ] {
             let err = call(args.clone()).unwrap_err();
             assert!(err.0.contains(needle), "{args}: {}", err.0);
         }
+        let show = Shape {
+            command: "show",
+            renames: &[],
+            hidden: &[],
+        };
+        let err = argv(&show, &properties(&show), &Map::new()).unwrap_err();
+        assert_eq!(err.0, "missing required argument 'id'");
     }
 }

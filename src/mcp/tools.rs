@@ -21,7 +21,8 @@ pub enum Output {
     /// The CLI's array wrapped in an object under this key: `{"tasks": [...]}` for
     /// list (and history), `{"checks": [...]}` for doctor.
     Wrapped(&'static str),
-    /// `defer when`'s preview.
+    /// `defer when`'s preview; its array of fires (`--every`/`--cron`) is wrapped as
+    /// `{"fires": [...]}`.
     Preview,
 }
 
@@ -63,7 +64,15 @@ reason is kept in the record.";
 
 const WHEN: &str = "Preview what a time expression means, storing nothing: the instant in \
 UTC, local time, the zone, how far away it is, and whether it is in the past. Use it to \
-confirm a time before `schedule` and to tell the user a task's run_at in their local time.";
+confirm a time before `schedule` and to tell the user a task's run_at in their local time. \
+With every (a fixed interval) or cron (a cron expression) instead of expression, the next \
+`next` fires of that recurrence, as {\"fires\": [...]}.";
+
+const DOCTOR: &str = "Check that deferred tasks will actually run, as {\"checks\": [...]}: \
+settings, file permissions, the store's invalid lines, orphaned and overdue tasks, whether \
+cron runs `defer run` (the heartbeat), the executor. Each check has a status (ok, warn, \
+fail), a detail and, when something is wrong, a fix to tell the user. Use it when tasks \
+do not run, or once after setting defer up.";
 
 /// Every tool. A new CLI command becomes a tool with one entry here and one arm in
 /// `cli::command_value`.
@@ -128,6 +137,18 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Preview,
+    },
+    Tool {
+        name: "doctor",
+        title: "Check defer's health",
+        description: DOCTOR,
+        shape: Shape {
+            command: "doctor",
+            renames: &[],
+            hidden: &[],
+        },
+        hints: (true, false, true),
+        output: Output::Wrapped("checks"),
     },
 ];
 
@@ -268,15 +289,26 @@ fn clap_message(err: &clap::Error, argv: &[String]) -> String {
 }
 
 fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
-    let cli::CommandValue { text, value, file } = done;
+    let cli::CommandValue {
+        text,
+        value,
+        file,
+        said,
+    } = done;
     let mut content = vec![json!({"type": "text", "text": text})];
     if let Some(file) = file {
         content.push(json!({"type": "text", "text": file}));
     }
+    // What the CLI would say on stderr (a held key, no runner): the model should see it.
+    content.extend(
+        said.into_iter()
+            .map(|line| json!({"type": "text", "text": line})),
+    );
     let mut result = json!({"content": content, "isError": false});
     if version.at_least("2025-06-18") {
         result["structuredContent"] = match output {
             Output::Wrapped(key) => json!({ key: value }),
+            Output::Preview if value.is_array() => json!({ "fires": value }),
             Output::Task | Output::Preview => value,
         };
     }
@@ -335,6 +367,16 @@ fn output_schema(output: Output) -> Value {
         Output::Wrapped(key) => {
             let items = match key {
                 "tasks" => task_schema(),
+                "checks" => json!({
+                    "type": "object",
+                    "properties": {
+                        "check": {"type": "string"},
+                        "status": {"type": "string", "enum": ["ok", "warn", "fail"]},
+                        "detail": {"type": "string"},
+                        "fix": {"type": ["string", "null"]},
+                    },
+                    "required": ["check", "status", "detail"],
+                }),
                 _ => json!({"type": "object"}),
             };
             json!({
@@ -343,18 +385,26 @@ fn output_schema(output: Output) -> Value {
                 "required": [key],
             })
         }
-        Output::Preview => json!({
-            "type": "object",
-            "properties": {
-                "input": {"type": "string"},
-                "utc": {"type": "string"},
-                "local": {"type": "string"},
-                "timezone": {"type": "string"},
-                "relative": {"type": "string"},
-                "in_past": {"type": "boolean"},
-            },
-            "required": ["input", "utc", "local", "timezone", "relative", "in_past"],
-        }),
+        Output::Preview => {
+            let preview = json!({
+                "type": "object",
+                "properties": {
+                    "input": {"type": "string"},
+                    "utc": {"type": "string"},
+                    "local": {"type": "string"},
+                    "timezone": {"type": "string"},
+                    "relative": {"type": "string"},
+                    "in_past": {"type": "boolean"},
+                },
+                "required": ["input", "utc", "local", "timezone", "relative", "in_past"],
+            });
+            let fires = json!({
+                "type": "object",
+                "properties": {"fires": {"type": "array", "items": preview}},
+                "required": ["fires"],
+            });
+            json!({"type": "object", "anyOf": [preview, fires]})
+        }
     }
 }
 
@@ -381,7 +431,7 @@ mod tests {
         };
         assert_eq!(hints("schedule"), (json!(false), json!(false)));
         assert_eq!(hints("cancel"), (json!(false), json!(true)));
-        for name in ["list", "show", "when"] {
+        for name in ["list", "show", "when", "doctor"] {
             assert_eq!(hints(name).0, json!(true), "{name}");
         }
         let show = find("show")["inputSchema"]["properties"].clone();
@@ -389,8 +439,10 @@ mod tests {
         assert_eq!(find("show")["inputSchema"]["required"], json!(["id"]));
         let cancel = find("cancel")["inputSchema"]["properties"].clone();
         assert!(cancel.get("id").is_some() && cancel.get("key").is_some());
-        let when = find("when")["inputSchema"]["required"].clone();
-        assert_eq!(when, json!(["expression"]));
+        let when = find("when")["inputSchema"]["properties"].clone();
+        for name in ["expression", "every", "cron", "next"] {
+            assert!(when.get(name).is_some(), "when: {name} missing");
+        }
         let list = find("list")["inputSchema"]["properties"].clone();
         assert!(list.get("format").is_none() && list.get("compact").is_none());
         assert_eq!(list["statuses"]["items"]["enum"], names::<Status>());

@@ -7,7 +7,7 @@ fn now() -> DateTime<Utc> {
 
 fn request() -> Request {
     Request {
-        when: "10m".into(),
+        when: Some("10m".into()),
         summary: Some("Check the build".into()),
         intent: Intent::ResumeTask,
         mode: Mode::Fresh,
@@ -26,6 +26,8 @@ fn request() -> Request {
         replace: false,
         command: None,
         retry: None,
+        series: SeriesRequest::default(),
+        default_grace: 600,
     }
 }
 
@@ -163,7 +165,7 @@ fn id_rules() {
 #[test]
 fn bad_when_names_the_input() {
     let mut req = request();
-    req.when = "whenever".into();
+    req.when = Some("whenever".into());
     assert!(build_err(&req).starts_with("invalid --when 'whenever': "));
 }
 

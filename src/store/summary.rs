@@ -260,6 +260,9 @@ mod tests {
             },
             "a paused task is neither due, executing nor terminal"
         );
+        let mut missed = s;
+        missed.note(&task(Status::Missed, "2031-01-01T00:00:00Z"));
+        assert!(missed.terminal, "missed is terminal");
         s.note(&task(Status::Executing, "2031-01-01T00:00:00Z"));
         s.note(&task(Status::Cancelled, "2031-01-01T00:00:00Z"));
         assert!(s.executing && s.terminal);

@@ -819,3 +819,13 @@ fn no_suggestion_without_a_close_valid_form() {
         "unexpected trailing text 'noom' (did you mean 'tomorrow noon'?)"
     );
 }
+
+#[test]
+fn spans_have_at_most_two_units() {
+    assert_eq!(span(3 * 3600 + 12 * 60 + 5), "3h 12m");
+    assert_eq!(span(45), "45s");
+    assert_eq!(span(86_400 + 3600), "1d 1h");
+    assert_eq!(span(86_400 + 60), "1d");
+    assert_eq!(span(7200), "2h");
+    assert_eq!(span(0), "0s");
+}

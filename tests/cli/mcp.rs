@@ -108,7 +108,7 @@ fn bad_messages_get_errors_and_the_server_keeps_serving() {
             call(3, "no_such_tool", json!({})),
             call(4, "schedule", json!({"when": ["10m"], "summary": "s"})),
             call(5, "schedule", json!({"when": "1h", "bogus": true})),
-            call(6, "schedule", json!({"summary": "no when"})),
+            call(6, "show", json!({"include_prompt": true})),
             request(7, "tools/call", json!({"name": "list", "arguments": []})),
             request(8, "ping", json!({})),
         ],
@@ -294,6 +294,18 @@ fn cli_errors_are_is_error_results_and_warnings_stay_on_stderr() {
         out.stderr.contains("a task with key 'k' already exists"),
         "the key warning goes to stderr: {}",
         out.stderr
+    );
+    let said: Vec<&str> = replies[2]["result"]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|line| line.starts_with("defer: warning: a task with key 'k' already exists")),
+        "and to the model, as a text block after the JSON: {said:?}"
     );
     let cli = env
         .cmd(&[

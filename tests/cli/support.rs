@@ -10,9 +10,10 @@
 //! `Env::new()` makes a temp dir holding `home/` (created, `HOME`) and `runtime/`
 //! (`DEFER_RUNTIME_DIR`, *not* created: `defer` must create it on first use, 0700, so
 //! tests can check that failures create nothing and that modes ignore the umask).
-//! Children get a clean environment: only `PATH`, `HOME`, `DEFER_RUNTIME_DIR` and
-//! `DEFER_TIMEZONE=America/New_York`; every other `DEFER_*` variable and `TZ` are absent
-//! unless a test adds them with `Cmd::env`.
+//! Children get a clean environment: only `PATH`, `HOME`, `DEFER_RUNTIME_DIR`,
+//! `DEFER_TIMEZONE=America/New_York` and `DEFER_RUNNER_CHECK=0` (no cron runs `defer
+//! run` here); every other `DEFER_*` variable and `TZ` are absent unless a test adds
+//! them with `Cmd::env`.
 //!
 //! `Cmd::run` returns an `Output` whatever the status; `success()` / `failure(code)`
 //! assert the exit code (printing stdout and stderr when it is wrong). Every command is
@@ -107,6 +108,8 @@ impl Env {
             self.runtime_dir().display().to_string(),
         ));
         cmd.envs.push(("DEFER_TIMEZONE".into(), TIMEZONE.into()));
+        // No cron runs `defer run` here: tests/cli/health.rs checks the warning.
+        cmd.envs.push(("DEFER_RUNNER_CHECK".into(), "0".into()));
         cmd
     }
 

@@ -40,6 +40,8 @@ class World:
             "DEFER_RUNTIME_DIR": os.path.join(self.dir, "runtime"),
             "DEFER_TIMEZONE": "UTC",
             "HOME": os.path.join(self.dir, "home"),
+            # No cron here: keep the no-runner warning out of the output.
+            "DEFER_RUNNER_CHECK": "0",
         }
         os.makedirs(self.env["HOME"])
 
@@ -76,11 +78,13 @@ async def session(mode):
 
         # Tools, schemas, annotations.
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        check(f"{tag} tools listed", {"schedule", "list", "show", "cancel", "when"} <= set(tools),
+        check(f"{tag} tools listed",
+              {"schedule", "list", "show", "cancel", "when", "doctor"} <= set(tools),
               sorted(tools))
         hints = {n: (t.annotations.read_only_hint, t.annotations.destructive_hint)
                  for n, t in tools.items() if t.annotations}
-        check(f"{tag} read-only hints", all(hints[n][0] is True for n in ["list", "show", "when"]),
+        check(f"{tag} read-only hints",
+              all(hints[n][0] is True for n in ["list", "show", "when", "doctor"]),
               hints)
         check(f"{tag} cancel is destructive, schedule neither",
               hints["cancel"][1] is True and hints["schedule"] == (False, False), hints)
@@ -117,6 +121,9 @@ async def session(mode):
               json.loads(first.content[0].text) == task, first.content[0].text)
         check(f"{tag} schedule twice with a key: same task",
               not second.is_error and second.structured_content["id"] == task["id"])
+        check(f"{tag} the CLI's warning reaches the model",
+              any(c.text.startswith("defer: warning: a task with key 'build-check' already")
+                  for c in second.content[1:]), second.content)
         check(f"{tag} list items are stored as given",
               task["context"]["key_points"] == ["job 4312 failed", "--not-a-flag"]
               and task["max_retries"] == 2)
@@ -189,6 +196,19 @@ async def session(mode):
               == world.cli("schedule", "--when", "1h", "--summary", "x", "--intent",
                            "bogus").stderr.strip(), bad_intent.content)
         check(f"{tag} nothing stored by bad calls", world.cli_json("list", "--all") == before)
+
+        fires = await client.call_tool("when", {"every": "1h", "next": 3})
+        cli_fires = world.cli_json("when", "--every", "1h", "--next", "3")
+        check(f"{tag} when every: the CLI's fires, wrapped",
+              not fires.is_error and len(fires.structured_content["fires"]) == 3
+              and [f["input"] for f in fires.structured_content["fires"]]
+              == [f["input"] for f in cli_fires], fires.content)
+        doctor = await client.call_tool("doctor", {})
+        cli_doctor = json.loads(world.cli("doctor", "--compact").stdout)
+        check(f"{tag} doctor: the CLI's checks, wrapped",
+              not doctor.is_error and hints.get("doctor", (None,))[0] is True
+              and [(c["check"], c["status"]) for c in doctor.structured_content["checks"]]
+              == [(c["check"], c["status"]) for c in cli_doctor], doctor.content)
 
         preview = await client.call_tool("when", {"expression": "2026-12-01T09:00:00Z"})
         check(f"{tag} when", preview.structured_content["utc"] == "2026-12-01T09:00:00Z"

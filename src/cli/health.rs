@@ -1,0 +1,32 @@
+//! The no-runner warning that `schedule` and `list` add on success (SPEC §15).
+
+use anyhow::Result;
+
+use super::{output, Ctx};
+use crate::heartbeat;
+
+/// Whether to warn; read before the command does anything, so a bad
+/// `DEFER_RUNNER_CHECK` fails the command before it writes.
+pub struct RunnerCheck {
+    enabled: bool,
+}
+
+impl RunnerCheck {
+    pub fn new(ctx: &Ctx) -> Result<Self> {
+        Ok(RunnerCheck {
+            enabled: heartbeat::check_enabled(&ctx.env)?,
+        })
+    }
+
+    /// Called once the command succeeded: one `stat` of the runner lock file.
+    pub fn warn(&self, ctx: &Ctx) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(paths) = ctx.paths() else { return };
+        let last = heartbeat::last_run(&paths.runner_lock());
+        if let Some(warning) = heartbeat::warning(last, ctx.now) {
+            output::warn(&warning);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The real machine behind [`System`]: `/proc`, `crontab -l`, `systemctl --user`,
+//! `statvfs`/`statfs`. Every command runs with a time limit and no stdin.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{Crontab, Process, System};
+
+/// The time any one command may take before it is killed.
+const COMMAND_LIMIT: Duration = Duration::from_secs(3);
+/// At most this many active timers are inspected.
+const MAX_TIMERS: usize = 20;
+
+/// This machine.
+#[derive(Debug, Default)]
+pub struct Host;
+
+impl System for Host {
+    fn processes(&self) -> Option<Vec<Process>> {
+        let entries = std::fs::read_dir("/proc").ok()?;
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+                continue;
+            };
+            if is_dead(&entry.path()) {
+                continue;
+            }
+            let mut name = comm.trim_end().to_string();
+            if name == "busybox" && busybox_applet(&entry.path()).as_deref() == Some("crond") {
+                name = "busybox crond".into();
+            }
+            found.push(Process { pid, name });
+        }
+        found.sort_by_key(|p| p.pid);
+        (!found.is_empty()).then_some(found)
+    }
+
+    fn crontab(&self) -> Crontab {
+        match run(Command::new("crontab").arg("-l")) {
+            Ran::NotFound => Crontab::NoCommand,
+            Ran::Done {
+                success: true,
+                stdout,
+                ..
+            } => Crontab::Text(stdout),
+            Ran::Done { stderr, .. } if stderr.to_ascii_lowercase().contains("no crontab for") => {
+                Crontab::Text(String::new())
+            }
+            Ran::Done { stderr, .. } => Crontab::Failed(format!(
+                "'crontab -l' failed: {}",
+                stderr.split_whitespace().collect::<Vec<_>>().join(" ")
+            )),
+            Ran::Other(reason) => Crontab::Failed(reason),
+        }
+    }
+
+    fn systemd_timer(&self) -> Option<String> {
+        let deadline = Instant::now() + COMMAND_LIMIT;
+        let listed = systemctl(&[
+            "list-units",
+            "--type=timer",
+            "--state=active",
+            "--no-legend",
+            "--plain",
+        ])?;
+        for timer in listed
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .take(MAX_TIMERS)
+        {
+            if Instant::now() > deadline {
+                return None;
+            }
+            let unit = systemctl(&["show", "-p", "Unit", "--value", timer])?;
+            let exec = systemctl(&["show", "-p", "ExecStart", "--value", unit.trim()])?;
+            if runs_defer(&exec) {
+                return Some(timer.to_string());
+            }
+        }
+        None
+    }
+
+    fn free_bytes(&self, path: &Path) -> Option<u64> {
+        statvfs_free(path)
+    }
+
+    fn binary(&self) -> Option<PathBuf> {
+        std::env::current_exe().ok()?.canonicalize().ok()
+    }
+}
+
+/// True for a zombie (exited, not yet reaped) or dead process: its name lingers in
+/// `/proc` but it runs nothing.
+fn is_dead(proc_dir: &Path) -> bool {
+    std::fs::read_to_string(proc_dir.join("stat"))
+        .ok()
+        .is_some_and(|stat| zombie_state(&stat))
+}
+
+/// The state field of `/proc/PID/stat` (after the `(comm)`, which may hold spaces and
+/// parentheses) is `Z` or `X`.
+pub(super) fn zombie_state(stat: &str) -> bool {
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    matches!(state, Some("Z" | "X" | "x"))
+}
+
+/// The applet a `busybox` process runs (`busybox crond ...`: its second argument).
+fn busybox_applet(proc_dir: &Path) -> Option<String> {
+    let cmdline = std::fs::read(proc_dir.join("cmdline")).ok()?;
+    let arg = cmdline.split(|&b| b == 0).nth(1)?;
+    Some(String::from_utf8_lossy(arg).into_owned())
+}
+
+/// True for a systemd `ExecStart` value (`{ path=... ; argv[]=/x/defer run ; ... }`)
+/// that runs `defer run`.
+pub(super) fn runs_defer(exec_start: &str) -> bool {
+    let argv = exec_start
+        .split_once("argv[]=")
+        .map_or(exec_start, |(_, rest)| {
+            rest.split(" ;").next().unwrap_or(rest)
+        });
+    let mut words = argv.split_whitespace();
+    let program = words.next().unwrap_or_default();
+    Path::new(program).file_name().is_some_and(|n| n == "defer") && words.any(|w| w == "run")
+}
+
+fn systemctl(args: &[&str]) -> Option<String> {
+    match run(Command::new("systemctl").arg("--user").args(args)) {
+        Ran::Done {
+            success: true,
+            stdout,
+            ..
+        } => Some(stdout),
+        _ => None,
+    }
+}
+
+/// How a bounded command went.
+enum Ran {
+    NotFound,
+    Done {
+        success: bool,
+        stdout: String,
+        stderr: String,
+    },
+    Other(String),
+}
+
+/// Runs `command` with no stdin, killing it after [`COMMAND_LIMIT`].
+fn run(command: &mut Command) -> Ran {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ran::NotFound,
+        Err(e) => return Ran::Other(format!("cannot run it: {e}")),
+    };
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = Instant::now() + COMMAND_LIMIT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ran::Other(format!("no answer within {}s", COMMAND_LIMIT.as_secs()));
+            }
+        }
+    };
+    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
+        let bytes = rx
+            .recv_timeout(Duration::from_millis(500))
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Ran::Done {
+        success: status.success(),
+        stdout: collect(stdout),
+        stderr: collect(stderr),
+    }
+}
+
+/// Reads a pipe to its end on a thread (so a full pipe never blocks the child).
+fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    if let Some(mut pipe) = pipe {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            let _ = tx.send(bytes);
+        });
+    }
+    rx
+}
+
+#[cfg(unix)]
+fn c_path(path: &Path) -> Option<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes()).ok()
+}
+
+#[cfg(unix)]
+fn statvfs_free(path: &Path) -> Option<u64> {
+    let c = c_path(path)?;
+    let mut buf = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: c is NUL-terminated and buf is a writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), buf.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled buf.
+    let buf = unsafe { buf.assume_init() };
+    #[allow(clippy::unnecessary_cast)]
+    Some(buf.f_bavail as u64 * buf.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn statvfs_free(_: &Path) -> Option<u64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systemd_exec_start() {
+        let exec = "{ path=/home/u/.cargo/bin/defer ; argv[]=/home/u/.cargo/bin/defer run ; ignore_errors=no ; start_time=[n/a] }";
+        assert!(runs_defer(exec));
+        assert!(!runs_defer(
+            "{ path=/usr/bin/backup ; argv[]=/usr/bin/backup run ; }"
+        ));
+        assert!(!runs_defer("{ path=/x/defer ; argv[]=/x/defer archive ; }"));
+    }
+
+    #[test]
+    fn zombies_do_not_count() {
+        assert!(zombie_state("29216 (cron) Z 1 29216 29216 0 -1"));
+        assert!(!zombie_state("29216 (cron) S 1 29216 29216 0 -1"));
+        assert!(!zombie_state("7 (a) Z(b)) R 1 2"));
+    }
+
+    #[test]
+    fn bounded_commands() {
+        assert!(matches!(
+            run(&mut Command::new("/nonexistent/x")),
+            Ran::NotFound
+        ));
+        match run(Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"])) {
+            Ran::Done {
+                success,
+                stdout,
+                stderr,
+            } => {
+                assert!(!success);
+                assert_eq!((stdout.as_str(), stderr.as_str()), ("out\n", "err\n"));
+            }
+            _ => panic!("sh did not run"),
+        }
+    }
+
+    #[test]
+    fn this_machine_answers() {
+        let host = Host;
+        assert!(host.free_bytes(Path::new("/")).is_some_and(|b| b > 0));
+        assert!(host.binary().is_some());
+        #[cfg(target_os = "linux")]
+        assert!(host
+            .processes()
+            .unwrap()
+            .iter()
+            .any(|p| p.pid == std::process::id()));
+    }
+}

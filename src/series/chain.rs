@@ -1,0 +1,199 @@
+//! The series as a chain of tasks: what a claim appends (the claimed or missed
+//! snapshot, and the next occurrence in the same write), the circuit breaker's update
+//! of the pending occurrence after an outcome, and `cancel --occurrence`'s next link.
+//! Pure: `now`, the store's knowledge (`exists`) and the id source are passed in.
+
+use chrono::{DateTime, Utc};
+use serde_json::Map;
+
+use super::missed::{decide, Claim, Lateness};
+use super::Series;
+use crate::lifecycle;
+use crate::task::{MissedPolicy, ResultType, Status, Task, TaskResult};
+
+/// Who claims: the runner because the task is due, or a person or agent with
+/// `execute --id`, which runs the task now even if its policy would skip it (§13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Due,
+    Explicit,
+}
+
+/// What claiming a task writes, in one append.
+#[derive(Debug, Clone)]
+pub struct ClaimStep {
+    /// `executing` (to run) or `missed` (not to run).
+    pub snapshot: Task,
+    /// The series' next occurrence, when there is one and it is not stored yet.
+    pub next: Option<Task>,
+}
+
+impl ClaimStep {
+    pub fn missed(&self) -> bool {
+        self.snapshot.status == Status::Missed
+    }
+}
+
+/// Claims `task` at `now` under its missed-run policy. `default_grace` is
+/// `DEFER_GRACE_SECONDS` (a one-shot task without `--grace`); `exists(series, k)` says
+/// whether occurrence `k` of a series is already stored; `new_id` names a next one.
+pub fn claim(
+    task: &Task,
+    now: DateTime<Utc>,
+    default_grace: u64,
+    trigger: Trigger,
+    exists: impl Fn(&str, u32) -> bool,
+    new_id: impl FnOnce() -> String,
+) -> ClaimStep {
+    let fire = task.run_at.at();
+    let (grace, policy, schedule) = match &task.series {
+        // A first attempt stands for a fire; a retry only for its retry time.
+        Some(series) => match (task.attempts, series.schedule()) {
+            (0, Ok(schedule)) => (series.grace_seconds, series.missed, Some(schedule)),
+            _ => (series.grace_seconds, one_shot(series.missed), None),
+        },
+        None => (
+            task.grace_seconds.unwrap_or(default_grace),
+            task.missed.unwrap_or(MissedPolicy::Run),
+            None,
+        ),
+    };
+    let policy = match (trigger, policy, &schedule) {
+        (Trigger::Explicit, MissedPolicy::Skip, Some(_)) => MissedPolicy::RunOnce,
+        (Trigger::Explicit, MissedPolicy::Skip, None) => MissedPolicy::Run,
+        _ => policy,
+    };
+    let decision = decide(fire, now, grace, policy, schedule.as_ref());
+    let snapshot = match decision.claim {
+        Claim::Run { fire, late } => Task {
+            run_at: fire.into(),
+            late_by_seconds: late.map(|l| l.late_by),
+            missed_fires: late.and_then(|l| l.missed_fires),
+            ..lifecycle::claim(task, now)
+        },
+        Claim::Miss(lateness) => missed(task, lateness, now),
+    };
+    let next = match (&task.series, decision.next_fire) {
+        (Some(series), Some(at)) => link(task, series, at, now, &exists, new_id),
+        _ => None,
+    };
+    ClaimStep { snapshot, next }
+}
+
+/// A series' policy applied to a single run: `skip` stays, the rest run.
+fn one_shot(policy: MissedPolicy) -> MissedPolicy {
+    match policy {
+        MissedPolicy::Skip => MissedPolicy::Skip,
+        _ => MissedPolicy::Run,
+    }
+}
+
+/// The terminal `missed` snapshot: not run, archived by `missed_at`.
+pub fn missed(task: &Task, lateness: Lateness, now: DateTime<Utc>) -> Task {
+    Task {
+        status: Status::Missed,
+        missed_at: Some(now.into()),
+        late_by_seconds: Some(lateness.late_by),
+        missed_fires: lateness.missed_fires,
+        result: Some(TaskResult {
+            kind: ResultType::Missed,
+            // No prompt is written for a run that did not happen.
+            prompt_path: String::new(),
+            output: None,
+            output_truncated: None,
+            next_run_at: None,
+            extra: Map::new(),
+        }),
+        ..task.clone()
+    }
+}
+
+/// Occurrence k+1 at `at`, unless `--count` or `--until` ends the series there or it
+/// is already stored (a claim taken twice must not fork the series).
+fn link(
+    task: &Task,
+    series: &Series,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    exists: &impl Fn(&str, u32) -> bool,
+    new_id: impl FnOnce() -> String,
+) -> Option<Task> {
+    let occurrence = series.occurrence.checked_add(1)?;
+    if !series.allows(occurrence) || !series.within_until(at) || exists(&series.id, occurrence) {
+        return None;
+    }
+    Some(Task {
+        id: new_id(),
+        created_at: now.into(),
+        run_at: at.into(),
+        status: Status::Scheduled,
+        attempts: 0,
+        started_at: None,
+        completed_at: None,
+        failed_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        last_attempt_at: None,
+        last_error: None,
+        error: None,
+        result: None,
+        late_by_seconds: None,
+        missed_fires: None,
+        missed_at: None,
+        series: Some(Series {
+            occurrence,
+            ..series.clone()
+        }),
+        ..task.clone()
+    })
+}
+
+/// `cancel <id> --occurrence`: the occurrence after a cancelled one, at the first fire
+/// strictly after the fire it stood for.
+pub fn after_skip(
+    cancelled: &Task,
+    now: DateTime<Utc>,
+    exists: impl Fn(&str, u32) -> bool,
+    new_id: impl FnOnce() -> String,
+) -> Option<Task> {
+    let series = cancelled.series.as_ref()?;
+    let schedule = series.schedule().ok()?;
+    let fire = cancelled.run_at.at();
+    let at = schedule.next_after(fire, fire)?;
+    link(cancelled, series, at, now, &exists, new_id)
+}
+
+/// The circuit breaker. After occurrence `done` ended, the pending occurrence `next`
+/// carries the count of consecutive failures just before it: `done`'s count + 1 when
+/// `done` failed, 0 when it completed (missed and cancelled ones leave it). When the
+/// count reaches `pause_after`, a scheduled `next` becomes `paused` (its count starts
+/// again at 0 for when it is resumed). Returns `next`'s new snapshot if it changed,
+/// and whether it was paused.
+pub fn after_outcome(done: &Task, next: &Task) -> Option<(Task, bool)> {
+    let done_series = done.series.as_ref()?;
+    let next_series = next.series.as_ref()?;
+    let failures = match done.status {
+        Status::Failed => done_series.consecutive_failures.saturating_add(1),
+        Status::Completed => 0,
+        _ => return None,
+    };
+    let trips = done.status == Status::Failed
+        && next_series.pause_after > 0
+        && failures >= next_series.pause_after
+        && next.status == Status::Scheduled;
+    let counted = if trips { 0 } else { failures };
+    if counted == next_series.consecutive_failures && !trips {
+        return None;
+    }
+    let mut updated = next.clone();
+    if trips {
+        updated.status = Status::Paused;
+    }
+    if let Some(series) = updated.series.as_mut() {
+        series.consecutive_failures = counted;
+    }
+    Some((updated, trips))
+}
+
+#[cfg(test)]
+mod tests;

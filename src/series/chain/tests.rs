@@ -1,0 +1,244 @@
+use super::*;
+use crate::timestamp::Timestamp;
+
+fn utc(text: &str) -> DateTime<Utc> {
+    Timestamp::parse(text).unwrap().at()
+}
+
+fn occurrence(k: u32, run_at: &str, policy: MissedPolicy) -> Task {
+    Task {
+        id: format!("occ{k}"),
+        run_at: utc(run_at).into(),
+        series: Some(Series {
+            id: "occ1".into(),
+            every: Some("1h".into()),
+            cron: None,
+            timezone: "UTC".into(),
+            until: None,
+            count: None,
+            occurrence: k,
+            missed: policy,
+            grace_seconds: 600,
+            pause_after: 2,
+            consecutive_failures: 0,
+            extra: Map::new(),
+        }),
+        ..Task::blank()
+    }
+}
+
+fn never(_: &str, _: u32) -> bool {
+    false
+}
+
+#[test]
+fn on_time_claim_links_the_next_fire() {
+    let task = occurrence(1, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:00:30Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n2".into(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, None);
+    let next = step.next.unwrap();
+    assert_eq!((next.id.as_str(), next.status), ("n2", Status::Scheduled));
+    assert_eq!(next.run_at.to_string(), "2026-12-01T11:00:00Z");
+    assert_eq!(next.created_at.to_string(), "2026-12-01T10:00:30Z");
+    let series = next.series.unwrap();
+    assert_eq!((series.id.as_str(), series.occurrence), ("occ1", 2));
+}
+
+#[test]
+fn an_existing_next_occurrence_is_not_forked() {
+    let task = occurrence(1, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:00:30Z"),
+        600,
+        Trigger::Due,
+        |s, k| s == "occ1" && k == 2,
+        || unreachable!(),
+    );
+    assert!(step.next.is_none());
+}
+
+#[test]
+fn late_run_once_moves_run_at_to_the_latest_fire() {
+    let task = occurrence(3, "2026-12-01T07:00:00Z", MissedPolicy::RunOnce);
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:12:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into(),
+    );
+    assert_eq!(step.snapshot.run_at.to_string(), "2026-12-01T10:00:00Z");
+    assert_eq!(
+        (step.snapshot.late_by_seconds, step.snapshot.missed_fires),
+        (Some(720), Some(3))
+    );
+    assert_eq!(
+        step.next.unwrap().run_at.to_string(),
+        "2026-12-01T11:00:00Z"
+    );
+}
+
+#[test]
+fn skip_makes_a_missed_snapshot() {
+    let task = occurrence(1, "2026-12-01T07:00:00Z", MissedPolicy::Skip);
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:12:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into(),
+    );
+    assert!(step.missed());
+    let s = &step.snapshot;
+    assert_eq!(s.missed_at.unwrap().to_string(), "2026-12-01T10:12:00Z");
+    assert_eq!((s.late_by_seconds, s.missed_fires), (Some(11_520), Some(4)));
+    assert_eq!(s.result.as_ref().unwrap().kind, ResultType::Missed);
+    assert_eq!(s.archive_stamp().to_string(), "2026-12-01T10:12:00Z");
+    assert_eq!(
+        step.next.unwrap().run_at.to_string(),
+        "2026-12-01T11:00:00Z"
+    );
+}
+
+#[test]
+fn count_and_until_end_the_chain() {
+    let mut task = occurrence(3, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    task.series.as_mut().unwrap().count = Some(3);
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
+    .next
+    .is_none());
+    let mut task = occurrence(3, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    task.series.as_mut().unwrap().until = Some(utc("2026-12-01T10:59:59Z").into());
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
+    .next
+    .is_none());
+    task.series.as_mut().unwrap().until = Some(utc("2026-12-01T11:00:00Z").into());
+    assert!(claim(
+        &task,
+        utc("2026-12-01T10:00:00Z"),
+        600,
+        Trigger::Due,
+        never,
+        || "n".into()
+    )
+    .next
+    .is_some());
+}
+
+#[test]
+fn one_shot_tasks_use_their_own_or_the_default_grace() {
+    let mut task = Task {
+        run_at: utc("2026-12-01T10:00:00Z").into(),
+        ..Task::blank()
+    };
+    task.missed = Some(MissedPolicy::Skip);
+    let now = utc("2026-12-01T10:05:00Z");
+    assert!(!claim(&task, now, 600, Trigger::Due, never, || unreachable!()).missed());
+    assert!(claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
+    task.grace_seconds = Some(600);
+    assert!(!claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
+    task.missed = None;
+    let run = claim(
+        &task,
+        utc("2026-12-01T13:00:00Z"),
+        60,
+        Trigger::Due,
+        never,
+        || unreachable!(),
+    );
+    assert_eq!(run.snapshot.late_by_seconds, Some(10_800));
+    assert!(run.next.is_none());
+}
+
+#[test]
+fn cancel_occurrence_links_the_next() {
+    let task = occurrence(2, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let next = after_skip(&task, utc("2026-12-01T09:00:00Z"), never, || "n3".into()).unwrap();
+    assert_eq!(next.run_at.to_string(), "2026-12-01T11:00:00Z");
+    assert_eq!(next.series.unwrap().occurrence, 3);
+}
+
+#[test]
+fn breaker_counts_failures_and_pauses() {
+    let mut done = occurrence(1, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let next = occurrence(2, "2026-12-01T11:00:00Z", MissedPolicy::RunOnce);
+    done.status = Status::Failed;
+    let (updated, paused) = after_outcome(&done, &next).unwrap();
+    assert!(!paused);
+    assert_eq!(updated.series.as_ref().unwrap().consecutive_failures, 1);
+    // The second failure in a row trips pause_after = 2.
+    done.series.as_mut().unwrap().consecutive_failures = 1;
+    let (updated, paused) = after_outcome(&done, &updated).unwrap();
+    assert!(paused);
+    assert_eq!(updated.status, Status::Paused);
+    assert_eq!(updated.series.unwrap().consecutive_failures, 0);
+    // A success resets; a missed occurrence changes nothing.
+    done.status = Status::Completed;
+    let mut counted = next.clone();
+    counted.series.as_mut().unwrap().consecutive_failures = 1;
+    assert_eq!(
+        after_outcome(&done, &counted)
+            .unwrap()
+            .0
+            .series
+            .unwrap()
+            .consecutive_failures,
+        0
+    );
+    done.status = Status::Missed;
+    assert!(after_outcome(&done, &counted).is_none());
+    // pause_after 0 never pauses.
+    done.status = Status::Failed;
+    done.series.as_mut().unwrap().consecutive_failures = 50;
+    counted.series.as_mut().unwrap().pause_after = 0;
+    assert!(!after_outcome(&done, &counted).unwrap().1);
+}
+
+#[test]
+fn an_explicit_execute_runs_what_skip_would_miss() {
+    let task = occurrence(1, "2026-12-01T07:00:00Z", MissedPolicy::Skip);
+    let now = utc("2026-12-01T10:12:00Z");
+    let step = claim(&task, now, 600, Trigger::Explicit, never, || "n".into());
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.missed_fires, Some(3));
+    let one_shot = Task {
+        run_at: utc("2026-12-01T07:00:00Z").into(),
+        missed: Some(MissedPolicy::Skip),
+        ..Task::blank()
+    };
+    let step = claim(
+        &one_shot,
+        now,
+        600,
+        Trigger::Explicit,
+        never,
+        || unreachable!(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, Some(11_520));
+}

@@ -1,0 +1,254 @@
+//! A series' schedule: `--every` (a fixed interval) or `--cron` (5 fields, stepped by
+//! the `croner` crate in an IANA zone, DST-correct), and the fires it yields. Pure.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use croner::parser::{CronParser, Seconds, Year};
+use croner::Cron;
+
+/// The shortest `--every`.
+pub const MIN_EVERY_SECONDS: u64 = 60;
+
+/// The longest `--every`: 10 years, the bound every duration setting has.
+pub const MAX_EVERY_SECONDS: u64 = 315_360_000;
+
+/// At most this many recent fires are kept by `Schedule::window` (`--missed all`).
+pub const MAX_CATCH_UP: usize = 100;
+
+/// Counting a cron series' missed fires stops here (a minutely cron ~70 days late), so
+/// a claim holds the store lock for a bounded time; beyond it `count` is a lower bound.
+pub const MAX_COUNTED: u64 = 100_000;
+
+/// How a series steps from one fire to the next.
+#[derive(Debug, Clone)]
+pub enum Recurrence {
+    /// A fixed number of seconds (a day is 86,400 s).
+    Every(u64),
+    /// A 5-field cron expression, evaluated in the schedule's zone.
+    Cron(Box<Cron>),
+}
+
+/// A recurrence in a zone.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub recurrence: Recurrence,
+    pub tz: Tz,
+}
+
+/// The fires after an anchor up to an instant.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Window {
+    /// How many fires lie in (anchor, end].
+    pub count: u64,
+    /// The latest up to `MAX_CATCH_UP` of them, oldest first.
+    pub recent: VecDeque<DateTime<Utc>>,
+}
+
+/// Parses `--every`: whole numbers with units `s m h d w` (`90m`, `1h30m`, `1d`,
+/// `2 hours`), at least one minute. The error names what is accepted.
+pub fn parse_every(text: &str) -> Result<u64, String> {
+    const ACCEPTED: &str = "accepted: a duration from 1m to 10 years with units s, m, h, d, w, e.g. 15m, 1h, 1d12h, 1w; months are --cron's";
+    let seconds = interval_seconds(text).ok_or_else(|| ACCEPTED.to_string())?;
+    if seconds < MIN_EVERY_SECONDS {
+        return Err(format!("shorter than 1m; {ACCEPTED}"));
+    }
+    if seconds > MAX_EVERY_SECONDS {
+        return Err(format!("longer than 10 years; {ACCEPTED}"));
+    }
+    Ok(seconds)
+}
+
+/// `<digits><unit>` pairs, spaces allowed between them; verbose units too (the
+/// exact units of `--when` durations: no months).
+pub(crate) fn interval_seconds(text: &str) -> Option<u64> {
+    crate::when::parse_fixed_duration(&text.trim().to_ascii_lowercase())
+}
+
+/// Parses `--cron`: exactly 5 fields (minute hour day-of-month month day-of-week), names
+/// like `mon`/`jan`, or `@hourly @daily @weekly @monthly @yearly`.
+pub fn parse_cron(text: &str) -> Result<Cron, String> {
+    const ACCEPTED: &str = "accepted: 5 fields 'minute hour day-of-month month day-of-week' such as '0 9 * * 1-5' or '*/15 * * * *', names like mon or jan, or @hourly, @daily, @weekly, @monthly, @yearly";
+    let trimmed = text.trim();
+    let fields = trimmed.split_whitespace().count();
+    let nickname = trimmed.starts_with('@');
+    if (!nickname && fields != 5) || (nickname && fields != 1) {
+        return Err(format!("{fields} fields; {ACCEPTED}"));
+    }
+    let parser = CronParser::builder()
+        .seconds(Seconds::Disallowed)
+        .year(Year::Disallowed)
+        .build();
+    let cron = parser.parse(trimmed).map_err(|e| {
+        let reason = one_line(&e.to_string());
+        match bad_field(&parser, trimmed) {
+            Some(field) => format!("{field}: {reason}; {ACCEPTED}"),
+            None => format!("{reason}; {ACCEPTED}"),
+        }
+    })?;
+    // A pattern that never fires (`0 0 31 2 *`) is as useless as a malformed one.
+    let probe = DateTime::UNIX_EPOCH.with_timezone(&Tz::UTC);
+    cron.find_next_occurrence(&probe, false)
+        .map_err(|_| format!("it never fires; {ACCEPTED}"))?;
+    Ok(cron)
+}
+
+/// The first field that fails on its own (the others set to `*`): `minute field '61'`.
+fn bad_field(parser: &CronParser, pattern: &str) -> Option<String> {
+    const NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+    let fields: Vec<&str> = pattern.split_whitespace().collect();
+    if fields.len() != 5 {
+        return None;
+    }
+    (0..5).find_map(|i| {
+        let mut probe = ["*"; 5];
+        probe[i] = fields[i];
+        parser
+            .parse(&probe.join(" "))
+            .is_err()
+            .then(|| format!("{} field '{}'", NAMES[i], fields[i]))
+    })
+}
+
+fn cron_of(recurrence: &Recurrence) -> Option<&Cron> {
+    match recurrence {
+        Recurrence::Cron(cron) => Some(cron),
+        Recurrence::Every(_) => None,
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Schedule {
+    /// The schedule a stored series names (exactly one of `every` and `cron`).
+    pub fn from_parts(every: Option<&str>, cron: Option<&str>, zone: &str) -> Result<Self, String> {
+        let tz: Tz = zone
+            .parse()
+            .map_err(|_| format!("unknown time zone '{zone}'"))?;
+        let recurrence = match (every, cron) {
+            (Some(every), None) => {
+                Recurrence::Every(parse_every(every).map_err(|e| format!("every '{every}': {e}"))?)
+            }
+            (None, Some(cron)) => Recurrence::Cron(Box::new(
+                parse_cron(cron).map_err(|e| format!("cron '{cron}': {e}"))?,
+            )),
+            _ => return Err("a series needs exactly one of every and cron".to_string()),
+        };
+        Ok(Schedule { recurrence, tz })
+    }
+
+    /// The first fire when `--when` is not given: the first cron fire strictly after
+    /// `now`, or `now` + the interval.
+    pub fn first(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.next_after(now, now)
+    }
+
+    /// The first fire strictly after `t` of the series whose fire `anchor` is (an
+    /// interval series counts whole intervals from its anchor; a cron series fires
+    /// where its expression does, whatever the anchor). `None` past year 9999.
+    pub fn next_after(&self, anchor: DateTime<Utc>, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match &self.recurrence {
+            Recurrence::Every(step) => {
+                let step = i64::try_from(*step).ok()?;
+                let elapsed = t.signed_duration_since(anchor).num_seconds();
+                let steps = if elapsed < 0 { 0 } else { elapsed / step + 1 };
+                anchor.checked_add_signed(TimeDelta::try_seconds(steps.checked_mul(step)?)?)
+            }
+            Recurrence::Cron(cron) => {
+                let local = t.with_timezone(&self.tz);
+                let next = cron.find_next_occurrence(&local, false).ok()?;
+                Some(next.with_timezone(&Utc))
+            }
+        }
+    }
+
+    /// The fires in (anchor, end]: how many, and the latest `MAX_CATCH_UP` of them.
+    pub fn window(&self, anchor: DateTime<Utc>, end: DateTime<Utc>) -> Window {
+        let mut window = Window::default();
+        if end <= anchor {
+            return window;
+        }
+        if let Recurrence::Every(step) = &self.recurrence {
+            let step = *step as i64;
+            let count = end.signed_duration_since(anchor).num_seconds() / step;
+            let first_kept = (count - MAX_CATCH_UP as i64).max(0) + 1;
+            window.count = count as u64;
+            window.recent = (first_kept..=count)
+                .filter_map(|k| anchor.checked_add_signed(TimeDelta::try_seconds(k * step)?))
+                .collect();
+            return window;
+        }
+        let mut at = anchor;
+        while let Some(next) = self.next_after(anchor, at).filter(|n| *n <= end) {
+            window.count += 1;
+            window.recent.push_back(next);
+            if window.recent.len() > MAX_CATCH_UP {
+                window.recent.pop_front();
+            }
+            if window.count >= MAX_COUNTED {
+                // A lower bound; the recent fires are read backwards from `end`.
+                window.recent = self.latest_cron_fires(cron_of(&self.recurrence), end);
+                break;
+            }
+            at = next;
+        }
+        window
+    }
+
+    fn latest_cron_fires(
+        &self,
+        cron: Option<&Cron>,
+        end: DateTime<Utc>,
+    ) -> VecDeque<DateTime<Utc>> {
+        let mut recent = VecDeque::new();
+        let Some(cron) = cron else {
+            return recent;
+        };
+        let mut at = end.with_timezone(&self.tz);
+        let mut inclusive = true;
+        while recent.len() < MAX_CATCH_UP {
+            match cron.find_previous_occurrence(&at, inclusive) {
+                Ok(prev) => {
+                    recent.push_front(prev.with_timezone(&Utc));
+                    at = prev;
+                    inclusive = false;
+                }
+                Err(_) => break,
+            }
+        }
+        recent
+    }
+
+    /// The next `n` fires after `now` (for `defer when --every/--cron`), interval fires
+    /// counted from `now`.
+    pub fn preview(&self, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+        let mut fires = Vec::with_capacity(n);
+        let mut at = now;
+        while fires.len() < n {
+            match self.next_after(now, at) {
+                Some(next) => {
+                    fires.push(next);
+                    at = next;
+                }
+                None => break,
+            }
+        }
+        fires
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.recurrence {
+            Recurrence::Every(secs) => write!(f, "every {secs}s in {}", self.tz.name()),
+            Recurrence::Cron(cron) => write!(f, "cron {} in {}", cron.pattern, self.tz.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
