@@ -47,8 +47,9 @@ artifacts = absolute paths, URLs, ids it will open; constraints = rules it must 
 prompt_template = the instruction for the run (default: the summary). Pass a key when you \
 might retry: if a live task has it, that task is returned and nothing is stored. `when` \
 takes 10m, 2h, in 2 hours, tomorrow 9am, next friday 14:00, 2026-12-01 09:00 or an ISO \
-instant (no zone suffixes); check one with the `when` tool. Tell the user the id and the \
-local time it runs.";
+instant (no zone suffixes); check one with the `when` tool. For recurring work give every \
+(15m, 1d) or cron ('0 9 * * 1-5') instead of, or with, when (the first occurrence). Tell \
+the user the id and the local time it runs.";
 
 const LIST: &str = "List pending tasks as {\"tasks\": [...]}: scheduled and executing by \
 default. Narrow with statuses, intents, due (waiting to run now), before/after (time \
