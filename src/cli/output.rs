@@ -48,9 +48,19 @@ thread_local! {
 /// Runs `f` and returns, beside its result, the `defer: ...` lines it printed on stderr
 /// (they are still printed): the MCP server hands them to the model too.
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    let outer = SAID.with(|said| said.replace(Some(Vec::new())));
+    /// Puts the outer capture back even if `f` panics.
+    struct Restore(Option<Vec<String>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            SAID.with(|said| *said.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(SAID.with(|said| said.replace(Some(Vec::new()))));
     let result = f();
-    let lines = SAID.with(|said| said.replace(outer)).unwrap_or_default();
+    let lines = SAID
+        .with(|said| said.borrow_mut().take())
+        .unwrap_or_default();
     (result, lines)
 }
 
@@ -102,4 +112,23 @@ pub fn terminal_width() -> Option<usize> {
 #[cfg(not(unix))]
 pub fn terminal_width() -> Option<usize> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_collects_what_say_printed_and_survives_a_panic() {
+        let ((), outer) = capture(|| {
+            say("one");
+            let ((), inner) = capture(|| warn("two"));
+            assert_eq!(inner, ["defer: warning: two"]);
+            let _ = std::panic::catch_unwind(|| capture(|| panic!("boom")));
+            say("three\nfour");
+        });
+        assert_eq!(outer, ["defer: one", "defer: three\\nfour"]);
+        say("not captured");
+        assert_eq!(capture(|| ()).1, Vec::<String>::new());
+    }
 }
