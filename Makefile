@@ -19,7 +19,7 @@ install:
 ## Unit and integration tests, the MCP server with the official Python SDK, then the
 ## runnable examples against temp runtime dirs.
 test:
-	@scripts/need.sh jq faketime
+	@scripts/need.sh jq faketime systemd-analyze:systemd
 	$(CARGO) test --all-targets
 	@scripts/mcp-sdk-test.sh
 	@scripts/run-examples.sh

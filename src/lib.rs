@@ -12,6 +12,7 @@ pub mod cron;
 pub mod crontab;
 pub mod doctor;
 pub mod executor;
+pub mod export;
 pub mod fsx;
 pub mod heartbeat;
 pub mod ids;

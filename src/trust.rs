@@ -332,6 +332,26 @@ pub fn classify_fs(magic: u64) -> FsClass {
     }
 }
 
+/// What a filesystem class means for the store: `None` when fine, else the problem and
+/// how bad it is (`doctor` shows both; a write refuses a `Fail`). A network
+/// filesystem fails unless `allow_network_fs` (`DEFER_ALLOW_NETWORK_FS=1`); FUSE warns.
+pub fn judge_fs(class: FsClass, allow_network_fs: bool) -> Option<(Problem, Severity)> {
+    match class {
+        FsClass::Network(name) if !allow_network_fs => {
+            Some((Problem::NetworkFs { name }, Severity::Fail))
+        }
+        FsClass::Fuse => Some((Problem::FuseFs, Severity::Warn)),
+        FsClass::Network(_) | FsClass::Local => None,
+    }
+}
+
+/// The magic number in a `statfs` `f_type`, whatever its C type: a signed 32-bit
+/// `f_type` (CIFS's `0xFF534D42` is negative there) is sign-extended by the cast, and
+/// only the low 32 bits are the magic.
+fn fs_magic(f_type: i64) -> u64 {
+    (f_type as u64) & 0xFFFF_FFFF
+}
+
 /// The class of the filesystem holding `path` (or its nearest existing ancestor).
 /// Linux only; elsewhere (and when nothing can be stat'ed) `Local`.
 pub fn filesystem_of(path: &Path) -> FsClass {
@@ -362,9 +382,9 @@ fn statfs_magic(path: &Path) -> Option<u64> {
     }
     // SAFETY: statfs returned 0, so it filled buf.
     let buf = unsafe { buf.assume_init() };
-    // f_type's C type differs between libcs; the magic numbers fit in 32 bits.
+    // f_type's C type differs between libcs (and is unsigned on some).
     #[allow(clippy::unnecessary_cast)]
-    Some((buf.f_type as u64) & 0xFFFF_FFFF)
+    Some(fs_magic(buf.f_type as i64))
 }
 
 /// Refuses a store on a network filesystem unless `allow` (`DEFER_ALLOW_NETWORK_FS=1`).
@@ -373,13 +393,9 @@ pub fn require_local(store: &Path, allow: bool) -> Result<(), Finding> {
         return Ok(());
     }
     let dir = store.parent().unwrap_or(Path::new("."));
-    match filesystem_of(dir) {
-        FsClass::Network(name) => Err(Finding::new(
-            store,
-            Role::Store,
-            Problem::NetworkFs { name },
-        )),
-        FsClass::Local | FsClass::Fuse => Ok(()),
+    match judge_fs(filesystem_of(dir), allow) {
+        Some((problem, Severity::Fail)) => Err(Finding::new(store, Role::Store, problem)),
+        _ => Ok(()),
     }
 }
 
@@ -474,17 +490,11 @@ pub fn findings(paths: &Paths, allow_network_fs: bool) -> Vec<Finding> {
         out.extend(check_file(&file, role, me).ok().flatten());
     }
     let dir = paths.tasks_file.parent().unwrap_or(Path::new("."));
-    match filesystem_of(dir) {
-        FsClass::Network(name) if !allow_network_fs => out.push(Finding::new(
-            &paths.tasks_file,
-            Role::Store,
-            Problem::NetworkFs { name },
-        )),
-        FsClass::Fuse => out.push(Finding {
-            severity: Severity::Warn,
-            ..Finding::new(&paths.tasks_file, Role::Store, Problem::FuseFs)
-        }),
-        _ => {}
+    if let Some((problem, severity)) = judge_fs(filesystem_of(dir), allow_network_fs) {
+        out.push(Finding {
+            severity,
+            ..Finding::new(&paths.tasks_file, Role::Store, problem)
+        });
     }
     out
 }
@@ -607,6 +617,38 @@ mod tests {
         assert_eq!(classify_fs(0x6573_5546), FsClass::Fuse);
         assert_eq!(classify_fs(0xEF53), FsClass::Local); // ext4
         assert_eq!(classify_fs(0x0102_1994), FsClass::Local); // tmpfs
+    }
+
+    #[test]
+    fn a_faked_filesystem_type_decides_refusal() {
+        // f_type as a C long (glibc), as a sign-extended 32-bit int, and unsigned.
+        for (raw, class) in [
+            (0x6969_i64, FsClass::Network("nfs")),
+            (0x517B, FsClass::Network("smb")),
+            (0xFF53_4D42, FsClass::Network("cifs")),
+            (0xFF53_4D42_u32 as i32 as i64, FsClass::Network("cifs")),
+            (0xFE53_4D42_u32 as i32 as i64, FsClass::Network("smb2")),
+            (0x6573_5546, FsClass::Fuse),
+            (0xEF53, FsClass::Local),
+            (0x5846_5342, FsClass::Local), // xfs
+        ] {
+            assert_eq!(classify_fs(fs_magic(raw)), class, "{raw:#x}");
+        }
+        for name in ["nfs", "smb", "cifs", "smb2"] {
+            let network = FsClass::Network(name);
+            assert_eq!(
+                judge_fs(network, false),
+                Some((Problem::NetworkFs { name }, Severity::Fail))
+            );
+            assert_eq!(judge_fs(network, true), None, "DEFER_ALLOW_NETWORK_FS=1");
+        }
+        for allow in [false, true] {
+            assert_eq!(
+                judge_fs(FsClass::Fuse, allow),
+                Some((Problem::FuseFs, Severity::Warn))
+            );
+            assert_eq!(judge_fs(FsClass::Local, allow), None);
+        }
     }
 
     #[test]

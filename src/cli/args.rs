@@ -96,6 +96,34 @@ A setting holding a control character is refused."
     Completions(CompletionsArgs),
     /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
     Man(ManArgs),
+    /// Print a task or series as a systemd service + timer or a Kubernetes CronJob
+    #[command(
+        long_about = "Print a task or series as a systemd service + timer or a Kubernetes CronJob \
+whose command is `defer execute` fed the task's JSON. Prints only: install the output, then \
+`defer cancel` the task so it does not run twice. A schedule the target cannot express exactly \
+(a one-shot task as a CronJob, an interval that divides no hour, day or week, --count, --until, \
+--missed all) is refused in one line saying why. See docs/scaling.md.",
+        after_help = EXPORT_EXAMPLES
+    )]
+    Export(ExportArgs),
+}
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  defer export daily-report --format systemd > units.txt
+  defer export daily-report --format kubernetes --name daily-report | kubectl apply -f -";
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The task's id (for a series: the id of its pending occurrence)
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// systemd (a .service and a .timer) or kubernetes (a ConfigMap and a CronJob)
+    #[arg(long, value_parser = closed::<crate::export::Format>(), allow_hyphen_values = true)]
+    pub format: crate::export::Format,
+    /// The unit or CronJob name (default: defer-<id>)
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub name: Option<String>,
 }
 
 const MCP_EXAMPLES: &str = "\

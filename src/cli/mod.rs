@@ -8,6 +8,7 @@ mod control;
 mod cron;
 mod doctor;
 mod execute;
+mod export;
 mod health;
 mod list;
 mod man;
@@ -120,5 +121,6 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Skill(command) => skill::exec(&ctx, command),
         Command::Completions(args) => completions::exec_completions(args),
         Command::Man(args) => man::exec(args),
+        Command::Export(args) => export::exec(&ctx, args),
     }
 }
