@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cancel;
 pub mod cli;
 pub mod command;
+pub mod complete;
 pub mod config;
 pub mod control;
 pub mod cron;

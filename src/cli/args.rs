@@ -95,7 +95,8 @@ A setting holding a control character is refused."
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (static, or --dynamic: task ids completed too)
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
     /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
     Man(ManArgs),
@@ -110,6 +111,19 @@ whose command is `defer execute` fed the task's JSON. Prints only: install the o
     )]
     Export(ExportArgs),
 }
+
+const COMPLETIONS_HELP: &str = "\
+The static script completes commands, flags and fixed values. The dynamic one (--dynamic,
+or the same script from `COMPLETE=<shell> defer`) asks `defer` at each TAB and also offers
+the ids of tasks in the store (pause: scheduled ones, resume: paused ones, ...), with their
+summaries where the shell shows them. Regenerate it on shell start-up, not once: the
+script and the binary must be the same version.
+
+Examples:
+  source <(defer completions bash --dynamic)        # in ~/.bashrc (or: COMPLETE=bash defer)
+  source <(defer completions zsh --dynamic)         # in ~/.zshrc
+  defer completions fish --dynamic | source         # in ~/.config/fish/config.fish
+  defer completions bash > ~/.local/share/bash-completion/completions/defer   # static";
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -503,6 +517,11 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Print the registration of the dynamic engine instead: it calls `defer` at each
+    /// TAB, which also completes task ids from the store. Source it on shell start-up
+    /// (same as `COMPLETE=<shell> defer`) rather than saving it
+    #[arg(long)]
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Args)]

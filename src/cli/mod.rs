@@ -47,6 +47,10 @@ pub mod exit {
 
 /// Runs the CLI on the process's argv and environment.
 pub fn main() -> ExitCode {
+    // Before anything else writes: with COMPLETE=<shell> set, the shell is asking.
+    if let Some(code) = completions::answer_shell() {
+        return code;
+    }
     let cli = match args::parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(code) => return code,
