@@ -6,6 +6,7 @@ mod support;
 
 mod archive;
 mod cancel;
+mod completions;
 mod config;
 mod control;
 mod examples;
