@@ -73,7 +73,10 @@ pub fn answer_shell() -> Option<ExitCode> {
     }
     // The engine takes a shell name or a path to one (`COMPLETE=$SHELL`).
     let name = std::path::Path::new(&shell).file_stem().unwrap_or(&shell);
-    if Shells::builtins().completer(&name.to_string_lossy()).is_none() {
+    if Shells::builtins()
+        .completer(&name.to_string_lossy())
+        .is_none()
+    {
         let names: Vec<&str> = Shells::builtins().names().collect();
         output::say(&format!(
             "invalid {VAR} '{}' (accepted: {}; unset it for a normal run)",
@@ -108,11 +111,9 @@ pub fn command() -> clap::Command {
         ("history", "series", IdKind::Series),
         ("schedule", "parent", IdKind::Any),
     ];
-    wired
-        .iter()
-        .fold(Cli::command(), |cmd, &(sub, arg, kind)| {
-            cmd.mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.add(task_ids(kind))))
-        })
+    wired.iter().fold(Cli::command(), |cmd, &(sub, arg, kind)| {
+        cmd.mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.add(task_ids(kind))))
+    })
 }
 
 fn task_ids(kind: IdKind) -> ArgValueCompleter {
@@ -182,7 +183,10 @@ mod tests {
     #[test]
     fn help_is_one_escaped_line_of_at_most_60_chars() {
         assert_eq!(describe("paused", "Check"), "paused: Check");
-        assert_eq!(describe("scheduled", "a\nb\u{1b}"), "scheduled: a\\nb\\u{1b}");
+        assert_eq!(
+            describe("scheduled", "a\nb\u{1b}"),
+            "scheduled: a\\nb\\u{1b}"
+        );
         let long = describe("scheduled", &"é".repeat(100));
         assert_eq!(long.chars().count(), HELP_CHARS);
         assert!(long.ends_with('…'));

@@ -98,7 +98,7 @@ fn flags_and_commands_still_complete() {
     assert!(show.iter().all(|w| w.starts_with("--")), "{show:?}");
     let commands = offered(&bash(&env, &["res"]));
     assert_eq!(commands, ["resume", "reschedule"]); // in --help order
-    // With nothing typed, the ids come first, then the flags.
+                                                    // With nothing typed, the ids come first, then the flags.
     let all = offered(&bash(&env, &["cancel", ""]));
     assert_eq!(&all[..2], ["build-check", "nightly-sync"]);
     assert!(all[2..].contains(&"--reason".to_string()), "{all:?}");
@@ -109,8 +109,16 @@ fn finished_tasks_come_after_unfinished_ones_and_only_where_they_fit() {
     let env = two_tasks();
     env.schedule("old-one", "Done already");
     env.cmd(&["cancel", "old-one"]).success();
-    env.cmd(&["schedule", "--every", "1h", "--summary", "Poll", "--id", "poll"])
-        .success();
+    env.cmd(&[
+        "schedule",
+        "--every",
+        "1h",
+        "--summary",
+        "Poll",
+        "--id",
+        "poll",
+    ])
+    .success();
     assert_eq!(
         ids(&env, &["show", ""]),
         ["build-check", "nightly-sync", "poll", "old-one"]
@@ -129,7 +137,10 @@ fn summaries_are_shown_escaped_and_cut() {
     let hostile = format!("evil\n\u{1b}]0;title\u{7}{}", "x".repeat(200));
     env.schedule("hostile", &hostile);
     let got = fish(&env, &["show", ""]);
-    assert_eq!(got[0], ("plain".into(), "scheduled: Check the build".into()));
+    assert_eq!(
+        got[0],
+        ("plain".into(), "scheduled: Check the build".into())
+    );
     let (id, help) = &got[1];
     assert_eq!(id, "hostile");
     assert!(
@@ -147,7 +158,10 @@ fn a_missing_runtime_dir_offers_no_ids_and_creates_nothing() {
     let out = offered(&bash(&env, &["cancel", ""]));
     assert!(out.iter().all(|w| w.starts_with("--")), "{out:?}");
     assert!(out.contains(&"--reason".to_string()));
-    assert!(!env.runtime_dir().exists(), "completion created the runtime dir");
+    assert!(
+        !env.runtime_dir().exists(),
+        "completion created the runtime dir"
+    );
 }
 
 #[test]
@@ -155,7 +169,10 @@ fn a_store_without_its_lock_file_offers_no_ids_and_gets_no_lock_file() {
     let env = two_tasks();
     fs::remove_file(env.lock_path()).unwrap();
     assert_eq!(ids(&env, &["show", ""]), Vec::<String>::new());
-    assert!(!env.lock_path().exists(), "completion created the lock file");
+    assert!(
+        !env.lock_path().exists(),
+        "completion created the lock file"
+    );
 }
 
 #[test]
@@ -190,8 +207,15 @@ fn dynamic_registration_is_the_engines_for_every_shell() {
 fn complete_unset_empty_or_zero_is_a_normal_run() {
     let env = two_tasks();
     for value in ["", "0"] {
-        let out = env.cmd(&["list", "--compact"]).env("COMPLETE", value).success();
-        assert_eq!(out.json().as_array().unwrap().len(), 2, "COMPLETE={value:?}");
+        let out = env
+            .cmd(&["list", "--compact"])
+            .env("COMPLETE", value)
+            .success();
+        assert_eq!(
+            out.json().as_array().unwrap().len(),
+            2,
+            "COMPLETE={value:?}"
+        );
     }
     let out = env.cmd(&["list"]).env("COMPLETE", "tcsh").failure(1);
     assert_eq!(
@@ -249,10 +273,16 @@ printf 'resume:%s\n' "${COMPREPLY[@]}"
         "{}",
         out.stdout
     );
-    let pause: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("pause:")).collect();
+    let pause: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("pause:"))
+        .collect();
     assert_eq!(pause[0], "build-check", "{}", out.stdout);
     assert!(!pause.contains(&"nightly-sync"), "{}", out.stdout);
     assert!(pause.contains(&"--compact"), "{}", out.stdout);
-    let resume: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("resume:")).collect();
+    let resume: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("resume:"))
+        .collect();
     assert_eq!(resume, ["nightly-sync"], "{}", out.stdout);
 }
