@@ -28,6 +28,7 @@ pub enum Event {
     Rescheduled,
     Missed,
     SeriesPaused,
+    HookFailed,
 }
 
 impl fmt::Display for Event {
@@ -47,6 +48,7 @@ impl fmt::Display for Event {
             Event::Rescheduled => "rescheduled",
             Event::Missed => "missed",
             Event::SeriesPaused => "series paused",
+            Event::HookFailed => "hook failed",
         })
     }
 }

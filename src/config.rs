@@ -40,6 +40,11 @@ impl Paths {
         self.log_dir.join(format!("{id}.output.txt"))
     }
 
+    /// The first 64 KiB of the output of the last hook run for the task.
+    pub fn hook_output_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.hook.txt"))
+    }
+
     pub fn archive_file(&self, year_month: &str) -> PathBuf {
         self.archive_dir
             .join(format!("deferred_{year_month}.jsonl"))

@@ -23,6 +23,17 @@ const PATH_VARS: &[&str] = &[
     "DEFER_LOG_FILE",
     "DEFER_CONTEXT_FILE",
     "DEFER_EXECUTOR",
+    "DEFER_ON_SUCCESS",
+    "DEFER_ON_FAILURE",
+    "DEFER_ON_MISSED",
+];
+
+/// Path variables that name a program: a bare name (no `/`) is looked up on `PATH`.
+const PROGRAM_VARS: &[&str] = &[
+    "DEFER_EXECUTOR",
+    "DEFER_ON_SUCCESS",
+    "DEFER_ON_FAILURE",
+    "DEFER_ON_MISSED",
 ];
 
 /// The settings to bake into the line from `vars` (name, value): each non-empty
@@ -74,7 +85,7 @@ fn unique_dirs(path: &str) -> String {
 
 fn absolute(name: &str, value: &str, cwd: &Path) -> String {
     let is_path = PATH_VARS.contains(&name);
-    let bare_command = name == "DEFER_EXECUTOR" && !value.contains('/');
+    let bare_command = PROGRAM_VARS.contains(&name) && !value.contains('/');
     if !is_path || bare_command || Path::new(value).is_absolute() {
         return value.to_string();
     }
@@ -170,6 +181,28 @@ mod tests {
     use super::*;
 
     const LINE: &str = "* * * * * /usr/local/bin/defer run # defer-runner";
+
+    #[test]
+    fn hook_paths_are_made_absolute_and_bare_names_kept() {
+        let vars = [
+            ("DEFER_ON_FAILURE", "hooks/webhook.sh"),
+            ("DEFER_ON_SUCCESS", "notify-hook"),
+            ("DEFER_ON_MISSED", "/opt/h"),
+        ];
+        let settings = settings(vars, Path::new("/work")).unwrap();
+        let baked: Vec<(&str, &str)> = settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            baked,
+            [
+                ("DEFER_ON_FAILURE", "/work/hooks/webhook.sh"),
+                ("DEFER_ON_MISSED", "/opt/h"),
+                ("DEFER_ON_SUCCESS", "notify-hook"),
+            ]
+        );
+    }
 
     #[test]
     fn line_bakes_in_settings() {

@@ -26,6 +26,9 @@ pub struct Limits {
     pub kill_grace: Duration,
     /// How long output is still read after the executor exits.
     pub drain_grace: Duration,
+    /// At most this many bytes go to the output file (the rest is still read, and
+    /// counts for the last line); `None` keeps everything. Hooks use a cap.
+    pub file_cap: Option<u64>,
 }
 
 impl Default for Limits {
@@ -34,6 +37,7 @@ impl Default for Limits {
             timeout: Some(Duration::from_secs(3600)),
             kill_grace: Duration::from_secs(5),
             drain_grace: Duration::from_secs(2),
+            file_cap: None,
         }
     }
 }
@@ -147,7 +151,7 @@ pub fn run_with(
     started: &dyn Fn(u32) -> Result<()>,
 ) -> Result<Outcome> {
     crate::stop::install();
-    let mut sink = OutputSink::create(inv.output_file)?;
+    let mut sink = OutputSink::create(inv.output_file, limits.file_cap)?;
     let (mut child, out_reader) = match spawn(inv) {
         Ok(spawned) => spawned,
         Err(e) => {
@@ -214,12 +218,14 @@ struct OutputSink {
     head: Vec<u8>,
     tail: last_line::Tail,
     total: u64,
+    /// Bytes past this are not written to the file.
+    file_cap: Option<u64>,
     /// The first failed write to the file; later output only goes to memory.
     file_error: Option<String>,
 }
 
 impl OutputSink {
-    fn create(path: &Path) -> Result<Self> {
+    fn create(path: &Path, file_cap: Option<u64>) -> Result<Self> {
         if let Some(dir) = path.parent() {
             crate::fsx::ensure_dir(dir)?;
         }
@@ -230,6 +236,7 @@ impl OutputSink {
             head: Vec::new(),
             tail: last_line::Tail::default(),
             total: 0,
+            file_cap,
             file_error: None,
         })
     }
@@ -237,8 +244,17 @@ impl OutputSink {
     /// Takes more output. A failed write to the file (disk full) is remembered, not
     /// returned: the executor runs on and is supervised to its end either way.
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        if self.file_error.is_none() {
-            if let Err(e) = self.file.write_all(bytes) {
+        let room = self.file_cap.map_or(bytes.len(), |cap| {
+            usize::try_from(cap.saturating_sub(self.total))
+                .map_or(bytes.len(), |r| r.min(bytes.len()))
+        });
+        // Flushed per read so `show --output --follow` sees output as it comes.
+        if self.file_error.is_none() && room > 0 {
+            if let Err(e) = self
+                .file
+                .write_all(&bytes[..room])
+                .and_then(|()| self.file.flush())
+            {
                 self.file_error = Some(format!("writing {}: {e}", self.path.display()));
             }
         }

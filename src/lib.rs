@@ -2,10 +2,12 @@
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
 pub mod archive;
+pub mod attempt;
 pub mod audit;
 pub mod cancel;
 pub mod cli;
 pub mod command;
+pub mod complete;
 pub mod config;
 pub mod control;
 pub mod cron;
@@ -13,10 +15,13 @@ pub mod crontab;
 pub mod doctor;
 pub mod executor;
 pub mod export;
+pub mod follow;
 pub mod fsx;
 pub mod heartbeat;
+pub mod history;
 pub mod ids;
 pub mod lifecycle;
+pub mod lineage;
 pub mod lookup;
 pub mod mcp;
 pub mod prompt;

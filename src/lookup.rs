@@ -97,6 +97,35 @@ pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
     }
 }
 
+/// Calls `each` with the record on every line of a JSONL file that contains `needle`,
+/// in file order, parsing no other line. A missing file has none.
+pub fn each_record_mentioning(
+    path: &Path,
+    needle: &[u8],
+    mut each: impl FnMut(Task),
+) -> Result<()> {
+    let Some(file) = crate::fsx::open_read(path)? else {
+        return Ok(());
+    };
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            return Ok(());
+        }
+        if finder.find(&buf).is_some() {
+            if let Ok(task) = crate::store::parse_record(&buf) {
+                each(task);
+            }
+        }
+    }
+}
+
 /// The `deferred_YYYYMM.jsonl` files of an archive directory, newest month first.
 /// A missing directory has none.
 pub fn archive_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -118,7 +147,7 @@ pub fn archive_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `deferred_202604.jsonl` → `202604`.
-fn archive_month(name: &str) -> Option<&str> {
+pub fn archive_month(name: &str) -> Option<&str> {
     let month = name.strip_prefix("deferred_")?.strip_suffix(".jsonl")?;
     (month.len() == 6 && month.bytes().all(|b| b.is_ascii_digit())).then_some(month)
 }

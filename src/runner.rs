@@ -1,16 +1,18 @@
 //! The runner behind `defer run` and `defer execute`: the runner lock, orphan recovery,
 //! due selection, claim → execute → record for each task, then the archive sweep.
 //! While the runner lock is held nobody rewrites the store, so the runner keeps one
-//! scan and only reads what others append (`Locked::catch_up`).
+//! scan and only reads what others append (`Locked::catch_up`). After each outcome is
+//! recorded it reports a `Notice` and runs the task's hook (`settle`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
+use crate::attempt::{self, Facts};
 use crate::audit::{AuditLog, Event};
 use crate::command::Program;
 use crate::config::{Env, Paths};
@@ -26,6 +28,9 @@ use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ExecutorProcess, ResultType, Status, Task};
 
+use hooks::{Hook, HookRun, Hooks};
+pub use notice::Notice;
+
 /// How tasks are executed; read from the environment once per command.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -36,6 +41,10 @@ pub struct Settings {
     pub limits: Limits,
     /// `DEFER_GRACE_SECONDS`: a one-shot task's grace unless it has its own (§12).
     pub grace: Grace,
+    /// `DEFER_ON_SUCCESS`, `DEFER_ON_FAILURE`, `DEFER_ON_MISSED` (§14).
+    pub hooks: Hooks,
+    /// The hooks' limits; `None` is SPEC §14's (`hooks::limits()`: 60 s).
+    pub hook_limits: Option<Limits>,
 }
 
 impl Settings {
@@ -51,6 +60,8 @@ impl Settings {
                 timeout: env.executor_timeout()?,
                 ..Limits::default()
             },
+            hooks: Hooks::from_env(env)?,
+            hook_limits: None,
         })
     }
 }
@@ -136,6 +147,9 @@ pub struct Runner<'a> {
     pub audit: &'a AuditLog,
     pub settings: &'a Settings,
     pub clock: &'a dyn Fn() -> DateTime<Utc>,
+    /// Told each `Notice` as it happens (failures, transitions); `defer run` prints
+    /// them, tests collect them.
+    pub notify: &'a dyn Fn(&Notice),
 }
 
 impl Runner<'_> {
@@ -157,9 +171,20 @@ impl Runner<'_> {
             return Ok(report);
         }
         let mut scan = locked.scan()?;
-        report.recovered = self.recover(&locked, &scan, now)?;
+        let (recovered, paused) = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
         drop(locked);
+        // Reported and hooked only now: a hook must never run under the store lock.
+        for task in &recovered {
+            let tripped: Vec<Paused> = paused
+                .iter()
+                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                .cloned()
+                .collect();
+            self.settle(task, &tripped);
+        }
+        report.recovered = recovered;
+        report.paused_series.extend(paused);
         // Occurrences appended while running (a series catching up with `--missed all`)
         // may be due too: take them in later rounds, each task at most once.
         let mut taken = std::collections::HashSet::new();
@@ -190,6 +215,11 @@ impl Runner<'_> {
         // Line numbers as they are before the sweep renumbers the file.
         report.bad.extend(scan.bad.iter().cloned());
         report.archived = self.sweep(&mut scan)?;
+        if report.archived > 0 {
+            (self.notify)(&Notice::Archived {
+                count: report.archived,
+            });
+        }
         report.bad.sort_by_key(|b| b.line_no);
         report.bad.dedup_by_key(|b| b.line_no);
         Ok(report)
@@ -202,14 +232,16 @@ impl Runner<'_> {
             && !self.paths.archive_dir.join(archive::MARKER).exists()
     }
 
-    /// Tasks left `executing` by a runner that died count an `interrupted` attempt.
+    /// Tasks left `executing` by a runner that died count an `interrupted` attempt;
+    /// returns them, and the series the breaker paused because of them.
     fn recover(
         &self,
         locked: &Locked<Exclusive>,
         scan: &Scan,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Task>> {
+    ) -> Result<(Vec<Task>, Vec<Paused>)> {
         let mut recovered = Vec::new();
+        let mut paused = Vec::new();
         let mut stopped_groups = Vec::new();
         for entry in scan
             .entries
@@ -237,10 +269,10 @@ impl Runner<'_> {
                 self.settings.retry_delay,
                 now,
             );
-            recovered.push(next);
+            // No clock of the dead runner's: the duration comes from `started_at`.
+            recovered.push(attempt::record(&task, next, &Facts::default(), now));
         }
         if !recovered.is_empty() {
-            let mut paused = Vec::new();
             let follow = recovered
                 .iter()
                 .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
@@ -256,7 +288,7 @@ impl Runner<'_> {
             }
             self.log_paused(&paused, now);
         }
-        Ok(recovered)
+        Ok((recovered, paused))
     }
 
     /// Claims `id` if it is still scheduled, executes it, and records the outcome.
@@ -317,6 +349,7 @@ impl Runner<'_> {
             locked.catch_up(scan)?;
             drop(locked);
             self.log_claim(&step, now);
+            self.settle(&step.snapshot, &[]);
             return Ok(Some(step.snapshot));
         }
         let claimed = &step.snapshot;
@@ -330,6 +363,9 @@ impl Runner<'_> {
         locked.catch_up(scan)?;
         drop(locked);
         self.log_claim(&step, now);
+        (self.notify)(&Notice::Claimed {
+            id: claimed.id.clone(),
+        });
         let (done, file_error) = match self.execute_prepared(claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, e)),
@@ -355,8 +391,63 @@ impl Runner<'_> {
         locked.append(&writes)?;
         drop(locked);
         self.log_paused(&paused, (self.clock)());
+        self.settle(done, &paused);
         report.paused_series.extend(paused);
         Ok(())
+    }
+
+    /// After a task's outcome is recorded: reports it (and the series the breaker
+    /// paused because of it), then runs the hook its status calls for, if one is
+    /// configured (SPEC §14) — before the runner goes on.
+    pub fn settle(&self, task: &Task, paused: &[Paused]) {
+        if let Some(notice) = Notice::outcome(task) {
+            (self.notify)(&notice);
+        }
+        for p in paused {
+            (self.notify)(&Notice::SeriesPaused {
+                series: p.series.clone(),
+                failures: p.failures,
+            });
+        }
+        if let Some(hook) = Hook::for_status(task.status) {
+            self.run_hook(hook, task);
+        }
+    }
+
+    /// Runs `hook` for `task` (its final record) if it is configured. Its failure is an
+    /// audit event and a notice; the task is left as it is.
+    pub fn run_hook(&self, hook: Hook, task: &Task) {
+        let Some(program) = self.settings.hooks.get(hook) else {
+            return;
+        };
+        let limits = self
+            .settings
+            .hook_limits
+            .clone()
+            .unwrap_or_else(hooks::limits);
+        let run = HookRun {
+            program,
+            search_path: self.settings.search_path.as_deref(),
+            limits: &limits,
+            output_file: &self.paths.hook_output_path(&task.id),
+        };
+        let id = task.id.clone();
+        match run.run(task) {
+            Ok(()) => (self.notify)(&Notice::HookRan { hook, id }),
+            Err(reason) => {
+                self.audit.record(
+                    (self.clock)(),
+                    Event::HookFailed,
+                    &[
+                        ("id", &task.id),
+                        ("hook", &hook),
+                        ("status", &task.status),
+                        ("reason", &reason),
+                    ],
+                );
+                (self.notify)(&Notice::HookFailed { hook, id, reason });
+            }
+        }
     }
 
     /// The pending occurrence's new snapshot after `done` ended, if the breaker's
@@ -459,6 +550,7 @@ impl Runner<'_> {
     pub fn execute(&self, task: &Task) -> Result<Task> {
         let prompt_path = self.write_prompt(task)?;
         let (next, file_error) = self.execute_prepared(task, &prompt_path, false)?;
+        self.settle(&next, &[]);
         match file_error {
             None => Ok(next),
             Some(e) => Err(incomplete_output(&next, &e)),
@@ -476,13 +568,15 @@ impl Runner<'_> {
     /// task's next snapshot, already logged. `stored`: the task is claimed in the store,
     /// which then records the executor's process once it runs.
     /// Also returns a failure to write the output file part-way: the executor ran, so
-    /// its outcome counts, but the runner must still report it.
+    /// its outcome counts, but the runner must still report it. Either way the attempt
+    /// is appended to the task's `history`, timed from here (just after the claim).
     fn execute_prepared(
         &self,
         task: &Task,
         prompt_text: &str,
         stored: bool,
     ) -> Result<(Task, Option<String>)> {
+        let began = Instant::now();
         let program = Program::choose(task, self.settings.executor.as_deref());
         let (next, file_error) = match program {
             None => {
@@ -494,9 +588,9 @@ impl Runner<'_> {
                     Output::default(),
                     now,
                 );
-                (done, None)
+                (attempt::record(task, done, &Facts::took(began), now), None)
             }
-            Some(program) => self.run_executor(task, program, prompt_text, stored)?,
+            Some(program) => self.run_executor(task, program, prompt_text, stored, began)?,
         };
         self.log_outcome(&next);
         Ok((next, file_error))
@@ -508,6 +602,7 @@ impl Runner<'_> {
         chosen: Program,
         prompt_path: &str,
         stored: bool,
+        began: Instant,
     ) -> Result<(Task, Option<String>)> {
         let Some(program) = chosen.resolve(self.settings.search_path.as_deref()) else {
             let error = chosen.not_executable();
@@ -520,7 +615,10 @@ impl Runner<'_> {
                 Output::default(),
                 now,
             );
-            return Ok((failed, None));
+            return Ok((
+                attempt::record(task, failed, &Facts::took(began), now),
+                None,
+            ));
         };
         let mut stdin = serde_json::to_vec(task)?;
         stdin.push(b'\n');
@@ -576,7 +674,20 @@ impl Runner<'_> {
                 now,
             ),
         };
-        Ok((next, outcome.file_error))
+        // The record keeps the head of the output; past it, the tail is in the file.
+        let file_end = match outcome.truncated {
+            true => attempt::file_end(&output_file),
+            false => Vec::new(),
+        };
+        let facts = Facts {
+            ending: Some(&outcome.ending),
+            elapsed: Some(began.elapsed()),
+            output_end: match outcome.truncated {
+                true => &file_end,
+                false => &outcome.output,
+            },
+        };
+        Ok((attempt::record(task, next, &facts, now), outcome.file_error))
     }
 
     fn log_outcome(&self, task: &Task) {
@@ -654,5 +765,7 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
+pub mod hooks;
+pub mod notice;
 #[cfg(all(test, unix))]
 mod tests;

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::attempt::Attempt;
 use crate::series::Series;
 use crate::timestamp::Timestamp;
 
@@ -304,6 +305,13 @@ pub struct Task {
     pub missed_fires: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed_at: Option<Timestamp>,
+    // Lineage and attempt history (SPEC §14); each present only when used.
+    /// The task whose run scheduled this one (`DEFER_TASK_ID`, or `--parent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// One entry per finished attempt, oldest first, the last `attempt::KEPT`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Attempt>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -370,6 +378,8 @@ impl Task {
             late_by_seconds: None,
             missed_fires: None,
             missed_at: None,
+            parent_id: None,
+            history: Vec::new(),
             extra: Map::new(),
         }
     }

@@ -951,7 +951,10 @@ fn trailing_text(tokens: &[&str]) -> Option<Reason> {
         .map(|end| Reason::Trailing(tokens[end..].join(" ")))
 }
 
+mod since;
 mod suggest;
+
+pub use since::{since, SinceError};
 
 #[cfg(test)]
 mod tests;

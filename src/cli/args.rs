@@ -19,6 +19,7 @@ Examples:
   defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' \\
       --key-point 'tests pass' --artifact report.md --key analysis-1 --compact
   defer list --format table
+  defer history --since 1d --format table   # what finished, newest first
   defer cron --install          # run due tasks every minute
 
 State lives in DEFER_RUNTIME_DIR (default ~/data/runtime). See `defer <command> --help`.";
@@ -56,7 +57,8 @@ pub enum Command {
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
     When(WhenArgs),
     /// Execute due tasks, recover interrupted ones, archive finished ones (for cron)
-    Run,
+    #[command(long_about = RUN_ABOUT)]
+    Run(RunArgs),
     /// Execute one task now: a stored scheduled task (--id) or a task JSON on stdin
     Execute(ExecuteArgs),
     /// Move finished tasks to monthly archives and compact the store
@@ -73,8 +75,12 @@ pub enum Command {
     /// Give a scheduled or paused task a new run time
     #[command(after_help = when_examples(RESCHEDULE_EXAMPLES))]
     Reschedule(RescheduleArgs),
-    /// Print one task's latest record (active or archived), prompt or output
+    /// Print one task's latest record (active or archived), prompt, output or chain
+    #[command(after_help = SHOW_EXAMPLES)]
     Show(ShowArgs),
+    /// Print finished tasks (completed, failed, cancelled...), newest first
+    #[command(after_help = HISTORY_EXAMPLES)]
+    History(HistoryArgs),
     /// Wait until a task finishes; exit 0 only if it completed
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
@@ -92,7 +98,8 @@ A setting holding a control character is refused."
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (static, or --dynamic: task ids completed too)
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
     /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
     Man(ManArgs),
@@ -107,6 +114,19 @@ whose command is `defer execute` fed the task's JSON. Prints only: install the o
     )]
     Export(ExportArgs),
 }
+
+const COMPLETIONS_HELP: &str = "\
+The static script completes commands, flags and fixed values. The dynamic one (--dynamic,
+or the same script from `COMPLETE=<shell> defer`) asks `defer` at each TAB and also offers
+the ids of tasks in the store (pause: scheduled ones, resume: paused ones, ...), with their
+summaries where the shell shows them. Regenerate it on shell start-up, not once: the
+script and the binary must be the same version.
+
+Examples:
+  source <(defer completions bash --dynamic)        # in ~/.bashrc (or: COMPLETE=bash defer)
+  source <(defer completions zsh --dynamic)         # in ~/.zshrc
+  defer completions fish --dynamic | source         # in ~/.config/fish/config.fish
+  defer completions bash > ~/.local/share/bash-completion/completions/defer   # static";
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -152,6 +172,25 @@ pub struct McpConfigArgs {
     pub client: crate::mcp::Client,
 }
 
+const SHOW_EXAMPLES: &str = "\
+Examples:
+  defer show task_20261201_090000_0a3kz9x2m1qp --compact
+  defer show ID --prompt            # the prompt it got (or would get now)
+  defer show ID --output --follow   # stream the output while it runs
+  defer show ID --chain             # the task, its ancestors and follow-ups";
+
+const HISTORY_EXAMPLES: &str = "\
+--since takes a duration meaning that long ago (2h, 3 days, 30m ago) or a past time:
+a clock time is its latest past occurrence (9am before 9am is yesterday's), a day
+without a time starts at 00:00 (today, yesterday, friday, dec 1, 2026-12-01), ISO 8601
+as written. The bound is inclusive; a time in the future is an error.
+
+Examples:
+  defer history --since 2h --format table
+  defer history --status failed --since yesterday --compact
+  defer history --key nightly-report --limit 1
+  defer history --series task_20261201_090000_0a3kz9x2m1qp";
+
 const WAIT_EXIT_CODES: &str = "\
 Exit status:
   0    the task completed
@@ -191,6 +230,18 @@ const WHEN_EXAMPLES: &str = "  defer when next friday 9am
 fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::names())
         .map(|name| T::from_name(&name).expect("clap only passes listed names"))
+}
+
+/// The terminal statuses, as a closed set of their own: `history --status` accepts
+/// exactly those, whatever new ones `Status` grows.
+fn terminal_status() -> impl TypedValueParser<Value = Status> {
+    let names: Vec<&'static str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| s.name())
+        .collect();
+    PossibleValuesParser::new(names)
+        .map(|name| Status::from_name(&name).expect("clap only passes listed names"))
 }
 
 fn non_negative(text: &str) -> Result<u32, String> {
@@ -252,6 +303,17 @@ pub struct ScheduleArgs {
     /// Idempotency key: if a live task has it, print that task and store nothing
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
+    /// Record this task as the follow-up of ID (default: $DEFER_TASK_ID, set for executors)
+    #[arg(
+        long,
+        value_name = "ID",
+        allow_hyphen_values = true,
+        conflicts_with = "no_parent"
+    )]
+    pub parent: Option<String>,
+    /// Record no parent, even when DEFER_TASK_ID is set
+    #[arg(long)]
+    pub no_parent: bool,
     /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
     /// and store this one instead, in one write
     #[arg(long)]
@@ -367,12 +429,46 @@ pub struct ShowArgs {
     /// The task's id
     #[arg(value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
-    /// Print the prompt artifact written when the task ran
-    #[arg(long, conflicts_with = "output")]
+    /// Print the prompt artifact written when the task ran (not run yet: the prompt it would get now)
+    #[arg(long, conflicts_with_all = ["output", "chain"])]
     pub prompt: bool,
     /// Print the executor's full output
-    #[arg(long)]
+    #[arg(long, conflicts_with = "chain")]
     pub output: bool,
+    /// With --output: keep printing while the task executes; return when it ends
+    #[arg(long, requires = "output")]
+    pub follow: bool,
+    /// Print the task's chain as a JSON array: root ancestor first, each task's follow-ups after it
+    #[arg(long)]
+    pub chain: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only tasks that ended at or after EXPR: a duration ago (2h) or a past time (9am, yesterday)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only tasks with this status (repeatable; default: every finished status)
+    #[arg(long = "status", value_parser = terminal_status(), allow_hyphen_values = true)]
+    pub statuses: Vec<Status>,
+    /// Only tasks with this intent (repeatable; default: all)
+    #[arg(long = "intent", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
+    pub intents: Vec<Intent>,
+    /// Only occurrences of this series (its first occurrence's id)
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
+    pub series: Option<String>,
+    /// Only tasks scheduled with this --key
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// At most N tasks, the newest
+    #[arg(long, value_name = "N", default_value = "50", value_parser = positive, allow_hyphen_values = true)]
+    pub limit: u32,
+    /// json (default) or table (for people: local end time, relative time, summary and error)
+    #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
+    pub format: Format,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -405,7 +501,7 @@ const DOCTOR_HELP: &str = "\
 Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
 row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
 invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
-timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
 
 Exit status:
   0    no check failed (warnings allowed)
@@ -451,6 +547,11 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Print the registration of the dynamic engine instead: it calls `defer` at each
+    /// TAB, which also completes task ids from the store. Source it on shell start-up
+    /// (same as `COMPLETE=<shell> defer`) rather than saving it
+    #[arg(long)]
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Args)]
@@ -516,6 +617,26 @@ impl WhenArgs {
     }
 }
 
+const RUN_ABOUT: &str = "\
+Execute due tasks, recover interrupted ones, archive finished ones (for cron).
+
+Silent when nothing failed. Each task that failed and each hook that failed gets one
+stderr line (`defer: task <id> failed after <n> attempts: <error>`), so cron mails it.
+The exit status is 0 whatever the tasks' outcomes; 1 only when the runner itself could
+not do its job (bad settings, store unreadable or unwritable).
+
+Hooks: DEFER_ON_SUCCESS, DEFER_ON_FAILURE and DEFER_ON_MISSED name programs run after a
+task ends that way, with the final record on stdin and DEFER_TASK_ID, DEFER_STATUS in
+their environment (no shell, 60 s limit; see examples/hooks/).";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also print a line per transition: claimed, completed, retry scheduled,
+    /// interrupted, hook ran, archived
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
     /// A scheduled task in the store (default: read one task JSON from stdin)
@@ -524,6 +645,9 @@ pub struct ExecuteArgs {
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
+    /// Also print a line per transition on stderr (claimed, completed, hook ran, ...)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

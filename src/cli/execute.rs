@@ -6,14 +6,15 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::args::ExecuteArgs;
-use super::run::{wait_for_runner, Wiring};
+use super::run::{printer, wait_for_runner, Wiring};
 use super::{exit, output, Ctx};
 use crate::lifecycle;
 use crate::task::{is_valid_id, Status, Task};
 
 pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
-    let runner = wiring.runner();
+    let print = printer(args.verbose);
+    let runner = wiring.runner(&print);
     let task = match &args.id {
         Some(id) => {
             let _lock = wait_for_runner(&wiring.paths)?;
@@ -36,8 +37,11 @@ pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
     };
     output::audit_warnings(&wiring.audit);
     output::json(&task, args.compact)?;
-    if task.status == Status::Completed {
-        return Ok(ExitCode::SUCCESS);
+    match task.status {
+        Status::Completed => return Ok(ExitCode::SUCCESS),
+        // Its `failed after n attempts` line is printed already.
+        Status::Failed => return Ok(ExitCode::from(exit::FAILURE)),
+        _ => {}
     }
     let why = task
         .error

@@ -122,6 +122,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("defer schedule --when 10m --summary 'Check the build' --intent notify", "a task in ten minutes"),
     ("defer schedule --when 'tomorrow 9am' --summary 'Resume the analysis' --key-point 'tests pass' --key analysis-1", "a task with context, stored once per key"),
     ("defer list --format table", "what is waiting, for people"),
+    ("defer history --since 1d --status failed --format table", "what failed in the last day"),
     ("defer cron --install", "run due tasks every minute"),
     ("defer doctor --format table", "why nothing runs"),
 ];

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{Command, McpArgs, McpCommand};
-use super::{cancel, doctor, list, output, schedule, show, when, Ctx};
+use super::{cancel, doctor, history, list, output, schedule, show, when, Ctx};
 use crate::{cron, mcp};
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
@@ -89,6 +89,7 @@ fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
         Command::Doctor(_) => CommandValue::of(&doctor::rows(ctx)),
+        Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;
             let file = show::file(ctx, &args, &task)?;

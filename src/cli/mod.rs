@@ -10,6 +10,7 @@ mod doctor;
 mod execute;
 mod export;
 mod health;
+mod history;
 mod list;
 mod man;
 mod mcp;
@@ -49,6 +50,10 @@ pub mod exit {
 
 /// Runs the CLI on the process's argv and environment.
 pub fn main() -> ExitCode {
+    // Before anything else writes: with COMPLETE=<shell> set, the shell is asking.
+    if let Some(code) = completions::answer_shell() {
+        return code;
+    }
     let cli = match args::parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -106,7 +111,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::List(args) => list::exec(&ctx, args),
         Command::Cancel(args) => cancel::exec(&ctx, args),
         Command::When(args) => when::exec(&ctx, args),
-        Command::Run => run::exec_run(&ctx),
+        Command::Run(args) => run::exec_run(&ctx, args),
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
@@ -115,6 +120,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
+        Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
         Command::Doctor(args) => doctor::exec(&ctx, args),

@@ -68,6 +68,11 @@ pub fn warn(message: &str) {
     say(&format!("warning: {message}"));
 }
 
+/// Information that is not a problem: `defer: note: ...` on stderr.
+pub fn note(message: &str) {
+    say(&format!("note: {message}"));
+}
+
 /// Reports each invalid store line once, with its line number.
 pub fn bad_lines(store: &std::path::Path, bad: &[BadLine]) {
     for line in bad {

@@ -1,14 +1,16 @@
-//! `defer run` (the cron entry point) and `defer archive`: silent on success.
+//! `defer run` (the cron entry point) and `defer archive`: silent on success; `run`
+//! prints a line per failure (and per transition with `--verbose`) as it happens.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::args::RunArgs;
 use super::{output, Ctx};
 use crate::archive;
 use crate::audit::AuditLog;
 use crate::config::Paths;
-use crate::runner::{Runner, RunnerLock, Settings};
+use crate::runner::{Notice, Runner, RunnerLock, Settings};
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 
@@ -31,13 +33,26 @@ impl Wiring {
         })
     }
 
-    pub fn runner(&self) -> Runner<'_> {
+    /// A runner that hands each notice to `notify` (see [`printer`]).
+    pub fn runner<'a>(&'a self, notify: &'a dyn Fn(&Notice)) -> Runner<'a> {
         Runner {
             paths: &self.paths,
             store: &self.store,
             audit: &self.audit,
             settings: &self.settings,
             clock: &wall_clock,
+            notify,
+        }
+    }
+}
+
+/// Prints notices as `defer: ...` lines on stderr, as they happen: problems (a task
+/// failed or was missed, a series paused, a hook failed) always, so cron mails them;
+/// transitions only when `verbose`.
+pub fn printer(verbose: bool) -> impl Fn(&Notice) {
+    move |notice| {
+        if verbose || notice.is_problem() {
+            output::say(&notice.to_string());
         }
     }
 }
@@ -47,17 +62,12 @@ fn wall_clock() -> chrono::DateTime<chrono::Utc> {
     Timestamp::new(chrono::Utc::now()).at()
 }
 
-pub fn exec_run(ctx: &Ctx) -> Result<ExitCode> {
+pub fn exec_run(ctx: &Ctx, args: RunArgs) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
-    let report = wiring.runner().run();
+    let print = printer(args.verbose);
+    let report = wiring.runner(&print).run();
     output::audit_warnings(&wiring.audit);
     let mut report = report?;
-    for paused in &report.paused_series {
-        output::say(&format!(
-            "series {} paused after {} failures",
-            paused.series, paused.failures
-        ));
-    }
     output::bad_lines(wiring.store.path(), &report.bad);
     match report.failure() {
         Some(e) => Err(e),

@@ -2,15 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::args::ScheduleArgs;
 use super::health::RunnerCheck;
 use super::{output, Ctx};
-use crate::reorient;
 use crate::schedule::{self, Outcome, Request};
 use crate::series::SeriesRequest;
 use crate::task::{Retry, Task};
+use crate::{lineage, lookup, reorient};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
     let task = task(ctx, &args)?;
@@ -29,7 +29,8 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
     };
-    let prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
+    prepared.task.parent_id = parent(ctx, args)?;
     if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
         output::warn("--retry-delay and --backoff only matter with --max-retries 1 or more");
     }
@@ -71,6 +72,23 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         runner_check.warn(ctx);
     }
     Ok(task)
+}
+
+/// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.
+fn parent(ctx: &Ctx, args: &ScheduleArgs) -> Result<Option<String>> {
+    let id = lineage::parent(
+        args.parent.as_deref(),
+        args.no_parent,
+        ctx.env.get("DEFER_TASK_ID"),
+    )?;
+    if let Some(explicit) = args.parent.as_deref() {
+        if lookup::find(&ctx.store()?, &ctx.paths()?, explicit)?.is_none() {
+            bail!(
+                "invalid --parent '{explicit}': no task with that id in the store or the archives"
+            );
+        }
+    }
+    Ok(id)
 }
 
 /// Where `--reorient` looks for CONTEXT.md.

@@ -7,10 +7,22 @@ use anyhow::{anyhow, Context, Result};
 
 use super::args::ShowArgs;
 use super::{output, Ctx};
-use crate::lookup;
 use crate::task::Task;
+use crate::{follow, lineage, lookup, prompt};
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
+    let paths = ctx.paths()?;
+    if args.chain {
+        let chain = lineage::chain(&ctx.store()?, &paths, &args.id)?
+            .ok_or_else(|| anyhow!("task not found: {}", args.id))?;
+        output::json(&chain, args.compact)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.follow {
+        let mut out = std::io::stdout().lock();
+        follow::follow(&ctx.store()?, &paths, &args.id, &mut out, follow::POLL)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let task = task(ctx, &args)?;
     match file(ctx, &args, &task)? {
         Some(bytes) => output::stdout(&bytes),
@@ -26,10 +38,14 @@ pub fn task(ctx: &Ctx, args: &ShowArgs) -> Result<Task> {
         .task)
 }
 
-/// The prompt (`--prompt`) or output (`--output`) file's bytes; `None` when neither is
-/// asked for.
+/// The prompt (`--prompt`; before a run, the prompt it would get now) or output
+/// (`--output`) file's bytes; `None` when neither is asked for.
 pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Vec<u8>>> {
     let paths = ctx.paths()?;
+    if args.prompt && task.started_at.is_none() {
+        output::note(&not_run_note(task));
+        return Ok(Some(prompt::render(task).into_bytes()));
+    }
     match (args.prompt, args.output) {
         (true, _) => read_file("prompt", task, prompt_path(task, &paths)).map(Some),
         (_, true) => read_file("output", task, paths.output_path(&task.id)).map(Some),
@@ -56,6 +72,20 @@ fn read_file(what: &str, task: &Task, path: PathBuf) -> Result<Vec<u8>> {
             hint(what, task)
         )),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Said on stderr when `--prompt` renders the prompt of a task that never started.
+fn not_run_note(task: &Task) -> String {
+    match task.status.is_terminal() {
+        false => format!(
+            "task {} has not run yet; this is the prompt it would get now",
+            task.id
+        ),
+        true => format!(
+            "task {} never ran ({}); this is the prompt it would have got",
+            task.id, task.status
+        ),
     }
 }
 

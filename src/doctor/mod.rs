@@ -143,6 +143,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
         )),
     }
     rows.push(system::executor(env));
+    rows.push(system::hooks(env));
     rows.push(system::timezone(env));
     rows.push(system::skill(env.home().as_deref()));
     rows

@@ -1,11 +1,12 @@
 //! Checks of the configuration and the machine: the `DEFER_*` settings, the executor,
-//! the time zone, free disk space, and the installed agent skill.
+//! the hooks, the time zone, free disk space, and the installed agent skill.
 
 use std::io::Read;
 use std::path::Path;
 
 use super::{Row, System};
 use crate::config::Env;
+use crate::runner::hooks::{Hook, Hooks};
 use crate::runner::Settings;
 use crate::skill::{self, Target};
 
@@ -48,6 +49,42 @@ pub(super) fn executor(env: &Env) -> Row {
             ),
             "point DEFER_EXECUTOR at an executable file (chmod +x it), or unset it",
         ),
+    }
+}
+
+/// The hooks (SPEC §14): each one set must be runnable. `run` only finds out when a
+/// hook would run (and reports it then), so a broken one is a warning here.
+pub(super) fn hooks(env: &Env) -> Row {
+    let fix = "point each DEFER_ON_* at an executable file (chmod +x it), or unset it";
+    let hooks = match Hooks::from_env(env) {
+        Ok(hooks) => hooks,
+        Err(e) => return Row::fail("hooks", format!("{e:#}"), fix),
+    };
+    let mut fine = Vec::new();
+    let mut broken = Vec::new();
+    for hook in Hook::ALL {
+        let Some(program) = hooks.get(hook) else {
+            continue;
+        };
+        match crate::executor::resolve(program, env.get("PATH")) {
+            Some(path) => fine.push(format!("{hook} {}", path.display())),
+            None => broken.push(format!("{hook} {}", program.display())),
+        }
+    }
+    match (broken.is_empty(), fine.is_empty()) {
+        (false, _) => Row::warn(
+            "hooks",
+            format!(
+                "not an executable file (a bare name is searched on PATH): {}; it will fail each time it should run",
+                broken.join(", ")
+            ),
+            fix,
+        ),
+        (true, true) => Row::ok(
+            "hooks",
+            "no DEFER_ON_SUCCESS / DEFER_ON_FAILURE / DEFER_ON_MISSED hook is set",
+        ),
+        (true, false) => Row::ok("hooks", format!("executable: {}", fine.join(", "))),
     }
 }
 
@@ -210,6 +247,36 @@ mod tests {
             timezone(&Env::from_pairs([("TZ", "Mars/Base")])).status,
             Level::Fail
         );
+    }
+
+    #[test]
+    fn hook_rows() {
+        let row = hooks(&Env::default());
+        assert_eq!(row.status, Level::Ok);
+        assert!(row.detail.contains("no DEFER_ON_SUCCESS"), "{}", row.detail);
+        let env = Env::from_pairs([("DEFER_ON_FAILURE", "sh"), ("PATH", "/bin:/usr/bin")]);
+        let row = hooks(&env);
+        assert_eq!(row.status, Level::Ok);
+        assert!(
+            row.detail.starts_with("executable: DEFER_ON_FAILURE /"),
+            "{}",
+            row.detail
+        );
+        let env = Env::from_pairs([
+            ("DEFER_ON_SUCCESS", "sh"),
+            ("DEFER_ON_MISSED", "/nonexistent/hook"),
+            ("PATH", "/bin:/usr/bin"),
+        ]);
+        let row = hooks(&env);
+        assert_eq!(row.status, Level::Warn);
+        assert!(
+            row.detail.contains("DEFER_ON_MISSED /nonexistent/hook"),
+            "{}",
+            row.detail
+        );
+        assert!(!row.detail.contains("DEFER_ON_SUCCESS"), "{}", row.detail);
+        let env = Env::from_pairs([("DEFER_ON_FAILURE", "a\nb")]);
+        assert_eq!(hooks(&env).status, Level::Fail);
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn quick() -> Limits {
         timeout: Some(Duration::from_secs(20)),
         kill_grace: Duration::from_millis(300),
         drain_grace: Duration::from_millis(300),
+        file_cap: None,
     }
 }
 

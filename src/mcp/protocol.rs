@@ -35,7 +35,7 @@ pub mod code {
 const INSTRUCTIONS: &str = "defer schedules work for later: a task is a compact snapshot \
 (summary, key points, artifacts, constraints, a prompt) that cron hands to a fresh run \
 when it is due. Preview times with `when`, store tasks with `schedule` (pass a `key` so a \
-retry never stores two), check them with `list` and `show`, withdraw them with `cancel`; \
+retry never stores two), check them with `list`, `show` and `history`, withdraw them with `cancel`; \
 `doctor` says why tasks do not run.";
 
 /// A JSON-RPC error object.

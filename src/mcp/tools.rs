@@ -69,6 +69,12 @@ confirm a time before `schedule` and to tell the user a task's run_at in their l
 With every (a fixed interval) or cron (a cron expression) instead of expression, the next \
 `next` fires of that recurrence, as {\"fires\": [...]}.";
 
+const HISTORY: &str = "Finished tasks (completed, failed, cancelled, ...) from the store \
+and the archives, newest first, as {\"tasks\": [...]}: what `list` no longer shows. Narrow \
+with since (a duration ago such as 2h, or a past time such as yesterday), statuses, \
+intents, key, series and limit. Report a failure to the user with the task id and its \
+error text.";
+
 const DOCTOR: &str = "Check that deferred tasks will actually run, as {\"checks\": [...]}: \
 settings, file permissions, the store's invalid lines, orphaned and overdue tasks, whether \
 cron runs `defer run` (the heartbeat), the executor. Each check has a status (ok, warn, \
@@ -138,6 +144,18 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Preview,
+    },
+    Tool {
+        name: "history",
+        title: "Finished tasks",
+        description: HISTORY,
+        shape: Shape {
+            command: "history",
+            renames: &[],
+            hidden: &[],
+        },
+        hints: (true, false, true),
+        output: Output::Wrapped("tasks"),
     },
     Tool {
         name: "doctor",
@@ -432,7 +450,7 @@ mod tests {
         };
         assert_eq!(hints("schedule"), (json!(false), json!(false)));
         assert_eq!(hints("cancel"), (json!(false), json!(true)));
-        for name in ["list", "show", "when", "doctor"] {
+        for name in ["list", "show", "when", "history", "doctor"] {
             assert_eq!(hints(name).0, json!(true), "{name}");
         }
         let show = find("show")["inputSchema"]["properties"].clone();

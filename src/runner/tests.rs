@@ -61,15 +61,39 @@ impl Fixture {
     }
 
     fn run_at(&self, now: DateTime<Utc>) -> Report {
+        self.run_noting(now).0
+    }
+
+    /// `run` at `now`, with the notices it reported in order.
+    fn run_noting(&self, now: DateTime<Utc>) -> (Report, Vec<Notice>) {
         let clock = move || now;
+        let notices = std::cell::RefCell::new(Vec::new());
+        let notify = |n: &Notice| notices.borrow_mut().push(n.clone());
         let runner = Runner {
             paths: &self.paths,
             store: &self.store,
             audit: &self.audit,
             settings: &self.settings,
             clock: &clock,
+            notify: &notify,
         };
-        runner.run().unwrap()
+        let report = runner.run().unwrap();
+        (report, notices.take())
+    }
+
+    fn script(&self, name: &str, body: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn hooks(&mut self, pairs: &[(&str, &Path)]) {
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(var, path)| (*var, path.to_str().unwrap()))
+            .collect();
+        self.settings.hooks = Hooks::from_env(&Env::from_pairs(pairs)).unwrap();
     }
 
     /// The latest snapshot of every task, active or archived.
@@ -245,4 +269,121 @@ fn a_held_runner_lock_skips() {
     assert!(report.skipped);
     assert_eq!(fx.task("t").status, Status::Scheduled);
     assert!(fx.log().ends_with("runner skipped reason=lock_held\n"));
+}
+
+#[test]
+fn notices_and_hooks_follow_each_recorded_outcome_in_turn() {
+    let mut fx = Fixture::new();
+    let trail = fx.dir.path().join("trail");
+    let store = fx.paths.tasks_file.clone();
+    // The hook checks the store already holds the status it is told about.
+    let hook = fx.script(
+        "hook",
+        &format!(
+            "rec=unrecorded; grep -q \"\\\"id\\\":\\\"$DEFER_TASK_ID\\\".*\\\"status\\\":\\\"$DEFER_STATUS\\\"\" {s} && rec=recorded\n\
+             lock=free; if command -v flock >/dev/null; then flock -n {l} true || lock=held; fi\n\
+             echo \"hook $DEFER_TASK_ID $DEFER_STATUS $rec $lock $(head -c 1)\" >> {t}",
+            s = store.display(),
+            l = fx.paths.store_lock().display(),
+            t = trail.display()
+        ),
+    );
+    fx.hooks(&[("DEFER_ON_SUCCESS", &hook), ("DEFER_ON_FAILURE", &hook)]);
+    fx.add("a", 10, 0, Status::Scheduled);
+    fx.add("b", 20, 0, Status::Scheduled);
+    fx.add("r", 5, 2, Status::Scheduled);
+    fx.settings.executor = Some(fx.script(
+        "exec",
+        &format!(
+            "echo \"exec $DEFER_TASK_ID\" >> {t}; [ \"$DEFER_TASK_ID\" = b ] && exit 0; echo bad >&2; exit 3",
+            t = trail.display()
+        ),
+    ));
+    let (_, notices) = fx.run_noting(at(40));
+    let trail = std::fs::read_to_string(&trail).unwrap();
+    // r's retry is no outcome for a hook; each hook ran after its record, before the next task.
+    assert_eq!(
+        trail,
+        "exec r\nexec a\nhook a failed recorded free {\nexec b\nhook b completed recorded free {\n"
+    );
+    let lines: Vec<String> = notices.iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "task r claimed".to_string(),
+            format!(
+                "task r attempt 1 of 3 failed, retry scheduled at {}: executor exited with status 3: bad",
+                fx.task("r").run_at
+            ),
+            "task a claimed".into(),
+            "task a failed after 1 attempts: executor exited with status 3: bad".into(),
+            "hook DEFER_ON_FAILURE ran for task a".into(),
+            "task b claimed".into(),
+            "task b completed (executor_output)".into(),
+            "hook DEFER_ON_SUCCESS ran for task b".into(),
+            "archived 2 finished tasks".into(),
+        ]
+    );
+    let problems: Vec<_> = notices.iter().filter(|n| n.is_problem()).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+}
+
+#[test]
+fn a_failing_or_hanging_hook_is_reported_and_changes_nothing() {
+    let mut fx = Fixture::new();
+    let hang = fx.script("hang", "sleep 30");
+    fx.hooks(&[("DEFER_ON_SUCCESS", &hang)]);
+    fx.settings.hook_limits = Some(Limits {
+        timeout: Some(Duration::from_millis(300)),
+        kill_grace: Duration::from_millis(200),
+        drain_grace: Duration::from_millis(200),
+        file_cap: Some(hooks::HOOK_OUTPUT_CAP),
+    });
+    fx.add("a", 10, 0, Status::Scheduled);
+    let started = std::time::Instant::now();
+    let (report, notices) = fx.run_noting(at(40));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(report.executed.len(), 1);
+    assert_eq!(fx.task("a").status, Status::Completed);
+    assert!(notices.contains(&Notice::HookFailed {
+        hook: Hook::OnSuccess,
+        id: "a".into(),
+        reason: "timed out after 0s".into(),
+    }));
+    assert!(
+        fx.log().contains(
+            "hook failed id=a hook=DEFER_ON_SUCCESS status=completed reason=\"timed out after 0s\""
+        ),
+        "{}",
+        fx.log()
+    );
+}
+
+#[test]
+fn a_recovered_orphan_that_fails_calls_the_failure_hook_outside_the_store_lock() {
+    let mut fx = Fixture::new();
+    let trail = fx.dir.path().join("trail");
+    // The hook checks nobody holds the store lock while it runs (flock(1), util-linux;
+    // where it is missing the check is skipped).
+    let hook = fx.script(
+        "hook",
+        &format!(
+            "lock=free\n\
+             if command -v flock >/dev/null; then flock -n {l} true || lock=held; fi\n\
+             echo \"$DEFER_TASK_ID $DEFER_STATUS $lock\" >> {t}",
+            l = fx.paths.store_lock().display(),
+            t = trail.display()
+        ),
+    );
+    fx.hooks(&[("DEFER_ON_FAILURE", &hook)]);
+    fx.add("orphan", 10, 0, Status::Executing);
+    let (_, notices) = fx.run_noting(at(40));
+    assert_eq!(
+        std::fs::read_to_string(&trail).unwrap(),
+        "orphan failed free\n"
+    );
+    assert_eq!(
+        notices[0].to_string(),
+        "task orphan failed after 1 attempts: interrupted"
+    );
 }

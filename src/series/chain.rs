@@ -140,6 +140,8 @@ fn link(
         late_by_seconds: None,
         missed_fires: None,
         missed_at: None,
+        // Its own attempts only; `parent_id` is kept: the series has one origin.
+        history: Vec::new(),
         series: Some(Series {
             occurrence,
             ..series.clone()

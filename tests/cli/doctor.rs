@@ -24,6 +24,7 @@ const CHECKS: &[&str] = &[
     "cron_daemon",
     "disk_space",
     "executor",
+    "hooks",
     "timezone",
     "skill",
 ];

@@ -185,11 +185,26 @@ printf 'boom on stderr\033[0m\t!\n\n   \n' >&2
 exit 3"#
         ),
     );
-    env.cmd(&["run"])
+    let out = env
+        .cmd(&["run"])
         .env("DEFER_EXECUTOR", exe.to_str().unwrap())
-        .success()
-        .assert_stderr_empty();
+        .success();
     let quoted = r"executor exited with status 3: boom on stderr\u{1b}[0m\t!";
+    // One line per failed task, quoting the (already escaped) error; r's retry is no
+    // failure.
+    let lines = out.stderr_lines();
+    assert_eq!(lines.len(), 3, "{}", out.stderr);
+    assert_eq!(
+        lines[0],
+        format!("defer: task f failed after 1 attempts: {quoted}")
+    );
+    assert_eq!(
+        lines[1],
+        "defer: task quiet failed after 1 attempts: executor exited with status 3"
+    );
+    assert!(lines[2].starts_with(
+        "defer: task long failed after 1 attempts: executor exited with status 4: éé"
+    ));
     assert_eq!(env.task("r")["last_error"], quoted);
     let failed = crate::runner::archived(&env, "f");
     assert_eq!(failed["error"], quoted);
@@ -497,7 +512,11 @@ fn recovery_never_signals_a_process_that_reused_the_pid() {
         ],
     );
     env.write_store(line + "\n");
-    env.cmd(&["run"]).success().assert_stderr_empty();
+    let out = env.cmd(&["run"]).success();
+    assert_eq!(
+        out.stderr,
+        "defer: task r failed after 1 attempts: interrupted\n"
+    );
     assert!(
         stranger.try_wait().unwrap().is_none(),
         "recovery killed a stranger"

@@ -10,7 +10,8 @@ use crate::runner::archived;
 use crate::support::{record_with, schedule_due, Env};
 
 /// Runs `defer run` with `exe` as the executor (and these variables), asserting exit 0,
-/// silence, and that it returned within `limit`; returns the task's archived record.
+/// that it returned within `limit`, and that stderr holds nothing but the task's
+/// `failed after` line if it failed (SPEC §14); returns the task's archived record.
 fn run_bounded(env: &Env, id: &str, body: &str, vars: &[(&str, &str)], limit: u64) -> Value {
     let exe = env.write_executor("hostile", body);
     let mut cmd = env
@@ -26,8 +27,17 @@ fn run_bounded(env: &Env, id: &str, body: &str, vars: &[(&str, &str)], limit: u6
     let took = started.elapsed();
     assert!(took < Duration::from_secs(limit), "run took {took:?}");
     assert_eq!(out.stdout, "");
-    out.assert_stderr_empty();
-    archived(env, id)
+    let task = archived(env, id);
+    let expected = match task["status"].as_str() {
+        Some("failed") => format!(
+            "defer: task {id} failed after {} attempts: {}\n",
+            task["attempts"],
+            task["error"].as_str().unwrap()
+        ),
+        _ => String::new(),
+    };
+    assert_eq!(out.stderr, expected);
+    task
 }
 
 /// Kills the process group whose leader's pid the executor wrote to `file`, if any.

@@ -27,13 +27,19 @@ pub fn archived(env: &Env, id: &str) -> Value {
 
 /// `defer run` with these extra variables; asserts exit 0 and silence.
 fn run(env: &Env, vars: &[(&str, &str)]) {
+    run_reporting(env, vars, &[]);
+}
+
+/// `defer run` with these extra variables; asserts exit 0, nothing on stdout and
+/// exactly these lines on stderr (one per task that failed, SPEC §14).
+fn run_reporting(env: &Env, vars: &[(&str, &str)], stderr: &[&str]) {
     let mut cmd = env.cmd(&["run"]);
     for (k, v) in vars {
         cmd = cmd.env(k, v);
     }
     let out = cmd.success();
     assert_eq!(out.stdout, "", "run prints nothing on stdout");
-    out.assert_stderr_empty();
+    assert_eq!(out.stderr_lines(), stderr);
 }
 
 #[test]
@@ -201,7 +207,11 @@ fn retries_exhausted_fail_the_task() {
     run(&env, &vars);
     assert_eq!(env.task("r2")["status"], "scheduled");
     let before = now_secs();
-    run(&env, &vars);
+    run_reporting(
+        &env,
+        &vars,
+        &["defer: task r2 failed after 2 attempts: executor exited with status 4: boom r2"],
+    );
     let after = now_secs();
     let task = archived(&env, "r2");
     assert_eq!(task["status"], "failed");
@@ -226,7 +236,11 @@ fn no_retries_fails_at_once() {
     let env = Env::new();
     let exe = env.write_executor("boom", "exit 1");
     schedule_due(&env, "r3", &[]);
-    run(&env, &[("DEFER_EXECUTOR", exe.to_str().unwrap())]);
+    run_reporting(
+        &env,
+        &[("DEFER_EXECUTOR", exe.to_str().unwrap())],
+        &["defer: task r3 failed after 1 attempts: executor exited with status 1"],
+    );
     let task = archived(&env, "r3");
     assert_eq!(task["status"], "failed");
     assert_eq!(task["attempts"], 1);
@@ -241,17 +255,21 @@ fn executor_that_is_not_executable_fails_without_retry() {
     let missing = env.root().join("missing");
     for (id, path) in [("x1", &plain), ("x2", &missing)] {
         schedule_due(&env, id, &["--max-retries", "3"]);
-        run(&env, &[("DEFER_EXECUTOR", path.to_str().unwrap())]);
+        let error = format!(
+            "Configured DEFER_EXECUTOR is not executable: {}",
+            path.display()
+        );
+        run_reporting(
+            &env,
+            &[("DEFER_EXECUTOR", path.to_str().unwrap())],
+            &[&format!(
+                "defer: task {id} failed after 1 attempts: {error}"
+            )],
+        );
         let task = archived(&env, id);
         assert_eq!(task["status"], "failed", "{id}");
         assert_eq!(task["attempts"], 1, "{id}");
-        assert_eq!(
-            task["error"],
-            format!(
-                "Configured DEFER_EXECUTOR is not executable: {}",
-                path.display()
-            )
-        );
+        assert_eq!(task["error"], error);
         assert_eq!(task["result"]["type"], "executor_failed");
         assert!(
             env.log_dir().join(format!("{id}.prompt.txt")).exists(),
@@ -394,7 +412,7 @@ pwd > "$SEEN/cwd""#,
 }
 
 #[test]
-fn run_is_silent_and_exits_zero_when_tasks_fail() {
+fn run_exits_zero_and_names_only_the_failed_task_when_tasks_fail() {
     let env = Env::new();
     let exe = env.write_executor("boom", "echo noisy; echo noisy >&2; exit 1");
     schedule_due(&env, "f1", &[]);
@@ -404,7 +422,11 @@ fn run_is_silent_and_exits_zero_when_tasks_fail() {
         .env("DEFER_EXECUTOR", exe.to_str().unwrap())
         .success();
     assert_eq!(out.stdout, "");
-    out.assert_stderr_empty();
+    // f2's retry is scheduled: not a failure, so no line.
+    assert_eq!(
+        out.stderr,
+        "defer: task f1 failed after 1 attempts: executor exited with status 1: noisy\n"
+    );
     assert_eq!(archived(&env, "f1")["status"], "failed");
     assert_eq!(env.task("f2")["status"], "scheduled");
 }
@@ -541,7 +563,11 @@ fn audit_log_tells_the_story_of_a_retry() {
         ("DEFER_RETRY_DELAY_SECONDS", "0"),
     ];
     run(&env, &vars);
-    run(&env, &vars);
+    run_reporting(
+        &env,
+        &vars,
+        &["defer: task st failed after 2 attempts: executor exited with status 2"],
+    );
     let events: Vec<String> = env
         .log_lines()
         .iter()

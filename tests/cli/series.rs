@@ -168,10 +168,13 @@ fn one_shot_missed_policy_is_stored_only_when_given() {
     assert_eq!(task["missed"], "skip");
     assert_eq!(task["grace_seconds"], 300);
     assert!(task.get("series").is_none());
-    // Hours late: skipped, terminal `missed`, archived by missed_at; wait exits 1.
-    at(&env, "2026-12-01 14:00:00", &["run"])
-        .success()
-        .assert_stderr_empty();
+    // Hours late: skipped, terminal `missed`, archived by missed_at; wait exits 1. Run
+    // says so on stderr (SPEC §14).
+    let out = at(&env, "2026-12-01 14:00:00", &["run"]).success();
+    assert_eq!(
+        out.stderr,
+        "defer: task o missed (due 2026-12-01T11:00:00Z, late by 3h)\n"
+    );
     let missed = crate::runner::archived(&env, "o");
     assert_eq!(missed["status"], "missed");
     assert_eq!(missed["missed_at"], "2026-12-01T14:00:00Z");
@@ -207,8 +210,8 @@ fn one_shot_missed_policy_is_stored_only_when_given() {
 }
 
 /// An hourly series due 07:00 reached by `run` at 10:12 (fires 08:00, 09:00, 10:00
-/// passed too), under `policy`.
-fn hours_late(policy: &str) -> Env {
+/// passed too), under `policy`; `run` prints exactly `stderr` (SPEC §14).
+fn hours_late(policy: &str, stderr: &str) -> Env {
     let env = Env::new();
     schedule(
         &env,
@@ -224,15 +227,14 @@ fn hours_late(policy: &str) -> Env {
             policy,
         ],
     );
-    at(&env, "2026-12-01 10:12:00", &["run"])
-        .success()
-        .assert_stderr_empty();
+    let out = at(&env, "2026-12-01 10:12:00", &["run"]).success();
+    assert_eq!(out.stderr, stderr);
     env
 }
 
 #[test]
 fn hours_late_run_once_runs_the_latest_fire() {
-    let env = hours_late("run-once");
+    let env = hours_late("run-once", "");
     let occ = occurrences(&env, "h");
     assert_eq!(occ.len(), 2);
     assert_eq!(occ[0]["status"], "completed");
@@ -246,7 +248,10 @@ fn hours_late_run_once_runs_the_latest_fire() {
 
 #[test]
 fn hours_late_skip_misses_and_continues_at_the_next_future_fire() {
-    let env = hours_late("skip");
+    let env = hours_late(
+        "skip",
+        "defer: task h missed (due 2026-12-01T07:00:00Z, late by 3h 12m)\n",
+    );
     let occ = occurrences(&env, "h");
     assert_eq!(occ.len(), 2);
     assert_eq!(occ[0]["status"], "missed");
@@ -258,7 +263,7 @@ fn hours_late_skip_misses_and_continues_at_the_next_future_fire() {
 
 #[test]
 fn hours_late_all_runs_every_fire_in_order() {
-    let env = hours_late("all");
+    let env = hours_late("all", "");
     let occ = occurrences(&env, "h");
     let runs: Vec<(&str, &str)> = occ
         .iter()
@@ -426,9 +431,26 @@ fn breaker_pauses_after_n_consecutive_failures() {
             .env("DEFER_EXECUTOR", exe.to_str().unwrap())
             .success()
     };
-    run("2026-12-01 10:00:05").assert_stderr_empty();
+    let out = run("2026-12-01 10:00:05");
+    assert_eq!(
+        out.stderr,
+        "defer: task b failed after 1 attempts: executor exited with status 3: boom\n"
+    );
+    // The failure that trips the breaker, then the pause.
     let out = run("2026-12-01 10:01:05");
-    assert_eq!(out.error_line(), "defer: series b paused after 2 failures");
+    let second = occurrences(&env, "b")[1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out.stderr_lines(),
+        [
+            format!(
+                "defer: task {second} failed after 1 attempts: executor exited with status 3: boom"
+            ),
+            "defer: series b paused after 2 failures".to_string(),
+        ]
+    );
     let occ = occurrences(&env, "b");
     assert_eq!(occ.len(), 3);
     assert_eq!(occ[0]["status"], "failed");
@@ -449,7 +471,13 @@ fn breaker_pauses_after_n_consecutive_failures() {
         .unwrap()
         .to_string();
     at(&env, "2026-12-01 10:30:00", &["resume", &third]).success();
-    run("2026-12-01 10:30:05").assert_stderr_empty();
+    let out = run("2026-12-01 10:30:05");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "defer: task {third} failed after 1 attempts: executor exited with status 3: boom\n"
+        )
+    );
     let occ = occurrences(&env, "b");
     assert_eq!(occ.len(), 4);
     assert_eq!(occ[2]["status"], "failed");

@@ -80,7 +80,11 @@ fn show_errors_name_the_id_or_the_missing_file() {
     let env = Env::new();
     let out = env.cmd(&["show", "nope"]).failure(1);
     assert_eq!(out.error_line(), "defer: task not found: nope");
-    env.schedule("t1", "s");
+    // A task that ran and whose prompt file is gone (a task that has not run gets
+    // the prompt it would get now: tests/cli/lineage.rs).
+    schedule_now(&env, "t1");
+    env.cmd(&["run"]).success();
+    std::fs::remove_file(env.log_dir().join("t1.prompt.txt")).unwrap();
     let out = env.cmd(&["show", "t1", "--prompt"]).failure(1);
     let line = out.error_line();
     assert!(line.contains("t1.prompt.txt does not exist"), "{line}");

@@ -94,7 +94,11 @@ fn orphan_written_by_hand_is_recovered() {
         .unwrap();
     writeln!(file, "{orphan}").unwrap();
     drop(file);
-    env.cmd(&["run"]).success().assert_stderr_empty();
+    let out = env.cmd(&["run"]).success();
+    assert_eq!(
+        out.stderr,
+        "defer: task orphan failed after 1 attempts: interrupted\n"
+    );
     assert!(env
         .log_lines()
         .iter()

@@ -79,12 +79,12 @@ async def session(mode):
         # Tools, schemas, annotations.
         tools = {t.name: t for t in (await client.list_tools()).tools}
         check(f"{tag} tools listed",
-              {"schedule", "list", "show", "cancel", "when", "doctor"} <= set(tools),
+              {"schedule", "list", "show", "cancel", "when", "history", "doctor"} <= set(tools),
               sorted(tools))
         hints = {n: (t.annotations.read_only_hint, t.annotations.destructive_hint)
                  for n, t in tools.items() if t.annotations}
         check(f"{tag} read-only hints",
-              all(hints[n][0] is True for n in ["list", "show", "when", "doctor"]),
+              all(hints[n][0] is True for n in ["list", "show", "when", "history", "doctor"]),
               hints)
         check(f"{tag} cancel is destructive, schedule neither",
               hints["cancel"][1] is True and hints["schedule"] == (False, False), hints)
@@ -161,6 +161,12 @@ async def session(mode):
               and cancelled.structured_content["id"] == task["id"], cancelled.content)
         check(f"{tag} the CLI sees the cancel",
               world.cli_json("show", task["id"])["cancel_reason"] == "done")
+        history = await client.call_tool("history", {"key": "build-check"})
+        check(f"{tag} history wraps the finished task, as `defer history`",
+              not history.is_error
+              and [t["id"] for t in history.structured_content["tasks"]] == [task["id"]]
+              and history.structured_content["tasks"]
+              == world.cli_json("history", "--key", "build-check"), history.content)
         again = await client.call_tool("cancel", {"id": task["id"]})
         cli_again = world.cli("cancel", task["id"])
         check(f"{tag} cancelling twice: the CLI's error",
