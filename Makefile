@@ -16,10 +16,12 @@ build:
 install:
 	$(CARGO) install --locked --path .
 
-## Unit and integration tests, then the runnable examples against temp runtime dirs.
+## Unit and integration tests, the MCP server with the official Python SDK, then the
+## runnable examples against temp runtime dirs.
 test:
 	@scripts/need.sh jq faketime systemd-analyze:systemd
 	$(CARGO) test --all-targets
+	@scripts/mcp-sdk-test.sh
 	@scripts/run-examples.sh
 
 lint:

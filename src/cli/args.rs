@@ -65,6 +65,9 @@ pub enum Command {
     Archive,
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
+    /// Serve the Model Context Protocol on stdin/stdout (for agent hosts), or print its config
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp(McpArgs),
     /// Pause a scheduled task: `run` skips it until `defer resume`
     Pause(ControlArgs),
     /// Resume a paused task (due at once if its run time has passed)
@@ -95,7 +98,8 @@ A setting holding a control character is refused."
     /// Install or print the agent skill (SKILL.md)
     #[command(subcommand)]
     Skill(SkillCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (static, or --dynamic: task ids completed too)
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
     /// Print the man page (roff); `defer man schedule` prints defer-schedule(1)
     Man(ManArgs),
@@ -110,6 +114,19 @@ whose command is `defer execute` fed the task's JSON. Prints only: install the o
     )]
     Export(ExportArgs),
 }
+
+const COMPLETIONS_HELP: &str = "\
+The static script completes commands, flags and fixed values. The dynamic one (--dynamic,
+or the same script from `COMPLETE=<shell> defer`) asks `defer` at each TAB and also offers
+the ids of tasks in the store (pause: scheduled ones, resume: paused ones, ...), with their
+summaries where the shell shows them. Regenerate it on shell start-up, not once: the
+script and the binary must be the same version.
+
+Examples:
+  source <(defer completions bash --dynamic)        # in ~/.bashrc (or: COMPLETE=bash defer)
+  source <(defer completions zsh --dynamic)         # in ~/.zshrc
+  defer completions fish --dynamic | source         # in ~/.config/fish/config.fish
+  defer completions bash > ~/.local/share/bash-completion/completions/defer   # static";
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -127,6 +144,32 @@ pub struct ExportArgs {
     /// The unit or CronJob name (default: defer-<id>)
     #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub name: Option<String>,
+}
+
+const MCP_EXAMPLES: &str = "\
+Examples:
+  defer mcp                          # serve (an MCP host starts this)
+  defer mcp config                   # JSON for Claude Desktop, Cursor, ...
+  defer mcp config --client claude   # a `claude mcp add` command line
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    pub command: Option<McpCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Print what registers this server with an MCP host (edits nothing)
+    Config(McpConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpConfigArgs {
+    /// The host's format: json (mcpServers object), claude (command line) or codex (TOML)
+    #[arg(long, default_value = "json", value_parser = closed::<crate::mcp::Client>(), allow_hyphen_values = true)]
+    pub client: crate::mcp::Client,
 }
 
 const SHOW_EXAMPLES: &str = "\
@@ -214,6 +257,7 @@ pub struct ScheduleArgs {
     /// One-line description of the work (required unless --context-json or --reorient gives one)
     #[arg(long, allow_hyphen_values = true)]
     pub summary: Option<String>,
+    /// What the run is for: resume_task (pick the work up again), notify (a reminder for a person), execute_action (do one concrete thing)
     #[arg(long, default_value = "resume_task", value_parser = closed::<Intent>(), allow_hyphen_values = true)]
     pub intent: Intent,
     /// How the executor should run the task: fresh (a new session) or callback (back in
@@ -503,6 +547,11 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Print the registration of the dynamic engine instead: it calls `defer` at each
+    /// TAB, which also completes task ids from the store. Source it on shell start-up
+    /// (same as `COMPLETE=<shell> defer`) rather than saving it
+    #[arg(long)]
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,8 +6,17 @@ use anyhow::{bail, Result};
 
 use super::args::CancelArgs;
 use super::{output, Ctx};
+use crate::task::Task;
 
 pub fn exec(ctx: &Ctx, args: CancelArgs) -> Result<ExitCode> {
+    let compact = args.compact;
+    let task = cancel(ctx, args)?;
+    output::json(&task, compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The cancelled task; invalid store lines and audit warnings go to stderr.
+pub fn cancel(ctx: &Ctx, args: CancelArgs) -> Result<Task> {
     let id = match (args.positional, args.flag) {
         (Some(a), Some(b)) if a != b => bail!("two different ids given: '{a}' and --id '{b}'"),
         (Some(id), _) | (None, Some(id)) => id,
@@ -30,6 +39,5 @@ pub fn exec(ctx: &Ctx, args: CancelArgs) -> Result<ExitCode> {
     output::bad_lines(store.path(), &bad);
     let task = cancelled?;
     output::audit_warnings(&audit);
-    output::json(&task, args.compact)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(task)
 }

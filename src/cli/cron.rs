@@ -51,7 +51,7 @@ fn line(ctx: &Ctx) -> Result<String> {
 }
 
 /// This binary's absolute, canonical path.
-fn binary() -> Result<PathBuf> {
+pub(super) fn binary() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("finding this program's path")?;
     exe.canonicalize()
         .with_context(|| format!("resolving {}", exe.display()))

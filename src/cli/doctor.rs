@@ -11,7 +11,7 @@ use crate::doctor::{self, Host, Level};
 use crate::view::Format;
 
 pub fn exec(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
-    let rows = doctor::run(&ctx.env, ctx.now, &Host);
+    let rows = rows(ctx);
     match args.format {
         Format::Json => output::json(&rows, args.compact)?,
         Format::Table => {
@@ -24,4 +24,9 @@ pub fn exec(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
         Level::Fail => ExitCode::from(exit::FAILURE),
         Level::Ok | Level::Warn => ExitCode::SUCCESS,
     })
+}
+
+/// The health checks, in report order.
+pub fn rows(ctx: &Ctx) -> Vec<doctor::Row> {
+    doctor::run(&ctx.env, ctx.now, &Host)
 }

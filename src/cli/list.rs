@@ -9,16 +9,12 @@ use super::args::ListArgs;
 use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::query::{self, Filter};
-use crate::task::Status;
+use crate::task::{Status, Task};
 use crate::view::{self, Format};
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
-    let runner_check = RunnerCheck::new(ctx)?;
-    let filter = filter(ctx, &args)?;
-    let store = ctx.store()?;
-    let (tasks, bad) = query::list(&store, &filter)?;
-    output::bad_lines(store.path(), &bad);
+    let tasks = tasks(ctx, &args)?;
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
@@ -31,8 +27,19 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
             output::stdout(&table)?;
         }
     }
-    runner_check.warn(ctx);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tasks the filters select; invalid store lines and the no-runner warning go to
+/// stderr.
+pub fn tasks(ctx: &Ctx, args: &ListArgs) -> Result<Vec<Task>> {
+    let runner_check = RunnerCheck::new(ctx)?;
+    let filter = filter(ctx, args)?;
+    let store = ctx.store()?;
+    let (tasks, bad) = query::list(&store, &filter)?;
+    output::bad_lines(store.path(), &bad);
+    runner_check.warn(ctx);
+    Ok(tasks)
 }
 
 fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {

@@ -13,6 +13,7 @@ mod health;
 mod history;
 mod list;
 mod man;
+mod mcp;
 mod output;
 mod reorient;
 mod run;
@@ -31,7 +32,9 @@ use crate::audit::AuditLog;
 use crate::config::{Env, Paths};
 use crate::store::Store;
 
+pub(crate) use args::bad_value_message;
 pub use args::{Cli, Command};
+pub(crate) use mcp::{command_value, CommandValue};
 
 /// Exit statuses are API: cron and scripts read them.
 pub mod exit {
@@ -47,6 +50,10 @@ pub mod exit {
 
 /// Runs the CLI on the process's argv and environment.
 pub fn main() -> ExitCode {
+    // Before anything else writes: with COMPLETE=<shell> set, the shell is asking.
+    if let Some(code) = completions::answer_shell() {
+        return code;
+    }
     let cli = match args::parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -108,6 +115,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Execute(args) => execute::exec(&ctx, args),
         Command::Archive => run::exec_archive(&ctx),
         Command::Reorient(args) => reorient::exec(&ctx, args),
+        Command::Mcp(args) => mcp::exec(&ctx, args),
         Command::Pause(args) => control::exec_pause(&ctx, args),
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),

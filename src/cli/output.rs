@@ -33,6 +33,35 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 pub fn say(message: &str) {
     let line = format!("defer: {}\n", text::escape_control(message));
     let _ = io::stderr().lock().write_all(line.as_bytes());
+    SAID.with(|said| {
+        if let Some(lines) = said.borrow_mut().as_mut() {
+            lines.push(line.trim_end().to_string());
+        }
+    });
+}
+
+thread_local! {
+    /// While `capture` runs on this thread: the lines `say` printed.
+    static SAID: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, beside its result, the `defer: ...` lines it printed on stderr
+/// (they are still printed): the MCP server hands them to the model too.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    /// Puts the outer capture back even if `f` panics.
+    struct Restore(Option<Vec<String>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            SAID.with(|said| *said.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(SAID.with(|said| said.replace(Some(Vec::new()))));
+    let result = f();
+    let lines = SAID
+        .with(|said| said.borrow_mut().take())
+        .unwrap_or_default();
+    (result, lines)
 }
 
 pub fn warn(message: &str) {
@@ -88,4 +117,23 @@ pub fn terminal_width() -> Option<usize> {
 #[cfg(not(unix))]
 pub fn terminal_width() -> Option<usize> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_collects_what_say_printed_and_survives_a_panic() {
+        let ((), outer) = capture(|| {
+            say("one");
+            let ((), inner) = capture(|| warn("two"));
+            assert_eq!(inner, ["defer: warning: two"]);
+            let _ = std::panic::catch_unwind(|| capture(|| panic!("boom")));
+            say("three\nfour");
+        });
+        assert_eq!(outer, ["defer: one", "defer: three\\nfour"]);
+        say("not captured");
+        assert_eq!(capture(|| ()).1, Vec::<String>::new());
+    }
 }

@@ -9,20 +9,28 @@ use super::health::RunnerCheck;
 use super::{output, Ctx};
 use crate::schedule::{self, Outcome, Request};
 use crate::series::SeriesRequest;
-use crate::task::Retry;
+use crate::task::{Retry, Task};
 use crate::{lineage, lookup, reorient};
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
+    let task = task(ctx, &args)?;
+    output::json(&task, args.compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The stored (or, with `--dry-run`, previewed) task; warnings (a held key, a past
+/// time, no runner) go to stderr.
+pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
     let runner_check = RunnerCheck::new(ctx)?;
     let tz = ctx.env.timezone()?;
-    let mut request = request(&args);
+    let mut request = request(args);
     request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
         true => Some(reorient::load(&lookup(ctx, &request)?)?),
         false => None,
     };
     let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
-    prepared.task.parent_id = parent(ctx, &args)?;
+    prepared.task.parent_id = parent(ctx, args)?;
     if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
         output::warn("--retry-delay and --backoff only matter with --max-retries 1 or more");
     }
@@ -60,11 +68,10 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
             task
         }
     };
-    output::json(&task, args.compact)?;
     if !args.dry_run {
         runner_check.warn(ctx);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(task)
 }
 
 /// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.

@@ -23,20 +23,34 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
         follow::follow(&ctx.store()?, &paths, &args.id, &mut out, follow::POLL)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let task = lookup::find(&ctx.store()?, &paths, &args.id)?
-        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
-        .task;
-    if args.prompt && task.started_at.is_none() {
-        output::note(&not_run_note(&task));
-        output::stdout(prompt::render(&task).as_bytes())?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    match (args.prompt, args.output) {
-        (true, _) => print_file("prompt", &task, prompt_path(&task, &paths)),
-        (_, true) => print_file("output", &task, paths.output_path(&task.id)),
-        _ => output::json(&task, args.compact),
+    let task = task(ctx, &args)?;
+    match file(ctx, &args, &task)? {
+        Some(bytes) => output::stdout(&bytes),
+        None => output::json(&task, args.compact),
     }?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The task's latest record, from the active store or an archive.
+pub fn task(ctx: &Ctx, args: &ShowArgs) -> Result<Task> {
+    Ok(lookup::find(&ctx.store()?, &ctx.paths()?, &args.id)?
+        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
+        .task)
+}
+
+/// The prompt (`--prompt`; before a run, the prompt it would get now) or output
+/// (`--output`) file's bytes; `None` when neither is asked for.
+pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Vec<u8>>> {
+    let paths = ctx.paths()?;
+    if args.prompt && task.started_at.is_none() {
+        output::note(&not_run_note(task));
+        return Ok(Some(prompt::render(task).into_bytes()));
+    }
+    match (args.prompt, args.output) {
+        (true, _) => read_file("prompt", task, prompt_path(task, &paths)).map(Some),
+        (_, true) => read_file("output", task, paths.output_path(&task.id)).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// The prompt file the record names, else where the runner would write it.
@@ -44,6 +58,20 @@ fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
     match &task.result {
         Some(result) => PathBuf::from(&result.prompt_path),
         None => paths.prompt_path(&task.id),
+    }
+}
+
+fn read_file(what: &str, task: &Task, path: PathBuf) -> Result<Vec<u8>> {
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(anyhow!(
+            "no {what} file for task {} ({}): {} does not exist{}",
+            task.id,
+            task.status,
+            path.display(),
+            hint(what, task)
+        )),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
 }
 
@@ -59,23 +87,6 @@ fn not_run_note(task: &Task) -> String {
             task.id, task.status
         ),
     }
-}
-
-fn print_file(what: &str, task: &Task, path: PathBuf) -> Result<()> {
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(anyhow!(
-                "no {what} file for task {} ({}): {} does not exist{}",
-                task.id,
-                task.status,
-                path.display(),
-                hint(what, task)
-            ))
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    output::stdout(&bytes)
 }
 
 fn hint(what: &str, task: &Task) -> &'static str {

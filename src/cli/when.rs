@@ -10,8 +10,17 @@ use super::{output, Ctx};
 use crate::timestamp::Timestamp;
 use crate::when;
 
+/// What `defer when` prints: one instant, or the next fires of `--every`/`--cron`.
 #[derive(Serialize)]
-struct Preview {
+#[serde(untagged)]
+pub enum WhenValue {
+    One(Preview),
+    Fires(Vec<Preview>),
+}
+
+/// One instant, in UTC, local time and relative.
+#[derive(Serialize)]
+pub struct Preview {
     input: String,
     utc: Timestamp,
     local: String,
@@ -21,9 +30,18 @@ struct Preview {
 }
 
 pub fn exec(ctx: &Ctx, args: WhenArgs) -> Result<ExitCode> {
+    let (value, compact) = preview(ctx, &args)?;
+    output::json(&value, compact)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The expression resolved (or the fires previewed), and whether `--compact` was asked
+/// for.
+pub fn preview(ctx: &Ctx, args: &WhenArgs) -> Result<(WhenValue, bool)> {
     let tz = ctx.env.timezone()?;
     if args.every.is_some() || args.cron.is_some() {
-        return fires(ctx, &args, tz);
+        let compact = args.compact || args.expression().1;
+        return Ok((WhenValue::Fires(fires(ctx, args, tz)?), compact));
     }
     let (input, compact) = args.expression();
     let resolved =
@@ -41,13 +59,12 @@ pub fn exec(ctx: &Ctx, args: WhenArgs) -> Result<ExitCode> {
         utc: at,
         input,
     };
-    output::json(&preview, compact)?;
-    Ok(ExitCode::SUCCESS)
+    Ok((WhenValue::One(preview), compact))
 }
 
 /// `defer when --every <d> | --cron <expr> [--next N]`: the next N fires, as an array of
 /// the same objects a single expression gets.
-fn fires(ctx: &Ctx, args: &WhenArgs, tz: chrono_tz::Tz) -> Result<ExitCode> {
+fn fires(ctx: &Ctx, args: &WhenArgs, tz: chrono_tz::Tz) -> Result<Vec<Preview>> {
     let request = crate::series::SeriesRequest {
         every: args.every.clone(),
         cron: args.cron.clone(),
@@ -81,6 +98,5 @@ fn fires(ctx: &Ctx, args: &WhenArgs, tz: chrono_tz::Tz) -> Result<ExitCode> {
             in_past: false,
         })
         .collect();
-    output::json(&previews, args.compact || args.expression().1)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(previews)
 }

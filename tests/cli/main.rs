@@ -6,6 +6,7 @@ mod support;
 
 mod archive;
 mod cancel;
+mod completions;
 mod config;
 mod control;
 mod examples;
@@ -22,6 +23,7 @@ mod kill;
 mod kubernetes;
 mod list;
 mod man;
+mod mcp;
 mod race;
 mod reorient;
 mod run_kill;

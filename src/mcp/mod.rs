@@ -1,0 +1,37 @@
+//! `defer mcp`: a Model Context Protocol server over stdio, synchronous (one request at
+//! a time, no async runtime), whose tools run the CLI's own parser and command code.
+//! Protocol details and a transcript: docs/mcp.md.
+
+mod config;
+mod protocol;
+mod schema;
+mod tools;
+mod transport;
+
+use std::io::{self, BufRead, Write};
+
+pub use config::{registration, Client};
+pub use protocol::{Server, SUPPORTED_VERSIONS};
+
+use crate::config::Env;
+
+/// Serves requests from `input` until it ends, answering on `output`. Only protocol
+/// messages go to `output`; a bad message gets an error reply and serving goes on. A
+/// closed `output` (the host went away) ends serving quietly.
+pub fn serve(input: impl BufRead, mut output: impl Write, env: &Env) -> io::Result<()> {
+    let mut server = Server::new(env.clone());
+    let mut reader = transport::Reader::new(input);
+    while let Some(frame) = reader.next_frame()? {
+        let reply = match frame {
+            transport::Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => None,
+            transport::Frame::Line(line) => server.handle(&line),
+            transport::Frame::TooLarge => Some(protocol::too_large()),
+        };
+        let Some(reply) = reply else { continue };
+        match transport::write_message(&mut output, &reply) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            written => written?,
+        }
+    }
+    Ok(())
+}

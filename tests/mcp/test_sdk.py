@@ -1,0 +1,238 @@
+"""`defer mcp` end to end with the official MCP Python SDK (a client this project did not
+write), in its three connection modes, against a real binary and a temp runtime dir.
+
+Run by scripts/mcp-sdk-test.sh (which makes the virtual environment):
+    python tests/mcp/test_sdk.py /abs/path/to/defer
+Prints one line per check and ends with `N passed, M failed`; exits 1 on any failure.
+"""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import traceback
+
+from mcp import Client, StdioServerParameters
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/debug/defer")
+MODES = ["legacy", "auto", "2026-07-28"]
+# What each mode must end up speaking: legacy offers 2025-11-25 through initialize;
+# auto finds server/discover and goes stateless; a pinned version skips the probe.
+EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28", "2026-07-28": "2026-07-28"}
+
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append((name, bool(condition)))
+    print(f"{'ok  ' if condition else 'FAIL'} {name}" + ("" if condition else f": {detail}"))
+
+
+class World:
+    """One temp runtime dir shared by the server and the CLI."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="defer-mcp-sdk-")
+        self.env = {
+            "DEFER_RUNTIME_DIR": os.path.join(self.dir, "runtime"),
+            "DEFER_TIMEZONE": "UTC",
+            "HOME": os.path.join(self.dir, "home"),
+            # No cron here: keep the no-runner warning out of the output.
+            "DEFER_RUNNER_CHECK": "0",
+        }
+        os.makedirs(self.env["HOME"])
+
+    def params(self):
+        return StdioServerParameters(command=BIN, args=["mcp"], env=self.env)
+
+    def cli(self, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DEFER_")}
+        env.update(self.env)
+        return subprocess.run([BIN, *args], env=env, capture_output=True, text=True)
+
+    def cli_json(self, *args):
+        out = self.cli(*args, "--compact")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+
+def cli_options(world, command):
+    """Every `--long` option `defer <command> --help` lists (help/compact aside)."""
+    text = world.cli(command, "--help").stdout
+    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z][a-z-]*)", text, re.M))
+    return longs - {"help", "compact", "version"}
+
+
+async def session(mode):
+    world = World()
+    tag = f"[{mode}]"
+    async with Client(world.params(), mode=mode) as client:
+        check(f"{tag} negotiates {EXPECTED_VERSION[mode]}",
+              client.protocol_version == EXPECTED_VERSION[mode], client.protocol_version)
+        if mode != "2026-07-28":  # a pinned client skips discover: nothing names the server
+            info = client.server_info
+            check(f"{tag} server is defer", info is not None and info.name == "defer", info)
+
+        # Tools, schemas, annotations.
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        check(f"{tag} tools listed",
+              {"schedule", "list", "show", "cancel", "when", "history", "doctor"} <= set(tools),
+              sorted(tools))
+        hints = {n: (t.annotations.read_only_hint, t.annotations.destructive_hint)
+                 for n, t in tools.items() if t.annotations}
+        check(f"{tag} read-only hints",
+              all(hints[n][0] is True for n in ["list", "show", "when", "history", "doctor"]),
+              hints)
+        check(f"{tag} cancel is destructive, schedule neither",
+              hints["cancel"][1] is True and hints["schedule"] == (False, False), hints)
+        props = tools["schedule"].input_schema["properties"]
+        wanted = {"key_points", "artifacts", "constraints", "max_retries", "prompt_template",
+                  "dry_run", "key", "when", "summary"}
+        check(f"{tag} schedule schema names", wanted <= set(props), sorted(props))
+        missing = []
+        for option in cli_options(world, "schedule"):
+            snake = option.replace("-", "_")
+            plural = {"key_point": "key_points", "artifact": "artifacts",
+                      "constraint": "constraints"}.get(snake, snake)
+            if plural not in props:
+                missing.append(option)
+        check(f"{tag} every `schedule --help` option is in the schema", not missing, missing)
+        check(f"{tag} schema types and sets",
+              props["max_retries"]["type"] == "integer"
+              and props["dry_run"]["type"] == "boolean"
+              and props["key_points"]["type"] == "array"
+              and props["intent"]["enum"] == ["resume_task", "notify", "execute_action"],
+              props)
+        check(f"{tag} output schemas", all(t.output_schema for t in tools.values()))
+
+        # Schedule with a key twice: one task.
+        args = {"when": "2h", "summary": f"Check the build {mode}", "key": "build-check",
+                "key_points": ["job 4312 failed", "--not-a-flag"], "artifacts": ["/tmp/r.md"],
+                "max_retries": 2}
+        first = await client.call_tool("schedule", args)
+        second = await client.call_tool("schedule", args)
+        task = first.structured_content
+        check(f"{tag} schedule succeeds", not first.is_error and task["status"] == "scheduled",
+              first.content)
+        check(f"{tag} text content is the same JSON",
+              json.loads(first.content[0].text) == task, first.content[0].text)
+        check(f"{tag} schedule twice with a key: same task",
+              not second.is_error and second.structured_content["id"] == task["id"])
+        check(f"{tag} the CLI's warning reaches the model",
+              any(c.text.startswith("defer: warning: a task with key 'build-check' already")
+                  for c in second.content[1:]), second.content)
+        check(f"{tag} list items are stored as given",
+              task["context"]["key_points"] == ["job 4312 failed", "--not-a-flag"]
+              and task["max_retries"] == 2)
+        stored = world.cli_json("list")
+        check(f"{tag} the CLI sees exactly one task", [t["id"] for t in stored] == [task["id"]],
+              stored)
+
+        # The CLI writes, the server reads.
+        by_cli = world.cli_json("schedule", "--when", "1d", "--summary", "from the CLI",
+                                "--intent", "notify")
+        listed = await client.call_tool("list", {})
+        ids = [t["id"] for t in listed.structured_content["tasks"]]
+        check(f"{tag} list wraps tasks and sees the CLI's task",
+              not listed.is_error and ids == [task["id"], by_cli["id"]], listed.content)
+        only_notify = await client.call_tool("list", {"intents": ["notify"]})
+        check(f"{tag} list filters",
+              [t["id"] for t in only_notify.structured_content["tasks"]] == [by_cli["id"]])
+
+        shown = await client.call_tool("show", {"id": task["id"]})
+        check(f"{tag} show equals `defer show`",
+              shown.structured_content == world.cli_json("show", task["id"]))
+        prompt = await client.call_tool("show", {"id": task["id"], "include_prompt": True})
+        cli = world.cli("show", task["id"], "--prompt")
+        same = (prompt.is_error and cli.returncode == 1
+                and prompt.content[0].text == cli.stderr.strip()) or (
+                not prompt.is_error and cli.returncode == 0
+                and prompt.content[1].text == cli.stdout)
+        check(f"{tag} show include_prompt before a run: what `defer show --prompt` says",
+              same, (prompt.content, cli))
+
+        # Cancel by key; the CLI sees it.
+        cancelled = await client.call_tool("cancel", {"key": "build-check", "reason": "done"})
+        check(f"{tag} cancel by key",
+              not cancelled.is_error and cancelled.structured_content["status"] == "cancelled"
+              and cancelled.structured_content["id"] == task["id"], cancelled.content)
+        check(f"{tag} the CLI sees the cancel",
+              world.cli_json("show", task["id"])["cancel_reason"] == "done")
+        history = await client.call_tool("history", {"key": "build-check"})
+        check(f"{tag} history wraps the finished task, as `defer history`",
+              not history.is_error
+              and [t["id"] for t in history.structured_content["tasks"]] == [task["id"]]
+              and history.structured_content["tasks"]
+              == world.cli_json("history", "--key", "build-check"), history.content)
+        again = await client.call_tool("cancel", {"id": task["id"]})
+        cli_again = world.cli("cancel", task["id"])
+        check(f"{tag} cancelling twice: the CLI's error",
+              again.is_error and again.content[0].text == cli_again.stderr.strip()
+              and cli_again.returncode == 1, (again.content, cli_again.stderr))
+
+        # A task the runner (cron's `defer run`) took: its prompt through show.
+        due = await client.call_tool("schedule", {"when": "now", "summary": f"due {mode}",
+                                                  "intent": "notify"})
+        due_id = due.structured_content["id"]
+        ran = world.cli("run")
+        shown = await client.call_tool("show", {"id": due_id, "include_prompt": True})
+        cli_prompt = world.cli("show", due_id, "--prompt").stdout
+        check(f"{tag} show include_prompt after a run: the prompt file",
+              ran.returncode == 0 and not shown.is_error
+              and shown.structured_content["status"] == "completed"
+              and len(shown.content) == 2 and shown.content[1].text == cli_prompt
+              and "You are resuming a deferred task" in cli_prompt,
+              (ran.stderr, shown.content))
+
+        # Bad values: the CLI's one-line message, nothing stored.
+        before = world.cli_json("list", "--all")
+        bad = await client.call_tool("schedule", {"when": "next blursday", "summary": "x"})
+        cli_bad = world.cli("schedule", "--when", "next blursday", "--summary", "x")
+        check(f"{tag} a bad when is isError with the CLI's message",
+              bad.is_error and bad.content[0].text == cli_bad.stderr.strip()
+              and bad.content[0].text.startswith("defer: invalid --when 'next blursday'"),
+              (bad.content, cli_bad.stderr))
+        bad_intent = await client.call_tool("schedule", {"when": "1h", "summary": "x",
+                                                         "intent": "bogus"})
+        check(f"{tag} a value outside a closed set: the CLI's message",
+              bad_intent.is_error and bad_intent.content[0].text
+              == world.cli("schedule", "--when", "1h", "--summary", "x", "--intent",
+                           "bogus").stderr.strip(), bad_intent.content)
+        check(f"{tag} nothing stored by bad calls", world.cli_json("list", "--all") == before)
+
+        fires = await client.call_tool("when", {"every": "1h", "next": 3})
+        cli_fires = world.cli_json("when", "--every", "1h", "--next", "3")
+        check(f"{tag} when every: the CLI's fires, wrapped",
+              not fires.is_error and len(fires.structured_content["fires"]) == 3
+              and [f["input"] for f in fires.structured_content["fires"]]
+              == [f["input"] for f in cli_fires], fires.content)
+        doctor = await client.call_tool("doctor", {})
+        cli_doctor = json.loads(world.cli("doctor", "--compact").stdout)
+        check(f"{tag} doctor: the CLI's checks, wrapped",
+              not doctor.is_error and hints.get("doctor", (None,))[0] is True
+              and [(c["check"], c["status"]) for c in doctor.structured_content["checks"]]
+              == [(c["check"], c["status"]) for c in cli_doctor], doctor.content)
+
+        preview = await client.call_tool("when", {"expression": "2026-12-01T09:00:00Z"})
+        check(f"{tag} when", preview.structured_content["utc"] == "2026-12-01T09:00:00Z"
+              and preview.structured_content["in_past"] in (True, False))
+
+
+async def main():
+    for mode in MODES:
+        try:
+            await session(mode)
+        except Exception:
+            traceback.print_exc()
+            check(f"[{mode}] session ran to the end", False)
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print(f"mcp sdk: {passed} passed, {failed} failed")
+    return 1 if failed or not results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
