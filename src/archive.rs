@@ -358,9 +358,10 @@ impl MonthWriters {
             }
             file.seek(SeekFrom::End(0))
                 .with_context(|| format!("seeking {}", path.display()))?;
-            writers
-                .files
-                .insert(month.clone(), (path, BufWriter::new(file)));
+            writers.files.insert(
+                month.clone(),
+                (path, BufWriter::with_capacity(256 * 1024, file)),
+            );
         }
         Ok(writers)
     }
