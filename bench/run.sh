@@ -29,7 +29,7 @@ results="$work/results.tsv"
 # A clean environment: only the variables defer reads for paths and time zone.
 unset DEFER_TASKS_FILE DEFER_ARCHIVE_DIR DEFER_LOG_DIR DEFER_LOG_FILE DEFER_EXECUTOR \
   DEFER_CONTEXT_FILE DEFER_RETRY_DELAY_SECONDS DEFER_EXECUTOR_TIMEOUT_SECONDS
-export DEFER_RUNTIME_DIR="$rt" HOME="$work/home" DEFER_TIMEZONE=UTC
+export DEFER_RUNTIME_DIR="$rt" HOME="$work/home" DEFER_TIMEZONE=UTC DEFER_RUNNER_CHECK=0
 
 if [ $quick -eq 1 ]; then
   sizes=(1000 10000)
@@ -124,6 +124,23 @@ for due in 100 1000; do
   done_count=$(grep -c '"status":"completed"' "$rt"/archive/*.jsonl | awk -F: '{s+=$NF} END {print s}')
   [ "$done_count" -eq "$due" ] || { echo "expected $due completed, got $done_count" >&2; exit 1; }
 done
+
+# Recurring series (SPEC §12): the big store plus 1,000 pending series occurrences,
+# scheduled through defer. Idle: nothing due. Busy: one occurrence due, whose claim
+# appends the next occurrence in the same write.
+echo "series ($(label $big) records + 1,000 series)" >&2
+series_store="$work/series_$(label $big).jsonl"
+eval "$(reset_cmd "$work/store_$(label $big).jsonl")"
+for i in $(seq 1 1000); do
+  "$bin" schedule --every 1h --when "$((i % 50 + 10))m" --summary "series $i" >/dev/null
+done
+cp "$rt/deferred.jsonl" "$series_store"
+baselines "$series_store" "$(runs_for $big)"
+eval "$(reset_cmd "$series_store")"
+bench "run, nothing due, 1,000 series" "$series_store" "$(runs_for $big)" "'$bin' run"
+series_prep="$(reset_cmd "$series_store") && '$bin' run && '$bin' schedule --every 1h --when now --summary 'series due' >/dev/null && sync"
+bench "run, 1 series occurrence due" "$series_store" 15 --prepare "$series_prep" "'$bin' run"
+[ "$(grep -c '"occurrence":2' "$rt/deferred.jsonl")" -eq 1 ] || { echo "the series run did not append exactly one next occurrence" >&2; exit 1; }
 
 echo "archive ($(label $big) records, half terminal)" >&2
 baselines "$archive_store" "$(runs_for $big)"

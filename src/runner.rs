@@ -349,9 +349,10 @@ impl Runner<'_> {
             }
         };
         // A series occurrence's claim and outcome look up its other occurrences
-        // (`Scan::occurrence`), which a partial scan does not hold: read them all.
-        if scan.is_partial() && task.series.is_some() {
-            *scan = locked.scan()?;
+        // (`Scan::occurrence`), which a partial scan may not hold: add every line that
+        // names the series (one memchr pass, not a parse of the store).
+        if let Some(series) = task.series.as_ref().filter(|_| scan.is_partial()) {
+            locked.absorb_mentioning(scan, format!("\"{}\"", series.id).as_bytes())?;
         }
         let now = (self.clock)();
         let step = chain::claim(

@@ -847,3 +847,49 @@ fn a_released_claim_keeps_exactly_one_next_occurrence() {
     assert_eq!(occ[0]["status"], "completed");
     assert_eq!(occ[1]["status"], "scheduled");
 }
+
+#[test]
+fn a_released_claim_does_not_fork_when_the_next_occurrence_is_off_the_due_list() {
+    // The runner works from the summary's list of the earliest scheduled tasks when the
+    // summary is current. A claim released by a runner error (the output file cannot be
+    // opened) has linked occurrence 2 (a day away); 300 earlier one-shot tasks push it
+    // off that list. The claim taken again must still find it, not link another.
+    let env = Env::new();
+    schedule(
+        &env,
+        "2026-12-01 09:59:00",
+        &[
+            "--every",
+            "1d",
+            "--when",
+            "2026-12-01T10:00:00Z",
+            "--id",
+            "s",
+            "--",
+            "true",
+        ],
+    );
+    let output = env.log_dir().join("s.output.txt");
+    fs::create_dir_all(&output).unwrap();
+    fs::write(output.join("keep"), "x").unwrap();
+    at(&env, "2026-12-01 10:00:10", &["run"]).failure(1);
+    let occ = occurrences(&env, "s");
+    assert_eq!(occ.len(), 2);
+    assert_eq!(
+        (occ[0]["status"].as_str(), occ[0]["attempts"].as_u64()),
+        (Some("scheduled"), Some(0)),
+        "released"
+    );
+    fs::remove_dir_all(&output).unwrap();
+    // One shell, one faketime per schedule: 300 processes take a second or two.
+    env.sh(r#"i=0; while [ $i -lt 300 ]; do faketime -f '@2026-12-01 10:01:00' "$DEFER_BIN" schedule --when 2026-12-01T20:00:00Z --summary "one-shot $i" >/dev/null || exit 1; i=$((i+1)); done"#)
+        .env("TZ", "UTC")
+        .timeout(std::time::Duration::from_secs(120))
+        .success();
+    at(&env, "2026-12-01 10:05:00", &["run"]).success();
+    let occ = occurrences(&env, "s");
+    assert_eq!(occ.len(), 2, "one occurrence 2, not two: {occ:?}");
+    assert_eq!(occ[0]["status"], "completed");
+    assert_eq!(occ[1]["status"], "scheduled");
+    assert_eq!(occ[1]["run_at"], "2026-12-02T10:00:00Z");
+}
