@@ -19,6 +19,14 @@ use crate::timestamp::Timestamp;
 pub mod fast;
 pub mod summary;
 
+/// A full scan of a store this large is read by two threads (where there are two
+/// cores): parsing, not reading, is a scan's cost.
+const PARALLEL_SCAN_BYTES: u64 = 8 << 20;
+
+fn parallel_cores() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+}
+
 /// The store's files. Cheap to build; opens nothing until locked.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -39,7 +47,7 @@ pub enum Exclusive {}
 pub struct Locked<M> {
     file: PathBuf,
     _lock: Option<File>,
-    _mode: PhantomData<M>,
+    _mode: PhantomData<fn() -> M>,
 }
 
 impl Store {
@@ -192,6 +200,30 @@ impl Scan {
                 .as_ref()
                 .is_some_and(|(s, k)| s == series && *k == occurrence)
         })
+    }
+
+    /// Appends what a reader of the lines right after this scan's found, as if
+    /// this scan had gone on reading them: ids keep their first place, later
+    /// snapshots replace earlier ones, line numbers continue from this scan's.
+    fn absorb_following(&mut self, next: Scan) {
+        let lines = self.lines;
+        for mut entry in next.entries {
+            entry.line_no += lines;
+            match self.index.get(&entry.id) {
+                Some(&i) => self.entries[i] = entry,
+                None => {
+                    self.index.insert(entry.id.clone(), self.entries.len());
+                    self.entries.push(entry);
+                }
+            }
+        }
+        self.bad.extend(next.bad.into_iter().map(|bad| BadLine {
+            line_no: bad.line_no + lines,
+            ..bad
+        }));
+        self.bad_bytes += next.bad_bytes;
+        self.lines = lines + next.lines;
+        self.end = next.end;
     }
 
     /// The number of lines read (records, superseded snapshots and bad lines).
@@ -386,8 +418,73 @@ impl<M> Locked<M> {
             index: HashMap::with_capacity_and_hasher(ids, fast::BuildIdHasher),
             ..Scan::default()
         };
+        let len = identity.map_or(0, |i| i.file_len());
+        if len >= PARALLEL_SCAN_BYTES && parallel_cores() {
+            if let Some(split) = self.split_point(len)? {
+                return self.scan_halves(scan, split);
+            }
+        }
         self.catch_up(&mut scan)?;
         Ok(scan)
+    }
+
+    /// The offset just after the first newline at or after the middle of the first
+    /// `len` bytes, if there is one before `len`: where a second reader can start.
+    fn split_point(&self, len: u64) -> Result<Option<u64>> {
+        let Some(mut file) = self.open()? else {
+            return Ok(None);
+        };
+        let middle = len / 2;
+        let mut buf = vec![0u8; 64 * 1024];
+        let context = || format!("reading {}", self.file.display());
+        file.seek(SeekFrom::Start(middle)).with_context(context)?;
+        let read = file.read(&mut buf).with_context(context)?;
+        Ok(memchr::memchr(b'\n', &buf[..read])
+            .map(|at| middle + at as u64 + 1)
+            .filter(|&split| split < len))
+    }
+
+    /// A full scan read by two threads: `[0, split)` into `scan`, `[split, end of
+    /// file)` into a second scan, merged as if one reader had read both in order
+    /// (an id keeps its place of first appearance; later snapshots win; line
+    /// numbers continue). Both halves parse at once on two cores.
+    fn scan_halves(&self, mut first: Scan, split: u64) -> Result<Scan> {
+        let mut second = Scan {
+            end: split,
+            ..Scan::default()
+        };
+        let (head, tail) = std::thread::scope(|threads| {
+            let tail = threads.spawn(|| self.catch_up(&mut second));
+            let head = self.read_range(&mut first, split);
+            (head, tail.join())
+        });
+        head?;
+        tail.map_err(|_| anyhow!("scanning {}: a reader thread panicked", self.file.display()))??;
+        first.absorb_following(second);
+        Ok(first)
+    }
+
+    /// Reads the complete lines of `[scan.end, until)` into `scan`.
+    fn read_range(&self, scan: &mut Scan, until: u64) -> Result<()> {
+        let Some(mut file) = self.open()? else {
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(scan.end))
+            .with_context(|| format!("reading {}", self.file.display()))?;
+        let mut part = file.take(until - scan.end);
+        let start = scan.end;
+        self.for_each_line_from(
+            &mut part,
+            start,
+            scan.lines,
+            |line_no, offset, bytes, complete| {
+                scan.add(line_no, offset, bytes);
+                if complete {
+                    scan.end = offset + bytes.len() as u64 + 1;
+                    scan.lines = line_no;
+                }
+            },
+        )
     }
 
     /// A partial scan from the summary's lists, for a store the summary describes

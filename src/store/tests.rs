@@ -145,3 +145,50 @@ fn load_refuses_a_line_of_another_task() {
         "{error:#}"
     );
 }
+
+/// A store big enough for the two-thread scan: ids whose snapshots straddle the
+/// split, invalid and blank lines on both sides, a torn last line.
+fn big_store_text() -> String {
+    let mut lines = Vec::new();
+    let pad = "x".repeat(900);
+    for i in 0..12_000 {
+        let id = format!("t{}", i % 7_000);
+        let status = ["scheduled", "executing", "completed"][i % 3];
+        lines.push(
+            record(&id, status).replace(r#""summary":"s""#, &format!(r#""summary":"{pad}""#)),
+        );
+        if i % 997 == 0 {
+            lines.push(format!("not json {i}"));
+        }
+        if i % 1_499 == 0 {
+            lines.push(String::new());
+        }
+    }
+    lines.join("\n") + "\n" + &record("torn", "scheduled")[..40]
+}
+
+#[test]
+fn the_two_thread_scan_equals_one_reader() {
+    let text = big_store_text();
+    assert!(text.len() as u64 >= PARALLEL_SCAN_BYTES, "{}", text.len());
+    let (_dir, store) = store_with(&text);
+    let locked = store.read().unwrap();
+    let parallel = locked.scan().unwrap();
+    let mut sequential = Scan::default();
+    locked.catch_up(&mut sequential).unwrap();
+    assert_eq!(parallel.entries, sequential.entries);
+    assert_eq!(parallel.bad, sequential.bad);
+    assert_eq!(
+        (parallel.lines, parallel.end, parallel.bad_bytes),
+        (sequential.lines, sequential.end, sequential.bad_bytes)
+    );
+    for entry in &sequential.entries {
+        assert_eq!(parallel.get(&entry.id), Some(entry));
+    }
+    assert!(parallel.get("torn").is_none());
+    assert_eq!(sequential.entries.len(), 7_000);
+    assert!(!sequential.bad.is_empty());
+    // It was split: the middle of the file is not at its start.
+    let split = locked.split_point(text.len() as u64).unwrap().unwrap();
+    assert!(split > 0 && split < text.len() as u64);
+}
