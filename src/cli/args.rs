@@ -66,7 +66,7 @@ pub enum Command {
     /// Print the snapshot a CONTEXT.md yields
     Reorient(ReorientArgs),
     /// Serve the Model Context Protocol on stdin/stdout (for agent hosts), or print its config
-    #[command(after_help = MCP_EXAMPLES)]
+    #[command(after_help = MCP_EXAMPLES, disable_help_subcommand = true)]
     Mcp(McpArgs),
     /// Pause a scheduled task: `run` skips it until `defer resume`
     Pause(ControlArgs),
@@ -96,7 +96,7 @@ A setting holding a control character is refused."
     #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
     /// Install or print the agent skill (SKILL.md)
-    #[command(subcommand)]
+    #[command(subcommand, disable_help_subcommand = true)]
     Skill(SkillCommand),
     /// Print a shell completion script (static, or --dynamic: task ids completed too)
     #[command(after_help = COMPLETIONS_HELP)]
