@@ -63,8 +63,21 @@ pub fn table<W: Write>(
     }
     let mut rows = vec![HEADERS.map(String::from)];
     rows.extend(tasks.iter().map(|task| row(task, now, tz)));
+    write_rows(out, &rows, width, &DROPPABLE)
+}
+
+/// Writes rows of five aligned columns and a last, summary column cut to what `width`
+/// leaves (never under `MIN_SUMMARY`); the columns in `droppable` are dropped, in that
+/// order, while the summary would get less than `COMFORTABLE_SUMMARY`. The first row is
+/// the header. Cells must already be one line (escaped).
+pub fn write_rows<W: Write>(
+    out: &mut W,
+    rows: &[[String; 6]],
+    width: usize,
+    droppable: &[usize],
+) -> Result<()> {
     let mut widths = [0usize; 5];
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -78,14 +91,14 @@ pub fn table<W: Write>(
             .map(|(w, _)| w + 2)
             .sum()
     };
-    for column in DROPPABLE {
+    for &column in droppable {
         if width.saturating_sub(fixed(&shown)) >= COMFORTABLE_SUMMARY {
             break;
         }
         shown[column] = false;
     }
     let summary_width = width.saturating_sub(fixed(&shown)).max(MIN_SUMMARY);
-    for row in &rows {
+    for row in rows {
         let mut line = String::new();
         for ((cell, w), _) in row.iter().zip(widths).zip(shown).filter(|(_, s)| *s) {
             line.push_str(&format!("{cell:<w$}  "));

@@ -11,12 +11,10 @@ use chrono_tz::Tz;
 use super::ended_at;
 use crate::task::Task;
 use crate::text;
-use crate::view::cut;
+use crate::view;
 use crate::when;
 
 const HEADERS: [&str; 6] = ["ID", "STATUS", "ENDED", "WHEN", "TRIES", "SUMMARY"];
-/// The summary column never gets narrower than this, even if the row overflows.
-const MIN_SUMMARY: usize = 10;
 
 /// Writes `tasks` as an aligned table no wider than `width` (when it can be).
 pub fn write<W: Write>(
@@ -32,23 +30,7 @@ pub fn write<W: Write>(
     }
     let mut rows = vec![HEADERS.map(String::from)];
     rows.extend(tasks.iter().map(|task| row(task, now, tz)));
-    let mut widths = [0usize; 5];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let fixed: usize = widths.iter().map(|w| w + 2).sum();
-    let summary_width = width.saturating_sub(fixed).max(MIN_SUMMARY);
-    for row in &rows {
-        let mut line = String::new();
-        for (cell, w) in row.iter().zip(widths) {
-            line.push_str(&format!("{cell:<w$}  "));
-        }
-        line.push_str(&cut(&row[5], summary_width));
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    view::write_rows(out, &rows, width, &[])
 }
 
 fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
