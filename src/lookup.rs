@@ -77,24 +77,13 @@ fn matching(bytes: &[u8], id: &str) -> Option<Task> {
 
 /// The last record of `id` in one JSONL file.
 pub fn last_in_file(path: &Path, id: &str) -> Result<Option<Task>> {
-    let Some(file) = crate::fsx::open_read(path)? else {
-        return Ok(None);
-    };
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut buf = Vec::with_capacity(4096);
     let mut found = None;
-    loop {
-        buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("reading {}", path.display()))?;
-        if read == 0 {
-            return Ok(found);
-        }
-        if let Some(task) = matching(&buf, id) {
+    each_line(path, |_, _, bytes| {
+        if let Some(task) = matching(bytes, id) {
             found = Some(task);
         }
-    }
+    })?;
+    Ok(found)
 }
 
 /// Calls `each` with the record on every line of a JSONL file that contains `needle`,
@@ -104,12 +93,25 @@ pub fn each_record_mentioning(
     needle: &[u8],
     mut each: impl FnMut(Task),
 ) -> Result<()> {
+    let finder = memchr::memmem::Finder::new(needle);
+    each_line(path, |_, _, bytes| {
+        if finder.find(bytes).is_some() {
+            if let Ok(task) = crate::store::parse_record(bytes) {
+                each(task);
+            }
+        }
+    })
+}
+
+/// Calls `each(line_no, offset, bytes)` for every line of a JSONL file (an archive
+/// month), without its newline, streaming; a missing file has no lines.
+pub fn each_line(path: &Path, mut each: impl FnMut(usize, u64, &[u8])) -> Result<()> {
     let Some(file) = crate::fsx::open_read(path)? else {
         return Ok(());
     };
-    let finder = memchr::memmem::Finder::new(needle);
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut buf = Vec::with_capacity(4096);
+    let (mut line_no, mut offset) = (0usize, 0u64);
     loop {
         buf.clear();
         let read = reader
@@ -118,11 +120,9 @@ pub fn each_record_mentioning(
         if read == 0 {
             return Ok(());
         }
-        if finder.find(&buf).is_some() {
-            if let Ok(task) = crate::store::parse_record(&buf) {
-                each(task);
-            }
-        }
+        line_no += 1;
+        each(line_no, offset, buf.strip_suffix(b"\n").unwrap_or(&buf));
+        offset += read as u64;
     }
 }
 

@@ -6,7 +6,7 @@
 //! for people.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -322,47 +322,33 @@ fn latest_in_file(
     skipped: &mut Vec<Skipped>,
 ) -> Result<HashMap<String, Latest>> {
     let mut found = HashMap::new();
-    let Some(file) = crate::fsx::open_read(path)? else {
-        return Ok(found);
-    };
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut buf = Vec::with_capacity(4096);
-    let (mut line_no, mut offset) = (0usize, 0u64);
-    loop {
-        buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("reading {}", path.display()))?;
-        if read == 0 {
-            return Ok(found);
+    lookup::each_line(path, |line_no, offset, bytes| {
+        if store::is_blank(bytes) {
+            return;
         }
-        line_no += 1;
-        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        if !store::is_blank(bytes) {
-            match parse_head(bytes) {
-                Ok(head) => {
-                    let latest = Latest {
-                        keeps: filter.keeps(&head),
-                        ended: head.ended_at(),
-                        created: head.created_at,
-                        line_no,
-                        offset,
-                        len: bytes.len(),
-                    };
-                    found.insert(head.id, latest);
-                }
-                Err(reason) => skipped.push(Skipped {
-                    file: path.to_path_buf(),
-                    line: BadLine {
-                        line_no,
-                        offset,
-                        reason,
-                    },
-                }),
+        match parse_head(bytes) {
+            Ok(head) => {
+                let latest = Latest {
+                    keeps: filter.keeps(&head),
+                    ended: head.ended_at(),
+                    created: head.created_at,
+                    line_no,
+                    offset,
+                    len: bytes.len(),
+                };
+                found.insert(head.id, latest);
             }
+            Err(reason) => skipped.push(Skipped {
+                file: path.to_path_buf(),
+                line: BadLine {
+                    line_no,
+                    offset,
+                    reason,
+                },
+            }),
         }
-        offset += read as u64;
-    }
+    })?;
+    Ok(found)
 }
 
 /// A line's head, with the record's id rule. A line that passes here but is not a
