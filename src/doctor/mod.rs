@@ -214,7 +214,10 @@ mod tests {
         std::fs::create_dir(&runtime).unwrap();
         let lock = env.paths().unwrap().runner_lock();
         std::fs::File::create(&lock).unwrap();
-        let rows = run(&env, now + chrono::Duration::seconds(60), &Bare);
+        // The heartbeat is the file's mtime (the kernel's clock, never a faked one).
+        let touched: chrono::DateTime<Utc> =
+            std::fs::metadata(&lock).unwrap().modified().unwrap().into();
+        let rows = run(&env, touched + chrono::Duration::seconds(60), &Bare);
         assert_eq!(status(&rows, "heartbeat"), Level::Ok);
         assert_eq!(status(&rows, "crontab"), Level::Warn);
         assert_eq!(status(&rows, "cron_daemon"), Level::Warn);

@@ -9,11 +9,8 @@ use serde_json::Value;
 use crate::support::{instant, record_with, schedule_due, Env};
 
 /// `defer <args>` under libfaketime, the clock starting at `at` (`YYYY-MM-DDTHH:MM:SSZ`).
-fn at(env: &Env, at: &str, args: &str, vars: &[(&str, &str)]) -> crate::support::Cmd {
-    let stamp = instant(at).format("%Y-%m-%d %H:%M:%S");
-    let mut cmd = env.sh(&format!(
-        "TZ=UTC exec faketime -f '@{stamp}' \"$DEFER_BIN\" {args}"
-    ));
+fn at(env: &Env, at: &str, args: &[&str], vars: &[(&str, &str)]) -> crate::support::Cmd {
+    let mut cmd = env.at(at, args);
     for (key, value) in vars {
         cmd = cmd.env(key, value);
     }
@@ -374,10 +371,18 @@ fn a_missing_task_command_fails_at_once() {
 fn exponential_backoff_doubles_within_ten_percent() {
     let env = Env::new();
     let fail = env.write_executor("fail", "echo boom; exit 3");
-    let task = schedule_due(
+    let task = at(
         &env,
-        "exp",
+        "2026-12-01T10:00:00Z",
         &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "exp",
+            "--id",
+            "exp",
+            "--compact",
             "--max-retries",
             "4",
             "--retry-delay",
@@ -385,7 +390,10 @@ fn exponential_backoff_doubles_within_ten_percent() {
             "--backoff",
             "exponential",
         ],
-    );
+        &[],
+    )
+    .success()
+    .json();
     assert_eq!(
         task["retry"],
         serde_json::json!({"delay_seconds": 100, "backoff": "exponential"})
@@ -394,7 +402,7 @@ fn exponential_backoff_doubles_within_ten_percent() {
     let vars = [("DEFER_EXECUTOR", executor.as_str())];
     let mut now = "2026-12-01T10:00:00Z".to_string();
     for attempt in 1..=4u32 {
-        at(&env, &now, "run", &vars).success();
+        at(&env, &now, &["run"], &vars).success();
         let record = env.task("exp");
         assert_eq!(record["status"], "scheduled", "attempt {attempt}: {record}");
         assert_eq!(record["attempts"], attempt);
@@ -408,11 +416,11 @@ fn exponential_backoff_doubles_within_ten_percent() {
         );
         // Not yet due a second before run_at.
         let early = (run_at - chrono::Duration::seconds(1)).format("%Y-%m-%dT%H:%M:%SZ");
-        at(&env, &early.to_string(), "run", &vars).success();
+        at(&env, &early.to_string(), &["run"], &vars).success();
         assert_eq!(env.task("exp")["attempts"], attempt);
         now = record["run_at"].as_str().unwrap().to_string();
     }
-    at(&env, &now, "run", &vars).success();
+    at(&env, &now, &["run"], &vars).success();
     let failed = crate::runner::archived(&env, "exp");
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["attempts"], 5);
@@ -422,12 +430,25 @@ fn exponential_backoff_doubles_within_ten_percent() {
 fn a_fixed_retry_delay_is_exact() {
     let env = Env::new();
     let fail = env.write_executor("fail", "exit 1");
-    schedule_due(&env, "fx", &["--max-retries", "2", "--retry-delay", "7m"]);
+    let schedule = [
+        "schedule",
+        "--when",
+        "now",
+        "--summary",
+        "fx",
+        "--id",
+        "fx",
+        "--max-retries",
+        "2",
+        "--retry-delay",
+        "7m",
+    ];
+    at(&env, "2026-12-01T10:00:00Z", &schedule, &[]).success();
     let executor = fail.display().to_string();
     at(
         &env,
         "2026-12-01T10:00:00Z",
-        "run",
+        &["run"],
         &[("DEFER_EXECUTOR", executor.as_str())],
     )
     .success();

@@ -229,6 +229,7 @@ fn the_installed_line_runs_under_cron_with_percent_quote_and_backslash_in_paths(
         .env_clear()
         .env("HOME", env.home())
         .env("PATH", "/usr/bin:/bin")
+        .envs(crate::support::suite_clock_vars())
         .current_dir(env.home())
         .output()
         .unwrap();

@@ -8,15 +8,7 @@ use crate::support::{record_with, Cmd, Env};
 
 /// `defer ARGS` run as if it were `time` (UTC), through libfaketime.
 pub fn at(env: &Env, time: &str, args: &[&str]) -> Cmd {
-    let quoted: Vec<String> = args
-        .iter()
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect();
-    env.sh(&format!(
-        "exec faketime -f '@{time}' \"$DEFER_BIN\" {}",
-        quoted.join(" ")
-    ))
-    .env("TZ", "UTC")
+    env.at(time, args)
 }
 
 fn ids(value: &Value) -> Vec<String> {

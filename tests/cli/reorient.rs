@@ -96,7 +96,9 @@ fn lookup_order_through_the_binary() {
 
     let old = project(&env, "old", "# Overview\n- from old project\n");
     let new = project(&env, "new", "# Overview\n- from new project\n");
-    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    // File times come from the kernel's clock (never a faked one): step back from one.
+    let past =
+        fs::metadata(&new).unwrap().modified().unwrap() - std::time::Duration::from_secs(3600);
     fs::File::options()
         .write(true)
         .open(&old)

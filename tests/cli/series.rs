@@ -14,15 +14,7 @@ const ORIGINAL: &str = include_str!("../fixtures/original/deferred.jsonl");
 
 /// `defer <args>` as if started at `at` (UTC, `YYYY-MM-DD HH:MM:SS`).
 fn at(env: &Env, when: &str, args: &[&str]) -> crate::support::Cmd {
-    let quoted: Vec<String> = args
-        .iter()
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect();
-    env.sh(&format!(
-        r#"exec faketime -f '@{when}' "$DEFER_BIN" {}"#,
-        quoted.join(" ")
-    ))
-    .env("TZ", "UTC")
+    env.at(when, args)
 }
 
 /// Every record (active store and archives), latest snapshot per id.
@@ -882,7 +874,7 @@ fn a_released_claim_does_not_fork_when_the_next_occurrence_is_off_the_due_list()
     );
     fs::remove_dir_all(&output).unwrap();
     // One shell, one faketime per schedule: 300 processes take a second or two.
-    env.sh(r#"i=0; while [ $i -lt 300 ]; do faketime -f '@2026-12-01 10:01:00' "$DEFER_BIN" schedule --when 2026-12-01T20:00:00Z --summary "one-shot $i" >/dev/null || exit 1; i=$((i+1)); done"#)
+    env.sh_at("2026-12-01 10:01:00", r#"i=0; while [ $i -lt 300 ]; do "$DEFER_BIN" schedule --when 2026-12-01T20:00:00Z --summary "one-shot $i" >/dev/null || exit 1; i=$((i+1)); done"#)
         .env("TZ", "UTC")
         .timeout(std::time::Duration::from_secs(120))
         .success();

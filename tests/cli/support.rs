@@ -110,7 +110,26 @@ impl Env {
         cmd.envs.push(("DEFER_TIMEZONE".into(), TIMEZONE.into()));
         // No cron runs `defer run` here: tests/cli/health.rs checks the warning.
         cmd.envs.push(("DEFER_RUNNER_CHECK".into(), "0".into()));
+        // The suite itself may run under a fake clock (`scripts/date-check.sh`): its
+        // children inherit that clock, so no test can depend on today's date.
+        if let Some(clock) = suite_clock() {
+            cmd.envs.push(("LD_PRELOAD".into(), libfaketime().into()));
+            cmd.envs.push(("FAKETIME".into(), clock));
+        }
         cmd
+    }
+
+    /// `defer ARGS` with the clock starting at `utc` (`2026-12-01 10:00:00` or
+    /// `2026-12-01T10:00:00Z`) and running from there. The one way tests fake "now";
+    /// see [`Cmd::at`].
+    pub fn at(&self, utc: &str, args: &[&str]) -> Cmd {
+        self.cmd(args).at(utc)
+    }
+
+    /// `sh -c script` (the binary is `$DEFER_BIN`) with every process in it starting
+    /// its clock at `utc`.
+    pub fn sh_at(&self, utc: &str, script: &str) -> Cmd {
+        self.sh(script).at(utc)
     }
 
     /// A shell command line (`sh -c script`) with the test environment; the script sees
@@ -227,6 +246,24 @@ impl Cmd {
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = limit;
         self
+    }
+
+    /// Starts the child's clock at `utc` (`2026-12-01 10:00:00`, or the record format
+    /// `2026-12-01T10:00:00Z`), through libfaketime loaded directly (`LD_PRELOAD`,
+    /// `FAKETIME='@...'`): no `faketime` wrapper, whose /dev/shm files outlive a killed
+    /// wrapper and break a later one. The clock runs from there (a `wait` still times
+    /// out). `TZ=UTC` because libfaketime reads the instant in the process's zone;
+    /// `defer` itself takes its zone from `DEFER_TIMEZONE`. A test that fakes "now"
+    /// must schedule under the same fake clock, or it depends on today's date.
+    pub fn at(self, utc: &str) -> Self {
+        let stamp = utc.trim_end_matches('Z').replace('T', " ");
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(&stamp, "%Y-%m-%d %H:%M:%S").is_ok(),
+            "fake clock {utc:?}: expected YYYY-MM-DD HH:MM:SS (UTC)"
+        );
+        self.env("LD_PRELOAD", libfaketime())
+            .env("FAKETIME", format!("@{stamp}"))
+            .env("TZ", "UTC")
     }
 
     /// Runs the program under this umask (through `sh -c 'umask M; exec ...'`).
@@ -447,6 +484,64 @@ pub fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%SZ")
         .unwrap_or_else(|e| panic!("{text} is not a record timestamp: {e}"))
         .and_utc()
+}
+
+// ---- The fake clock -------------------------------------------------------------------
+
+/// libfaketime's preload library (Debian: package `faketime`, which `make test`
+/// installs). Panics with the fix when it is missing: a test that needs another "now"
+/// must fail loudly, never pass by running on today's clock.
+pub fn libfaketime() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let candidates = [
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+            "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+            "/usr/lib/faketime/libfaketime.so.1",
+            "/usr/local/lib/faketime/libfaketime.so.1",
+        ];
+        let multiarch = fs::read_dir("/usr/lib")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                e.path()
+                    .join("faketime/libfaketime.so.1")
+                    .display()
+                    .to_string()
+            });
+        candidates
+            .iter()
+            .map(|s| s.to_string())
+            .chain(multiarch)
+            .find(|p| Path::new(p).is_file())
+            .unwrap_or_else(|| {
+                panic!(
+                    "libfaketime is not installed: `make test` installs it \
+                     (scripts/need.sh faketime), or run `apt-get install -y faketime`"
+                )
+            })
+    })
+}
+
+/// The fake clock this test process runs under, if any (`FAKETIME` with libfaketime
+/// preloaded, as `scripts/date-check.sh` runs the suite a year ahead). Children get it too.
+pub fn suite_clock() -> Option<String> {
+    let preload = std::env::var("LD_PRELOAD").unwrap_or_default();
+    let clock = std::env::var("FAKETIME").ok()?;
+    preload.contains("faketime").then_some(clock)
+}
+
+/// The variables that hand the suite's fake clock (if any) to a child started with a
+/// plain `std::process::Command` instead of [`Env::cmd`].
+pub fn suite_clock_vars() -> Vec<(String, String)> {
+    match suite_clock() {
+        Some(clock) => vec![
+            ("LD_PRELOAD".into(), libfaketime().into()),
+            ("FAKETIME".into(), clock),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// Now, truncated to whole seconds (records store whole seconds).

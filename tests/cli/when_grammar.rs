@@ -2,27 +2,12 @@
 //! turn-2 forms (`at`, bare hours, months) and the did-you-mean error line. The grammar
 //! is unit-tested in `src/when/tests.rs`; these check the wiring end to end.
 
-use std::process::Command;
-
 use crate::support::{instant, Env, Output};
 
 /// Runs `defer ARGS` under libfaketime starting at `utc` (a UTC wall time,
 /// `YYYY-MM-DD HH:MM:SS`). Fails loudly if faketime is missing: `make test` installs it.
 fn at_instant(env: &Env, utc: &str, args: &str) -> Output {
-    let found = Command::new("sh")
-        .args(["-c", "command -v faketime"])
-        .output()
-        .expect("run sh");
-    assert!(
-        found.status.success(),
-        "faketime is not installed; `make test` installs it (scripts/need.sh faketime), \
-         or run `apt-get install -y faketime`"
-    );
-    // faketime reads its '@...' timestamp in the TZ of its own process: pin it to UTC.
-    env.sh(&format!(
-        "TZ=UTC exec faketime -f '@{utc}' \"$DEFER_BIN\" {args}"
-    ))
-    .run()
+    env.sh_at(utc, &format!("exec \"$DEFER_BIN\" {args}")).run()
 }
 
 fn preview(out: &Output) -> serde_json::Value {
