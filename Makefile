@@ -21,6 +21,7 @@ install:
 ## runnable examples against temp runtime dirs.
 test:
 	@scripts/need.sh jq faketime systemd-analyze:systemd
+	@scripts/agent-clis.sh
 	$(CARGO) test --all-targets
 	@scripts/date-check.sh
 	@scripts/mcp-sdk-test.sh

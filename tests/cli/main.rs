@@ -4,6 +4,7 @@
 
 mod support;
 
+mod agent_executors;
 mod archive;
 mod cancel;
 mod completions;
