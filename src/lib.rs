@@ -27,6 +27,7 @@ pub mod mcp;
 pub mod prompt;
 pub mod query;
 pub mod reorient;
+pub mod report;
 pub mod runner;
 pub mod schedule;
 pub mod series;
