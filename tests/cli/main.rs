@@ -45,5 +45,6 @@ mod key;
 mod lineage;
 mod show_wait;
 mod skill;
+mod snapshots;
 mod text;
 mod views;
