@@ -32,6 +32,7 @@ pub mod runner;
 pub mod schedule;
 pub mod series;
 pub mod skill;
+pub mod stats;
 pub mod stop;
 pub mod store;
 pub mod task;

@@ -84,6 +84,8 @@ pub enum Command {
     /// Wait until a task finishes; exit 0 only if it completed
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
+    /// Expected fires against actual runs per series: on time, late, missed, duplicates
+    Stats(super::stats::StatsArgs),
     /// Print the crontab line for `defer run`, or install / remove it
     #[command(
         long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
@@ -227,7 +229,7 @@ const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when --every 90m";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
-fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
+pub(super) fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::names())
         .map(|name| T::from_name(&name).expect("clap only passes listed names"))
 }

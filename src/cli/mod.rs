@@ -20,6 +20,7 @@ mod run;
 mod schedule;
 mod show;
 mod skill;
+mod stats;
 mod wait;
 mod when;
 
@@ -122,6 +123,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Show(args) => show::exec(&ctx, args),
         Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
+        Command::Stats(args) => stats::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
         Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),

@@ -46,5 +46,6 @@ mod lineage;
 mod show_wait;
 mod skill;
 mod snapshots;
+mod stats;
 mod text;
 mod views;
