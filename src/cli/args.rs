@@ -502,8 +502,8 @@ pub struct CronArgs {
 const DOCTOR_HELP: &str = "\
 Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
 row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
-invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
-hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+invalid_lines, orphans, overdue, duplicates (a fire executed twice in 30 days: a failure),
+heartbeat, crontab, cron_daemon, disk_space, executor, hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
 
 Exit status:
   0    no check failed (warnings allowed)

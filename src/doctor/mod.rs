@@ -10,6 +10,7 @@
 mod cronline;
 mod files;
 mod host;
+mod proof;
 mod runner;
 mod store;
 mod system;
@@ -123,6 +124,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
             let runner_busy = store::runner_busy(&paths.runner_lock());
             rows.push(store::orphans(&view, runner_busy));
             rows.push(store::overdue(&view, now));
+            rows.push(proof::duplicates(&paths, now));
             let last = crate::heartbeat::last_run(&paths.runner_lock());
             let fresh = !crate::heartbeat::is_stale(last, now);
             rows.push(runner::heartbeat(last, now));

@@ -118,3 +118,43 @@ fn a_fire_run_twice_is_a_duplicate() {
     let row = &stats(&env, &[])[0];
     assert_eq!(row["duplicates"], 1, "{row}");
 }
+
+#[test]
+fn doctor_fails_on_a_duplicate_in_the_last_30_days() {
+    let env = Env::new();
+    week(&env, &[1, 2]);
+    let doctor = |env: &Env| -> Value {
+        let out = env
+            .at("2026-12-07 12:00:00", &["doctor", "--compact"])
+            .env("DEFER_TIMEZONE", "UTC")
+            .run();
+        let rows: Value = serde_json::from_str(&out.stdout).expect("doctor prints JSON");
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "duplicates")
+            .expect("a duplicates row")
+            .clone()
+    };
+    let row = doctor(&env);
+    assert_eq!(row["status"], "ok", "{row}");
+    let second: Value = env
+        .archive_records()
+        .into_iter()
+        .find(|t| t["series"]["occurrence"] == 2 && t["status"] == "completed")
+        .unwrap();
+    let mut fork = second;
+    fork["id"] = "daily-fork".into();
+    let mut text = String::from_utf8(env.store_bytes()).unwrap();
+    text.push_str(&format!("{fork}\n"));
+    env.write_store(text);
+    let row = doctor(&env);
+    assert_eq!(row["status"], "fail", "{row}");
+    assert!(
+        row["detail"]
+            .as_str()
+            .unwrap()
+            .contains("daily: 1 fire(s) executed twice"),
+        "{row}"
+    );
+}
