@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod attempt;
 pub mod audit;
+pub mod bounded;
 pub mod cancel;
 pub mod cli;
 pub mod command;
@@ -32,6 +33,7 @@ pub mod runner;
 pub mod schedule;
 pub mod series;
 pub mod skill;
+pub mod snapshot;
 pub mod stats;
 pub mod stop;
 pub mod store;
