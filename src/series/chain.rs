@@ -104,7 +104,7 @@ pub fn claim(
 
 /// What linking found: a new occurrence to append, one already stored, or none.
 enum Link {
-    New(Task),
+    New(Box<Task>),
     Stored(String),
     None,
 }
@@ -112,7 +112,7 @@ enum Link {
 /// Notes the successor in `snapshot` (`series.next_id`); returns the one to append.
 fn remember(snapshot: &mut Task, link: Link) -> Option<Task> {
     let (id, next) = match link {
-        Link::New(next) => (next.id.clone(), Some(next)),
+        Link::New(next) => (next.id.clone(), Some(*next)),
         Link::Stored(id) => (id, None),
         Link::None => return None,
     };
@@ -173,7 +173,7 @@ fn link(
     if let Some(id) = stored(&series.id, occurrence) {
         return Link::Stored(id);
     }
-    Link::New(Task {
+    Link::New(Box::new(Task {
         id: new_id(),
         created_at: now.into(),
         run_at: at.into(),
@@ -199,7 +199,7 @@ fn link(
             ..series.clone()
         }),
         ..task.clone()
-    })
+    }))
 }
 
 /// `cancel <id> --occurrence`: the occurrence after a cancelled one, at the first fire
