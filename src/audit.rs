@@ -29,6 +29,8 @@ pub enum Event {
     Missed,
     SeriesPaused,
     HookFailed,
+    /// A claim whose executor never started went back to `scheduled` (SPEC §19).
+    Released,
 }
 
 impl fmt::Display for Event {
@@ -49,6 +51,7 @@ impl fmt::Display for Event {
             Event::Missed => "missed",
             Event::SeriesPaused => "series paused",
             Event::HookFailed => "hook failed",
+            Event::Released => "released",
         })
     }
 }

@@ -316,8 +316,9 @@ pub struct ScheduleArgs {
     /// Record no parent, even when DEFER_TASK_ID is set
     #[arg(long)]
     pub no_parent: bool,
-    /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
-    /// and store this one instead, in one write
+    /// With --key: cancel the live tasks holding the key (for a keyed series, all its
+    /// live occurrences; reason "replaced by <new id>") and store this one instead, in
+    /// one write
     #[arg(long)]
     pub replace: bool,
     /// Wait this long before a retry (90s, 5m, 2h, 1d; default DEFER_RETRY_DELAY_SECONDS)
@@ -567,7 +568,7 @@ pub struct CancelArgs {
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
-    /// On a series occurrence: skip only this one and schedule the next (default: end the series)
+    /// On a series occurrence: skip only this one and schedule the next, paused if the series is (default: end the series)
     #[arg(long)]
     pub occurrence: bool,
     /// One-line JSON output

@@ -55,16 +55,18 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
             task
         }
         Outcome::Replaced { task, cancelled } => {
-            output::say(&format!(
-                "task {} (key '{}') {}: replaced by {}",
-                cancelled.id,
-                cancelled.key.as_deref().unwrap_or_default(),
-                match args.dry_run {
-                    true => "would be cancelled (dry run)",
-                    false => "cancelled",
-                },
-                task.id
-            ));
+            for cancelled in &cancelled {
+                output::say(&format!(
+                    "task {} (key '{}') {}: replaced by {}",
+                    cancelled.id,
+                    cancelled.key.as_deref().unwrap_or_default(),
+                    match args.dry_run {
+                        true => "would be cancelled (dry run)",
+                        false => "cancelled",
+                    },
+                    task.id
+                ));
+            }
             task
         }
     };

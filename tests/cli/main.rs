@@ -25,6 +25,7 @@ mod kubernetes;
 mod list;
 mod man;
 mod mcp;
+mod once;
 mod race;
 mod reorient;
 mod run_kill;
