@@ -23,6 +23,7 @@ fn series(id: &str, cron: &str, occurrence: u32) -> Series {
         grace_seconds: 600,
         pause_after: 5,
         consecutive_failures: 0,
+        next_id: None,
         extra: Map::new(),
     }
 }
