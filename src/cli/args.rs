@@ -151,12 +151,17 @@ Examples:
   defer mcp                          # serve (an MCP host starts this)
   defer mcp config                   # JSON for Claude Desktop, Cursor, ...
   defer mcp config --client claude   # a `claude mcp add` command line
-  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml
+  defer mcp config --allow-commands  # a server whose schedule tool accepts command";
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
     #[command(subcommand)]
     pub command: Option<McpCommand>,
+    /// Let the schedule tool take `command`: a program of the model's choosing that cron
+    /// will run (refused without this flag)
+    #[arg(long)]
+    pub allow_commands: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +175,10 @@ pub struct McpConfigArgs {
     /// The host's format: json (mcpServers object), claude (command line) or codex (TOML)
     #[arg(long, default_value = "json", value_parser = closed::<crate::mcp::Client>(), allow_hyphen_values = true)]
     pub client: crate::mcp::Client,
+    /// Register the server as `defer mcp --allow-commands` (its schedule tool then
+    /// accepts a program for cron to run)
+    #[arg(long)]
+    pub allow_commands: bool,
 }
 
 const SHOW_EXAMPLES: &str = "\

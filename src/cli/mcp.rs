@@ -15,7 +15,11 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
     match args.command {
         None => {
             let out = std::io::BufWriter::new(protocol_stdout()?);
-            mcp::serve(std::io::stdin().lock(), out, &ctx.env).context("serving MCP on stdio")?;
+            let policy = mcp::Policy {
+                allow_commands: args.allow_commands,
+            };
+            mcp::serve(std::io::stdin().lock(), out, &ctx.env, policy)
+                .context("serving MCP on stdio")?;
         }
         Some(McpCommand::Config(config)) => {
             let bin = super::cron::binary()?;
@@ -24,7 +28,10 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
-            let text = mcp::registration(config.client, &bin, &settings);
+            let policy = mcp::Policy {
+                allow_commands: config.allow_commands,
+            };
+            let text = mcp::registration(config.client, &bin, &settings, policy);
             output::stdout(format!("{text}\n").as_bytes())?;
         }
     }

@@ -24,6 +24,7 @@ mod kubernetes;
 mod list;
 mod man;
 mod mcp;
+mod mcp_security;
 mod race;
 mod reorient;
 mod run_kill;
