@@ -34,6 +34,7 @@ pub mod skill;
 pub mod stop;
 pub mod store;
 pub mod task;
+pub mod taskfile;
 pub mod text;
 pub mod timestamp;
 pub mod trust;

@@ -43,6 +43,7 @@ mod cron;
 mod doctor;
 mod key;
 mod lineage;
+mod show_checked;
 mod show_wait;
 mod skill;
 mod text;

@@ -229,3 +229,55 @@ fn reorient_over_mcp_reads_only_context_md_under_research() {
         .json();
     assert_eq!(cli["context"]["summary"], "API_KEY=sk-live-123");
 }
+
+#[test]
+fn show_over_mcp_reads_a_bounded_tail_and_never_blocks_on_a_fifo() {
+    let env = Env::new();
+    env.schedule("big", "s");
+    env.schedule("fifo", "s");
+    env.schedule("link", "s");
+    let logs = env.log_dir();
+    std::fs::create_dir_all(&logs).unwrap();
+    let text: String = (0..20_000).map(|i| format!("line {i:05}\n")).collect();
+    std::fs::write(logs.join("big.output.txt"), &text).unwrap();
+    let fifo = logs.join("fifo.output.txt");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a path in the test's own temp dir, with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let secret = env.root().join("secret.txt");
+    std::fs::write(&secret, "sk-live-secret\n").unwrap();
+    std::os::unix::fs::symlink(&secret, logs.join("link.output.txt")).unwrap();
+    let show = |id: u64, task: &str| call(id, "show", json!({"id": task, "include_output": true}));
+    let input = std::iter::once(INITIALIZE.to_string())
+        .chain([show(1, "fifo"), show(2, "link"), show(3, "big")])
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let out = env
+        .cmd(&["mcp"])
+        .stdin(input)
+        .timeout(std::time::Duration::from_secs(20))
+        .success();
+    let replies: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(replies.len(), 4, "every request answered: {}", out.stdout);
+    for reply in &replies[1..3] {
+        assert!(is_error(reply), "{reply}");
+        assert!(!reply.to_string().contains("sk-live"), "{reply}");
+    }
+    let big = &replies[3]["result"];
+    assert_eq!(big["isError"], false, "{big}");
+    let blocks = big["content"].as_array().unwrap();
+    let shown = blocks[1]["text"].as_str().unwrap();
+    assert_eq!(shown.len(), 64 * 1024);
+    assert!(text.ends_with(shown));
+    let note = blocks[2]["text"].as_str().unwrap();
+    assert!(
+        note.contains(&format!("the file has {} bytes", text.len()))
+            && note.contains("defer show big --output"),
+        "{note}"
+    );
+}
