@@ -25,6 +25,7 @@ mod list;
 mod man;
 mod mcp;
 mod mcp_security;
+mod prompt_headers;
 mod race;
 mod reorient;
 mod run_kill;
