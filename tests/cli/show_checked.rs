@@ -1,10 +1,13 @@
 //! `show --output|--prompt` read through the checked opens (SPEC §11): never through a
-//! symlink, never blocking on a FIFO, and a large output streamed whole.
+//! symlink, never blocking on a FIFO, a large output streamed whole; `--follow` across
+//! a file renamed over the output.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{schedule_due, Env};
+use crate::support::{schedule_due, wait_until, Env};
 
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
@@ -77,4 +80,55 @@ fn a_large_output_is_streamed_whole() {
     let out = env.cmd(&["show", "t1", "--output"]).success();
     assert_eq!(out.stdout.len(), text.len());
     assert!(out.stdout == text, "byte for byte");
+}
+
+#[test]
+fn follow_continues_into_a_file_renamed_over_the_output() {
+    let env = Env::new();
+    let go = env.root().join("go");
+    let executor = env.write_executor(
+        "renames",
+        r#"out="$(dirname "$DEFER_PROMPT_PATH")/$DEFER_TASK_ID.output.txt"
+echo one; echo two
+while [ ! -e "$GO" ]; do sleep 0.05; done
+printf 'a new attempt, longer than what was copied\n' > "$out.new"
+mv "$out.new" "$out"
+sleep 0.5
+echo tail >> "$out""#,
+    );
+    schedule_due(&env, "re", &[]);
+    let mut runner = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", executor.to_str().unwrap())
+        .env("GO", go.to_str().unwrap())
+        .command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the task executes", Duration::from_secs(20), || {
+        env.latest()
+            .get("re")
+            .is_some_and(|t| t["status"] == "executing")
+    });
+    let mut follow = env
+        .cmd(&["show", "re", "--output", "--follow"])
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(follow.stdout.take().unwrap());
+    let mut line = String::new();
+    for expected in ["one\n", "two\n"] {
+        line.clear();
+        stdout.read_line(&mut line).unwrap();
+        assert_eq!(line, expected);
+    }
+    std::fs::write(&go, "").unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "a new attempt, longer than what was copied\ntail\n");
+    assert!(follow.wait().unwrap().success());
+    assert!(runner.wait().unwrap().success());
 }
