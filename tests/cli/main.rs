@@ -9,6 +9,7 @@ mod cancel;
 mod completions;
 mod config;
 mod control;
+mod escapes;
 mod examples;
 mod execute;
 mod export;
