@@ -158,9 +158,9 @@ Examples:
 pub struct McpArgs {
     #[command(subcommand)]
     pub command: Option<McpCommand>,
-    /// Let the schedule tool take `command`: a program of the model's choosing that cron
-    /// will run (refused without this flag)
-    #[arg(long)]
+    /// Let the schedule tool take `command`, a program of the model's choosing for cron to
+    /// run (refused without this flag). With `config`: register the server with this flag
+    #[arg(long, global = true)]
     pub allow_commands: bool,
 }
 
@@ -175,10 +175,6 @@ pub struct McpConfigArgs {
     /// The host's format: json (mcpServers object), claude (command line) or codex (TOML)
     #[arg(long, default_value = "json", value_parser = closed::<crate::mcp::Client>(), allow_hyphen_values = true)]
     pub client: crate::mcp::Client,
-    /// Register the server as `defer mcp --allow-commands` (its schedule tool then
-    /// accepts a program for cron to run)
-    #[arg(long)]
-    pub allow_commands: bool,
 }
 
 const SHOW_EXAMPLES: &str = "\

@@ -29,7 +29,7 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
             let policy = mcp::Policy {
-                allow_commands: config.allow_commands,
+                allow_commands: args.allow_commands,
             };
             let text = mcp::registration(config.client, &bin, &settings, policy);
             output::stdout(format!("{text}\n").as_bytes())?;

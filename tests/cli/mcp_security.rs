@@ -132,6 +132,11 @@ fn mcp_config_adds_allow_commands_only_when_asked() {
         open["mcpServers"]["defer"]["args"],
         json!(["mcp", "--allow-commands"])
     );
+    let before = env
+        .cmd(&["mcp", "--allow-commands", "config"])
+        .success()
+        .json();
+    assert_eq!(before, open, "the flag before or after config");
     let claude = env
         .cmd(&["mcp", "config", "--client", "claude", "--allow-commands"])
         .success();
