@@ -38,6 +38,7 @@ pub mod stats;
 pub mod stop;
 pub mod store;
 pub mod task;
+pub mod taskfile;
 pub mod text;
 pub mod timestamp;
 pub mod trust;

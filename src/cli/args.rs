@@ -153,12 +153,17 @@ Examples:
   defer mcp                          # serve (an MCP host starts this)
   defer mcp config                   # JSON for Claude Desktop, Cursor, ...
   defer mcp config --client claude   # a `claude mcp add` command line
-  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml
+  defer mcp config --allow-commands  # a server whose schedule tool accepts command";
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
     #[command(subcommand)]
     pub command: Option<McpCommand>,
+    /// Let the schedule tool take `command`, a program of the model's choosing for cron to
+    /// run (refused without this flag). With `config`: register the server with this flag
+    #[arg(long, global = true)]
+    pub allow_commands: bool,
 }
 
 #[derive(Debug, Subcommand)]

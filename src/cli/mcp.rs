@@ -15,7 +15,11 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
     match args.command {
         None => {
             let out = std::io::BufWriter::new(protocol_stdout()?);
-            mcp::serve(std::io::stdin().lock(), out, &ctx.env).context("serving MCP on stdio")?;
+            let policy = mcp::Policy {
+                allow_commands: args.allow_commands,
+            };
+            mcp::serve(std::io::stdin().lock(), out, &ctx.env, policy)
+                .context("serving MCP on stdio")?;
         }
         Some(McpCommand::Config(config)) => {
             let bin = super::cron::binary()?;
@@ -24,7 +28,10 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
-            let text = mcp::registration(config.client, &bin, &settings);
+            let policy = mcp::Policy {
+                allow_commands: args.allow_commands,
+            };
+            let text = mcp::registration(config.client, &bin, &settings, policy);
             output::stdout(format!("{text}\n").as_bytes())?;
         }
     }
@@ -92,12 +99,41 @@ fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;
-            let file = show::file(ctx, &args, &task)?;
+            let file = match show::file(ctx, &args, &task)? {
+                Some(show::Shown::Rendered(text)) => Some(text),
+                Some(show::Shown::File(file)) => Some(bounded(file, &task.id, &args)?),
+                None => None,
+            };
             Ok(CommandValue {
-                file: file.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                file,
                 ..CommandValue::of(&task)?
             })
         }
         _ => bail!("this command is not offered as an MCP tool"),
     }
+}
+
+/// The most of a prompt or output file one tool result carries.
+pub const FILE_MAX_BYTES: u64 = 64 * 1024;
+
+/// A file's last [`FILE_MAX_BYTES`], with a note (a text block of its own) when
+/// that is not all of it: a model's context is no place for megabytes.
+fn bounded(
+    file: crate::taskfile::Opened,
+    id: &str,
+    args: &super::args::ShowArgs,
+) -> Result<String> {
+    let tail = file.tail(FILE_MAX_BYTES)?;
+    if tail.skipped > 0 {
+        let flag = match args.prompt {
+            true => "--prompt",
+            false => "--output",
+        };
+        output::note(&format!(
+            "the file has {} bytes; this is its last {} (the whole file: defer show {id} {flag})",
+            tail.total,
+            tail.total - tail.skipped
+        ));
+    }
+    Ok(tail.text)
 }

@@ -74,6 +74,8 @@ pub fn main() -> ExitCode {
 pub struct Ctx {
     pub env: Env,
     pub now: DateTime<Utc>,
+    /// Who asked: what files a command may read depends on it (SPEC §21).
+    pub caller: Caller,
     /// `env.paths()`, resolved once (it reads the file system).
     paths: std::cell::OnceCell<Paths>,
 }
@@ -83,7 +85,16 @@ impl Ctx {
         Ctx {
             env,
             now,
+            caller: Caller::Cli,
             paths: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The context of an MCP tool call.
+    pub fn for_mcp(self) -> Self {
+        Ctx {
+            caller: Caller::Mcp,
+            ..self
         }
     }
 
@@ -102,6 +113,14 @@ impl Ctx {
     pub fn audit(&self) -> Result<AuditLog> {
         Ok(AuditLog::new(self.paths()?.log_file))
     }
+}
+
+/// Who runs a command: a person or a script at the command line, or a model through
+/// `defer mcp`, which reads only files the server's rules allow (SPEC §21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Cli,
+    Mcp,
 }
 
 /// Dispatches one parsed command line.

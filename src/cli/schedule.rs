@@ -26,7 +26,10 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
     let mut request = request(args);
     request.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match request.reorient {
-        true => Some(reorient::load(&lookup(ctx, &request)?)?),
+        true => Some(match ctx.caller {
+            super::Caller::Cli => reorient::load(&lookup(ctx, &request)?)?,
+            super::Caller::Mcp => reorient::load_confined(&lookup(ctx, &request)?)?,
+        }),
         false => None,
     };
     let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;

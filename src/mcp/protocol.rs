@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::policy::Policy;
 use super::tools;
 use crate::config::Env;
 
@@ -102,6 +103,7 @@ impl Version {
 /// One server's state: the version `initialize` settled on, if any.
 pub struct Server {
     env: Env,
+    policy: Policy,
     negotiated: Option<&'static str>,
 }
 
@@ -109,8 +111,14 @@ impl Server {
     pub fn new(env: Env) -> Self {
         Server {
             env,
+            policy: Policy::default(),
             negotiated: None,
         }
+    }
+
+    /// The server with what its callers may do (default: no `command`).
+    pub fn with_policy(self, policy: Policy) -> Self {
+        Server { policy, ..self }
     }
 
     /// Handles one message; `Some` is the reply to write, `None` for notifications and
@@ -206,8 +214,8 @@ impl Server {
             "initialize" => self.initialize(params)?,
             "server/discover" => discover(),
             "ping" => json!({}),
-            "tools/list" => tools_list(version),
-            "tools/call" => tools_call(version, params, &self.env)?,
+            "tools/list" => tools_list(version, self.policy),
+            "tools/call" => tools_call(version, params, &self.env, self.policy)?,
             _ => {
                 return Err(RpcError::new(
                     code::METHOD_NOT_FOUND,
@@ -270,8 +278,8 @@ fn discover() -> Value {
     })
 }
 
-fn tools_list(version: Version) -> Value {
-    let mut result = json!({"tools": tools::list(version)});
+fn tools_list(version: Version, policy: Policy) -> Value {
+    let mut result = json!({"tools": tools::list(version, policy)});
     if version.stateless {
         result["ttlMs"] = json!(0);
         result["cacheScope"] = json!("public");
@@ -279,7 +287,12 @@ fn tools_list(version: Version) -> Value {
     result
 }
 
-fn tools_call(version: Version, params: &Map<String, Value>, env: &Env) -> Result<Value, RpcError> {
+fn tools_call(
+    version: Version,
+    params: &Map<String, Value>,
+    env: &Env,
+    policy: Policy,
+) -> Result<Value, RpcError> {
     let Some(Value::String(name)) = params.get("name") else {
         return Err(RpcError::new(
             code::INVALID_PARAMS,
@@ -296,7 +309,7 @@ fn tools_call(version: Version, params: &Map<String, Value>, env: &Env) -> Resul
             ))
         }
     };
-    tools::call(name, arguments, env, version)
+    tools::call(name, arguments, env, version, policy)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use chrono::Utc;
 use clap::Parser;
 use serde_json::{json, Map, Value};
 
+use super::policy::Policy;
 use super::protocol::{code, RpcError, Version};
 use super::schema::{self, Shape};
 use crate::cli::{self, Cli, Ctx};
@@ -187,8 +188,8 @@ fn extra(tool: &Tool) -> Vec<(&'static str, Value)> {
 }
 
 /// The `tools/list` entries, with what `version` knows: annotations since 2025-03-26,
-/// titles and output schemas since 2025-06-18.
-pub fn list(version: Version) -> Vec<Value> {
+/// titles and output schemas since 2025-06-18; `policy` decides what `schedule` says.
+pub fn list(version: Version, policy: Policy) -> Vec<Value> {
     TOOLS
         .iter()
         .map(|tool| {
@@ -197,6 +198,7 @@ pub fn list(version: Version) -> Vec<Value> {
             if tool.name == "cancel" {
                 input["description"] = json!("Give id or key.");
             }
+            policy.describe(tool.name, &mut input);
             let mut entry = json!({
                 "name": tool.name,
                 "description": tool.description,
@@ -209,7 +211,7 @@ pub fn list(version: Version) -> Vec<Value> {
                     "readOnlyHint": read_only,
                     "destructiveHint": destructive,
                     "idempotentHint": idempotent,
-                    "openWorldHint": false,
+                    "openWorldHint": policy.open_world(tool.name),
                 });
             }
             if version.at_least("2025-06-18") {
@@ -228,6 +230,7 @@ pub fn call(
     mut arguments: Map<String, Value>,
     env: &Env,
     version: Version,
+    policy: Policy,
 ) -> Result<Value, RpcError> {
     let Some(tool) = TOOLS.iter().find(|tool| tool.name == name) else {
         let names: Vec<&str> = TOOLS.iter().map(|tool| tool.name).collect();
@@ -241,7 +244,8 @@ pub fn call(
     let ctx = Ctx::new(
         env.clone(),
         crate::timestamp::Timestamp::new(Utc::now()).at(),
-    );
+    )
+    .for_mcp();
     let key = match extra(tool).is_empty() {
         true => None,
         false => match arguments.remove(KEY) {
@@ -269,6 +273,9 @@ pub fn call(
         Ok(cli) => cli,
         Err(err) => return Ok(failure(&clap_message(&err, &argv))),
     };
+    if let Some(refused) = policy.refusal(&cli.command) {
+        return Ok(failure(refused));
+    }
     // A bug in one command must not take the server (and the host's session) down.
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         cli::command_value(&ctx, cli.command)
@@ -442,7 +449,7 @@ mod tests {
 
     #[test]
     fn tools_have_the_spec_names_and_hints() {
-        let tools = list(LATEST);
+        let tools = list(LATEST, Policy::default());
         let find = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap().clone();
         let hints = |name: &str| {
             let a = &find(name)["annotations"];
@@ -469,17 +476,25 @@ mod tests {
 
     #[test]
     fn older_versions_get_fewer_fields() {
-        let old = list(Version {
-            name: "2024-11-05",
-            stateless: false,
-        });
+        let old = list(
+            Version {
+                name: "2024-11-05",
+                stateless: false,
+            },
+            Policy::default(),
+        );
         assert!(old[0].get("annotations").is_none() && old[0].get("outputSchema").is_none());
-        assert!(list(LATEST)[0].get("outputSchema").is_some());
+        assert!(list(LATEST, Policy::default())[0]
+            .get("outputSchema")
+            .is_some());
     }
 
     #[test]
     fn a_bad_value_is_the_cli_message_and_a_bad_type_a_protocol_error() {
-        let call = |args: Value| call("when", args.as_object().unwrap().clone(), &env(), LATEST);
+        let call = |args: Value| {
+            let args = args.as_object().unwrap().clone();
+            call("when", args, &env(), LATEST, Policy::default())
+        };
         let bad = call(json!({"expression": "yesterday-ish"})).unwrap();
         assert_eq!(bad["isError"], true);
         let text = bad["content"][0]["text"].as_str().unwrap();
@@ -492,7 +507,7 @@ mod tests {
         assert_eq!(good["structuredContent"]["utc"], "2030-01-01T00:00:00Z");
         let wrong = call(json!({"expression": ["2h"]})).unwrap_err();
         assert_eq!(wrong.code, code::INVALID_PARAMS);
-        let err = super::call("nope", Map::new(), &env(), LATEST).unwrap_err();
+        let err = super::call("nope", Map::new(), &env(), LATEST, Policy::default()).unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);
     }
 }

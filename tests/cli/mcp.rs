@@ -424,8 +424,11 @@ fn options_added_to_the_cli_reach_the_tool_unchanged() {
     let env = Env::new();
     let args = json!({"when": "1h", "summary": "s", "id": "via-mcp", "max_retries": 1,
                       "retry_delay": "90s", "command": ["echo", "-n", "hi there"]});
-    let (replies, _) = serve(&env, &[initialize(), call(1, "schedule", args)]);
-    assert_eq!(replies[1]["result"]["isError"], false, "{}", replies[1]);
+    // `command` needs a server started with --allow-commands (mcp_security.rs).
+    let input = [initialize(), call(1, "schedule", args)].join("\n") + "\n";
+    let out = env.cmd(&["mcp", "--allow-commands"]).stdin(input).success();
+    let reply: Value = serde_json::from_str(out.stdout.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
     env.cmd(&[
         "schedule",
         "--when",

@@ -45,8 +45,8 @@ class World:
         }
         os.makedirs(self.env["HOME"])
 
-    def params(self):
-        return StdioServerParameters(command=BIN, args=["mcp"], env=self.env)
+    def params(self, *flags):
+        return StdioServerParameters(command=BIN, args=["mcp", *flags], env=self.env)
 
     def cli(self, *args):
         env = {k: v for k, v in os.environ.items() if not k.startswith("DEFER_")}
@@ -221,13 +221,64 @@ async def session(mode):
               and preview.structured_content["in_past"] in (True, False))
 
 
+async def security(mode):
+    """What a model may not do (docs/security.md): install a program for cron, or read
+    a file outside ~/data/research through reorient."""
+    world = World()
+    tag = f"[{mode}]"
+    home = world.env["HOME"]
+    project = os.path.join(home, "data", "research", "projects", "good")
+    os.makedirs(project)
+    with open(os.path.join(project, "CONTEXT.md"), "w") as f:
+        f.write("# Orientation\n- the good project\n")
+    secret = os.path.join(home, ".env")
+    with open(secret, "w") as f:
+        f.write("API_KEY=sk-live-sdk\n")
+    command = {"when": "1h", "summary": "runs a program", "command": ["touch", "/tmp/x"]}
+    async with Client(world.params(), mode=mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        check(f"{tag} schedule is closed-world without --allow-commands",
+              tools["schedule"].annotations.open_world_hint is False,
+              tools["schedule"].annotations)
+        for dry in (False, True):
+            refused = await client.call_tool("schedule", {**command, "dry_run": dry})
+            check(f"{tag} command refused without --allow-commands (dry_run={dry})",
+                  refused.is_error and refused.content[0].text.startswith(
+                      "defer: argument 'command' is refused")
+                  and "defer mcp --allow-commands" in refused.content[0].text,
+                  refused.content)
+        read = await client.call_tool("schedule", {"when": "1h", "reorient": True,
+                                                   "context_file": secret, "dry_run": True})
+        check(f"{tag} reorient refuses a file outside ~/data/research",
+              read.is_error and "refused: over MCP" in read.content[0].text
+              and all("sk-live" not in c.text for c in read.content), read.content)
+        good = await client.call_tool("schedule", {"when": "1h", "reorient": True,
+                                                   "project": "good", "dry_run": True})
+        check(f"{tag} reorient reads a project's CONTEXT.md",
+              not good.is_error
+              and good.structured_content["context"]["summary"] == "the good project",
+              good.content)
+        check(f"{tag} nothing stored by refused calls", world.cli_json("list", "--all") == [])
+    async with Client(world.params("--allow-commands"), mode=mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        check(f"{tag} schedule is open-world with --allow-commands",
+              tools["schedule"].annotations.open_world_hint is True,
+              tools["schedule"].annotations)
+        stored = await client.call_tool("schedule", command)
+        check(f"{tag} command stored with --allow-commands",
+              not stored.is_error
+              and stored.structured_content["execution"]["command"] == ["touch", "/tmp/x"],
+              stored.content)
+
+
 async def main():
     for mode in MODES:
-        try:
-            await session(mode)
-        except Exception:
-            traceback.print_exc()
-            check(f"[{mode}] session ran to the end", False)
+        for part in (session, security):
+            try:
+                await part(mode)
+            except Exception:
+                traceback.print_exc()
+                check(f"[{mode}] {part.__name__} ran to the end", False)
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
     print(f"mcp sdk: {passed} passed, {failed} failed")
