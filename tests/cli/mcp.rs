@@ -11,11 +11,11 @@ use crate::support::{Env, Output, BIN};
 const LATEST: &str = "2025-11-25";
 const STATELESS: &str = "2026-07-28";
 
-fn request(id: u64, method: &str, params: Value) -> String {
+pub(crate) fn request(id: u64, method: &str, params: Value) -> String {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
 }
 
-fn call(id: u64, tool: &str, arguments: Value) -> String {
+pub(crate) fn call(id: u64, tool: &str, arguments: Value) -> String {
     request(
         id,
         "tools/call",
@@ -23,7 +23,7 @@ fn call(id: u64, tool: &str, arguments: Value) -> String {
     )
 }
 
-fn initialize() -> String {
+pub(crate) fn initialize() -> String {
     request(
         0,
         "initialize",
@@ -35,7 +35,7 @@ fn initialize() -> String {
 const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 
 /// Feeds `input` to `defer mcp`; every stdout line must be a JSON-RPC response.
-fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Output) {
+pub(crate) fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Output) {
     let out = env.cmd(&["mcp"]).stdin(input).run();
     assert_eq!(out.status, 0, "stderr: {}", out.stderr);
     let replies = out
@@ -52,7 +52,7 @@ fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Output) {
     (replies, out)
 }
 
-fn serve(env: &Env, lines: &[String]) -> (Vec<Value>, Output) {
+pub(crate) fn serve(env: &Env, lines: &[String]) -> (Vec<Value>, Output) {
     serve_raw(env, lines.join("\n") + "\n")
 }
 
