@@ -35,7 +35,7 @@ pub(crate) fn initialize() -> String {
 const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 
 /// Feeds `input` to `defer mcp`; every stdout line must be a JSON-RPC response.
-pub(crate) fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Output) {
+fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Output) {
     let out = env.cmd(&["mcp"]).stdin(input).run();
     assert_eq!(out.status, 0, "stderr: {}", out.stderr);
     let replies = out
@@ -52,7 +52,7 @@ pub(crate) fn serve_raw(env: &Env, input: impl Into<Vec<u8>>) -> (Vec<Value>, Ou
     (replies, out)
 }
 
-pub(crate) fn serve(env: &Env, lines: &[String]) -> (Vec<Value>, Output) {
+fn serve(env: &Env, lines: &[String]) -> (Vec<Value>, Output) {
     serve_raw(env, lines.join("\n") + "\n")
 }
 

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::{json, Value};
 
-use crate::mcp::{call, initialize, request, serve};
+use crate::mcp::{call, initialize, request};
 use crate::support::Env;
 
 const NOW: &str = "2026-12-06 00:30:00";
