@@ -23,6 +23,7 @@ pub mod history;
 pub mod ids;
 pub mod lifecycle;
 pub mod lineage;
+pub mod local;
 pub mod lookup;
 pub mod mcp;
 pub mod prompt;

@@ -11,10 +11,11 @@ pub fn render(task: &Task) -> String {
     let mut text = String::with_capacity(512);
     let _ = write!(
         text,
-        "You are resuming a deferred task.\n\nTask ID: {}\nIntent: {}\nMode: {}\n{}\nSummary:\n{}\n",
+        "You are resuming a deferred task.\n\nTask ID: {}\nIntent: {}\nMode: {}\n{}{}\nSummary:\n{}\n",
         field(&task.id),
         field(&task.intent.to_string()),
         field(&task.execution.mode.to_string()),
+        scheduled_line(task),
         late_line(task),
         block(&task.context.summary)
     );
@@ -23,6 +24,22 @@ pub fn render(task: &Task) -> String {
     section(&mut text, "Constraints", &task.context.constraints);
     let _ = writeln!(text, "\nTask:\n{}", block(&task.execution.prompt_template));
     text
+}
+
+/// `Scheduled: 2026-12-07T09:00:00-05:00 (occurrence 3 of series <sid>)` plus a
+/// newline for a series occurrence (SPEC §21): the fire it stands for, in the series'
+/// zone; else nothing.
+fn scheduled_line(task: &Task) -> String {
+    let Some(series) = &task.series else {
+        return String::new();
+    };
+    let tz = crate::local::zone(task, chrono_tz::Tz::UTC);
+    format!(
+        "Scheduled: {} (occurrence {} of series {})\n",
+        crate::local::rfc3339(task.run_at.at(), tz),
+        series.occurrence,
+        field(&series.id)
+    )
 }
 
 /// `Late: due <run_at>, running at <run_at + late>, (late by 3h 12m)` plus a newline
@@ -167,6 +184,30 @@ Look at CI again.
         task.late_by_seconds = Some(3 * 3600 + 12 * 60);
         let text = render(&task);
         assert!(text.contains("Mode: fresh\nLate: due 2026-12-01T07:00:00Z, running at 2026-12-01T10:12:00Z (late by 3h 12m)\n\nSummary:"), "{text}");
+    }
+
+    #[test]
+    fn a_series_occurrence_says_when_it_was_meant_to_run_before_late() {
+        let mut task = Task::blank();
+        task.run_at = crate::timestamp::Timestamp::parse("2026-12-07T14:00:00Z").unwrap();
+        task.late_by_seconds = Some(120);
+        task.series = Some(
+            serde_json::from_value(serde_json::json!({
+                "id": "daily", "every": null, "cron": "0 9 * * *",
+                "timezone": "America/New_York", "until": null, "count": null,
+                "occurrence": 3, "missed": "run-once", "grace_seconds": 600,
+            }))
+            .unwrap(),
+        );
+        let text = render(&task);
+        assert!(
+            text.contains(
+                "Mode: fresh\nScheduled: 2026-12-07T09:00:00-05:00 (occurrence 3 of series daily)\nLate: due 2026-12-07T14:00:00Z"
+            ),
+            "{text}"
+        );
+        task.series = None;
+        assert!(!render(&task).contains("Scheduled:"));
     }
 
     #[test]

@@ -424,6 +424,9 @@ pub struct ListArgs {
     /// Only tasks that run at or after EXPR (a time expression, e.g. 1h)
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub after: Option<String>,
+    /// Only the task(s) scheduled with this --key
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
     /// json (default) or table (for people: local time, relative time, summary)
     #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
     pub format: Format,

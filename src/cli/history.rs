@@ -9,7 +9,7 @@ use super::args::HistoryArgs;
 use super::{output, Ctx};
 use crate::history::{self, Filter};
 use crate::task::Task;
-use crate::view::{self, Format};
+use crate::view::Format;
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<ExitCode> {
@@ -17,10 +17,7 @@ pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<ExitCode> {
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
-            let width = match ctx.env.get("COLUMNS") {
-                Some(columns) => view::width(Some(columns)),
-                None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
-            };
+            let width = output::table_width(ctx.env.get("COLUMNS"));
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             history::table::write(&mut out, &tasks, ctx.now, ctx.env.timezone()?, width)?;
             out.flush()?;

@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{Command, McpArgs, McpCommand};
-use super::{cancel, doctor, history, list, output, schedule, show, when, Ctx};
+use super::{cancel, control, doctor, history, list, output, schedule, show, when, Ctx};
+use crate::control::Change;
 use crate::{cron, mcp};
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
@@ -70,6 +71,8 @@ pub struct CommandValue {
     pub value: Value,
     pub file: Option<String>,
     pub said: Vec<String>,
+    /// `schedule`: whether this call stored the task (a held key or a dry run did not).
+    pub stored: Option<bool>,
 }
 
 impl CommandValue {
@@ -79,6 +82,7 @@ impl CommandValue {
             value: serde_json::to_value(value)?,
             file: None,
             said: Vec::new(),
+            stored: None,
         })
     }
 }
@@ -91,11 +95,22 @@ pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
 
 fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
     match command {
-        Command::Schedule(args) => CommandValue::of(&schedule::task(ctx, &args)?),
+        Command::Schedule(args) => {
+            let scheduled = schedule::scheduled(ctx, &args)?;
+            Ok(CommandValue {
+                stored: Some(scheduled.stored),
+                ..CommandValue::of(&scheduled.task)?
+            })
+        }
         Command::List(args) => CommandValue::of(&list::tasks(ctx, &args)?),
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
-        Command::Doctor(_) => CommandValue::of(&doctor::rows(ctx)),
+        Command::Doctor(_) => CommandValue::of(&doctor::server_rows(ctx)),
+        Command::Pause(args) => CommandValue::of(&control::changed(ctx, &args.id, Change::Pause)?),
+        Command::Resume(args) => {
+            CommandValue::of(&control::changed(ctx, &args.id, Change::Resume)?)
+        }
+        Command::Reschedule(args) => CommandValue::of(&control::rescheduled(ctx, &args)?),
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;

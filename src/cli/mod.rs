@@ -9,6 +9,7 @@ mod cron;
 mod doctor;
 mod execute;
 mod export;
+mod front;
 mod health;
 mod history;
 mod list;
@@ -74,8 +75,9 @@ pub fn main() -> ExitCode {
 pub struct Ctx {
     pub env: Env,
     pub now: DateTime<Utc>,
-    /// Who asked: what files a command may read depends on it (SPEC §21).
-    pub caller: Caller,
+    /// Who asked: what files a command may read (SPEC §21) and how messages name
+    /// options depend on it.
+    pub front: front::Front,
     /// `env.paths()`, resolved once (it reads the file system).
     paths: std::cell::OnceCell<Paths>,
 }
@@ -85,7 +87,7 @@ impl Ctx {
         Ctx {
             env,
             now,
-            caller: Caller::Cli,
+            front: front::Front::Cli,
             paths: std::cell::OnceCell::new(),
         }
     }
@@ -93,7 +95,7 @@ impl Ctx {
     /// The context of an MCP tool call.
     pub fn for_mcp(self) -> Self {
         Ctx {
-            caller: Caller::Mcp,
+            front: front::Front::Mcp,
             ..self
         }
     }
@@ -113,14 +115,6 @@ impl Ctx {
     pub fn audit(&self) -> Result<AuditLog> {
         Ok(AuditLog::new(self.paths()?.log_file))
     }
-}
-
-/// Who runs a command: a person or a script at the command line, or a model through
-/// `defer mcp`, which reads only files the server's rules allow (SPEC §21).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caller {
-    Cli,
-    Mcp,
 }
 
 /// Dispatches one parsed command line.

@@ -12,6 +12,7 @@ mod files;
 mod host;
 mod proof;
 mod runner;
+mod server;
 mod store;
 mod system;
 mod table;
@@ -148,6 +149,14 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
     rows.push(system::hooks(env));
     rows.push(system::timezone(env));
     rows.push(system::skill(env.home().as_deref()));
+    rows
+}
+
+/// Every check, as the MCP server runs them: first a row saying they read the server's
+/// own environment, warning when its runtime dir or executor is not the crontab line's.
+pub fn run_for_server(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
+    let mut rows = vec![server::environment(env, &sys.crontab())];
+    rows.extend(run(env, now, sys));
     rows
 }
 

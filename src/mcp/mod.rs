@@ -8,6 +8,7 @@ mod protocol;
 mod schema;
 mod tools;
 mod transport;
+mod words;
 
 use std::io::{self, BufRead, Write};
 

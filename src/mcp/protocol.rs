@@ -36,8 +36,9 @@ pub mod code {
 const INSTRUCTIONS: &str = "defer schedules work for later: a task is a compact snapshot \
 (summary, key points, artifacts, constraints, a prompt) that cron hands to a fresh run \
 when it is due. Preview times with `when`, store tasks with `schedule` (pass a `key` so a \
-retry never stores two), check them with `list`, `show` and `history`, withdraw them with `cancel`; \
-`doctor` says why tasks do not run.";
+retry never stores two), check them with `list`, `show` and `history`, hold or move them with \
+`pause`, `resume` and `reschedule`, withdraw them with `cancel`; `doctor` says why tasks do not \
+run. Task objects carry run_at_local and due_in: tell the user times in local time.";
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq)]

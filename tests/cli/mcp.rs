@@ -11,11 +11,11 @@ use crate::support::{Env, Output, BIN};
 const LATEST: &str = "2025-11-25";
 const STATELESS: &str = "2026-07-28";
 
-fn request(id: u64, method: &str, params: Value) -> String {
+pub(crate) fn request(id: u64, method: &str, params: Value) -> String {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
 }
 
-fn call(id: u64, tool: &str, arguments: Value) -> String {
+pub(crate) fn call(id: u64, tool: &str, arguments: Value) -> String {
     request(
         id,
         "tools/call",
@@ -23,7 +23,7 @@ fn call(id: u64, tool: &str, arguments: Value) -> String {
     )
 }
 
-fn initialize() -> String {
+pub(crate) fn initialize() -> String {
     request(
         0,
         "initialize",

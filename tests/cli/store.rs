@@ -23,31 +23,36 @@ fn original_store_loads_and_lists() {
     let out = env.cmd(&["list", "--compact"]).success();
     out.assert_stderr_empty();
     let active = out.json();
+    // By run_at (SPEC §21).
     assert_eq!(
         ids(active.as_array().unwrap()),
         [
+            "task_20260407_090000_0042",
             "task_20260408_163500_4821",
-            "task_20260408_170102_1193",
-            "task_20260407_090000_0042"
+            "task_20260408_170102_1193"
         ]
     );
     let all = env.list_all();
     assert_eq!(all.len(), 5);
+    let by_id = |id: &str| all.iter().find(|t| t["id"] == id).unwrap();
     for task in &all {
         assert_eq!(task["attempts"], 0, "{}", task["id"]);
         assert_eq!(task["max_retries"], 0, "{}", task["id"]);
     }
-    let cancelled = &all[3];
+    let cancelled = by_id("task_20260406_120000_7777");
     assert_eq!(cancelled["status"], "cancelled");
     assert!(cancelled.as_object().unwrap().contains_key("cancel_reason"));
     assert_eq!(cancelled["cancel_reason"], Value::Null);
-    let completed = &all[4];
+    let completed = by_id("task_20260405_080000_3141");
     assert_eq!(completed["result"]["type"], "prompt_prepared");
     assert_eq!(
         completed["context"]["reoriented_from"],
         "/home/gm/data/research/projects/alpha/CONTEXT.md"
     );
-    assert_eq!(all[2]["started_at"], "2026-04-07T09:30:04Z");
+    assert_eq!(
+        by_id("task_20260407_090000_0042")["started_at"],
+        "2026-04-07T09:30:04Z"
+    );
     assert_eq!(
         env.store_bytes(),
         ORIGINAL.as_bytes(),
@@ -62,7 +67,13 @@ fn original_records_keep_every_field_when_listed() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    for (listed, original) in env.list_all().iter().zip(&originals) {
+    let listed_all = env.list_all();
+    assert_eq!(listed_all.len(), originals.len());
+    for original in &originals {
+        let listed = listed_all
+            .iter()
+            .find(|t| t["id"] == original["id"])
+            .unwrap();
         let mut expected = original.clone();
         expected["attempts"] = 0.into();
         expected["max_retries"] = 0.into();
