@@ -167,6 +167,13 @@ const LIST_FIELDS: [&str; 3] = ["key_points", "artifacts", "constraints"];
 
 fn merge_json(context: &mut Context, json: &str) -> Result<()> {
     let shown = shorten(json);
+    let depth = bounds::json_depth(json);
+    if depth > bounds::MAX_CONTEXT_DEPTH {
+        bail!(
+            "invalid --context-json '{shown}': nested {depth} levels deep (accepted: at most {})",
+            bounds::MAX_CONTEXT_DEPTH
+        );
+    }
     let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(json) else {
         bail!("invalid --context-json '{shown}' (accepted: a JSON object)");
     };
@@ -241,6 +248,7 @@ pub fn persist(
     prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.write()?;
     let cancelled = match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Some(replaced(existing, &prepared.task, now)?),
@@ -273,6 +281,7 @@ pub fn persist(
 
 /// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
 pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.read()?;
     Ok(match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Outcome::Replaced {
@@ -375,5 +384,6 @@ pub fn past_warning(run_at: Timestamp) -> String {
     format!("run_at {run_at} is in the past; the task will run at the next `defer run`")
 }
 
+pub mod bounds;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,11 @@ use crate::timestamp::Timestamp;
 pub mod fast;
 pub mod summary;
 
+/// The longest line `defer` writes to the store: `schedule` keeps a new record to
+/// half of it (`schedule::bounds`), and a summary entry claiming a longer line is not
+/// trusted. Reading takes any length (a hand-written line may be longer).
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
 /// A full scan of a store this large is read by two threads (where there are two
 /// cores): parsing, not reading, is a scan's cost.
 const PARALLEL_SCAN_BYTES: u64 = 8 << 20;

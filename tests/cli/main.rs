@@ -25,6 +25,7 @@ mod list;
 mod man;
 mod mcp;
 mod race;
+mod readback;
 mod reorient;
 mod run_kill;
 mod runner;

@@ -1,0 +1,108 @@
+//! Anything acknowledged can be read back (SPEC §19): `schedule` bounds what it stores,
+//! an archive month never glues two records, an archived id is never reused, and a
+//! corrupt summary entry never makes a read trust it.
+
+use serde_json::{json, Value};
+
+use crate::support::{schedule_due, Env};
+
+/// A `--context-json` object nested `depth` levels deep (the object is level 1).
+fn nested(depth: usize) -> String {
+    let inner = depth - 1;
+    format!(
+        r#"{{"summary":"deep","n":{}{}}}"#,
+        "[".repeat(inner),
+        "]".repeat(inner)
+    )
+}
+
+/// The replies of `defer mcp` to `initialize` and then these tool calls.
+fn mcp(env: &Env, calls: &[(&str, Value)]) -> Vec<Value> {
+    let mut lines = vec![json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "test", "version": "1"}}})
+    .to_string()];
+    for (i, (tool, arguments)) in calls.iter().enumerate() {
+        lines.push(
+            json!({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call",
+                   "params": {"name": tool, "arguments": arguments}})
+            .to_string(),
+        );
+    }
+    let out = env.cmd(&["mcp"]).stdin(lines.join("\n") + "\n").success();
+    out.stdout
+        .lines()
+        .skip(1)
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn context_json_64_deep_is_stored_listed_and_run() {
+    let env = Env::new();
+    let deep = nested(64);
+    schedule_due(&env, "deep", &["--context-json", &deep]);
+    let listed = env.cmd(&["list", "--compact"]).success();
+    listed.assert_stderr_empty();
+    assert_eq!(listed.json()[0]["id"], "deep");
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    let shown = env.cmd(&["show", "deep", "--compact"]).success().json();
+    assert_eq!(shown["status"], "completed");
+    let expected: Value = serde_json::from_str(&deep).unwrap();
+    assert_eq!(shown["context"]["n"], expected["n"]);
+}
+
+#[test]
+fn context_json_65_deep_is_refused_naming_the_limit() {
+    let env = Env::new();
+    for depth in [65, 126, 1000] {
+        let out = env
+            .cmd(&["schedule", "--when", "1h", "--context-json", &nested(depth)])
+            .failure(1);
+        let line = out.error_line();
+        assert!(line.contains("--context-json"), "{line}");
+        assert!(
+            line.contains(&format!(
+                "nested {depth} levels deep (accepted: at most 64)"
+            )),
+            "{line}"
+        );
+        assert!(!env.store_exists(), "nothing written for depth {depth}");
+    }
+}
+
+/// The command line cannot carry 8 MiB (the kernel's argv limit), so the size bound is
+/// tried where it can be reached: over MCP.
+#[test]
+fn mcp_schedule_refuses_too_deep_and_too_large_values() {
+    let env = Env::new();
+    let huge = "x".repeat(9 << 20);
+    let replies = mcp(
+        &env,
+        &[
+            (
+                "schedule",
+                json!({"when": "1h", "context_json": nested(65)}),
+            ),
+            (
+                "schedule",
+                json!({"when": "1h", "summary": "big", "key_points": [huge]}),
+            ),
+            (
+                "schedule",
+                json!({"when": "1h", "context_json": nested(64), "id": "ok"}),
+            ),
+        ],
+    );
+    for (reply, says) in replies[..2].iter().zip([
+        "nested 65 levels deep (accepted: at most 64)",
+        "bytes of JSON (accepted: at most 8388608 bytes, 8 MiB)",
+    ]) {
+        assert_eq!(reply["result"]["isError"], true, "{reply}");
+        let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(text.starts_with("defer: ") && text.contains(says), "{text}");
+    }
+    assert_eq!(replies[2]["result"]["isError"], false, "{}", replies[2]);
+    let ids: Vec<Value> = env.records().iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, [json!("ok")], "only the bounded task is stored");
+}
