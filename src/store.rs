@@ -897,7 +897,10 @@ struct Appended {
     before: Option<Summary>,
 }
 
-fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
+/// True when the last of a file's `len` (> 0) bytes is a newline; leaves the file at its
+/// end. Every append to a JSONL file (the store, an archive month) asks it first, and
+/// writes a newline when it is false, so the next line never glues onto a torn one.
+pub(crate) fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
     let mut last = [0u8];
     file.seek(SeekFrom::Start(len - 1))?;
     file.read_exact(&mut last)?;

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{schedule_due, Env};
+use crate::support::{record_with, schedule_due, Env};
 
 /// A `--context-json` object nested `depth` levels deep (the object is level 1).
 fn nested(depth: usize) -> String {
@@ -105,4 +105,44 @@ fn mcp_schedule_refuses_too_deep_and_too_large_values() {
     assert_eq!(replies[2]["result"]["isError"], false, "{}", replies[2]);
     let ids: Vec<Value> = env.records().iter().map(|r| r["id"].clone()).collect();
     assert_eq!(ids, [json!("ok")], "only the bounded task is stored");
+}
+
+/// A completed record archived under March 2025.
+fn completed(id: &str, day: u32) -> String {
+    record_with(
+        id,
+        &[
+            ("status", json!("completed")),
+            ("completed_at", json!(format!("2025-03-{day:02}T10:00:00Z"))),
+        ],
+    )
+}
+
+#[test]
+fn an_archive_month_missing_its_final_newline_gets_one_before_the_next_record() {
+    let env = Env::new();
+    env.write_store(format!("{}\n", completed("a", 4)));
+    env.cmd(&["archive"]).success().assert_stderr_empty();
+    let month = env.archive_dir().join("deferred_202503.jsonl");
+    let text = std::fs::read_to_string(&month).unwrap();
+    std::fs::write(&month, text.trim_end_matches('\n')).unwrap();
+
+    env.write_store(format!("{}\n", completed("b", 5)));
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    let lines = &env.archive_files()[0].1;
+    assert_eq!(lines, &[completed("a", 4), completed("b", 5)]);
+    let history = env.cmd(&["history", "--compact"]).success();
+    history.assert_stderr_empty();
+    let ids: Vec<Value> = history
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("b"), json!("a")]);
+    for id in ["a", "b"] {
+        let shown = env.cmd(&["show", id, "--compact"]).success().json();
+        assert_eq!(shown["status"], "completed", "{id}");
+    }
 }
