@@ -250,6 +250,7 @@ pub fn persist(
 ) -> Result<Outcome> {
     bounds::check_size(&prepared.task)?;
     let locked = store.write()?;
+    refuse_archived(store, &prepared)?;
     let cancelled = match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Some(replaced(existing, &prepared.task, now)?),
         Some(existing) => return Ok(Outcome::Existing(existing)),
@@ -283,6 +284,7 @@ pub fn persist(
 pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
     bounds::check_size(&prepared.task)?;
     let locked = store.read()?;
+    refuse_archived(store, &prepared)?;
     Ok(match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Outcome::Replaced {
             cancelled: replaced(existing, &prepared.task, now)?,
@@ -345,6 +347,21 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
         );
     }
     Ok(None)
+}
+
+/// An explicit id that is archived is refused as one in the active store is (SPEC
+/// §19): its record left the store but the id lives on in `history` and `show`.
+/// Called under the store lock, while no sweep can move a record from the store to
+/// the archive. Costs only `schedule --id` (`lookup::archived`); a generated id is
+/// unique by construction and is not looked up.
+fn refuse_archived(store: &Store, prepared: &Prepared) -> Result<()> {
+    let id = &prepared.task.id;
+    match store.archive_dir() {
+        Some(dir) if !prepared.generated_id && crate::lookup::archived(dir, id)? => {
+            bail!("task id already exists: {id} (choose another --id)")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The id as it appears in a record, for the pre-check.

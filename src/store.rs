@@ -37,6 +37,8 @@ fn parallel_cores() -> bool {
 pub struct Store {
     file: PathBuf,
     lock: PathBuf,
+    /// The archive directory, where an id lives on after its record left the store.
+    archive: Option<PathBuf>,
     /// `DEFER_ALLOW_NETWORK_FS=1`: write even on NFS/CIFS.
     allow_network_fs: bool,
 }
@@ -60,6 +62,7 @@ impl Store {
         Store {
             file: file.into(),
             lock: lock.into(),
+            archive: None,
             allow_network_fs: false,
         }
     }
@@ -72,12 +75,18 @@ impl Store {
         crate::trust::require(paths)?;
         Ok(Store {
             allow_network_fs,
+            archive: Some(paths.archive_dir.clone()),
             ..Store::new(&paths.tasks_file, paths.store_lock())
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.file
+    }
+
+    /// The archive directory of a store opened from its `Paths`.
+    pub fn archive_dir(&self) -> Option<&Path> {
+        self.archive.as_deref()
     }
 
     /// A shared lock for reading. A store whose directory does not exist yet reads as
@@ -719,37 +728,43 @@ impl<M> Locked<M> {
 
     /// For each needle, whether it occurs anywhere in the file, in one pass over it.
     pub fn contains_each(&self, needles: &[&[u8]]) -> Result<Vec<bool>> {
-        let mut found = vec![false; needles.len()];
-        let Some(mut file) = self.open()? else {
-            return Ok(found);
-        };
-        let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
-        let keep = needles
-            .iter()
-            .map(|n| n.len())
-            .max()
-            .unwrap_or(0)
-            .saturating_sub(1);
-        let mut buf = vec![0u8; 1 << 17];
-        let mut filled = 0;
-        loop {
-            let read = file
-                .read(&mut buf[filled..])
-                .with_context(|| format!("reading {}", self.file.display()))?;
-            if read == 0 {
-                return Ok(found);
-            }
-            filled += read;
-            for (finder, hit) in finders.iter().zip(found.iter_mut()) {
-                *hit = *hit || finder.find(&buf[..filled]).is_some();
-            }
-            if found.iter().all(|&hit| hit) {
-                return Ok(found);
-            }
-            let tail = filled.min(keep);
-            buf.copy_within(filled - tail..filled, 0);
-            filled = tail;
+        match self.open()? {
+            Some(file) => contains_each_in(file, &self.file, needles),
+            None => Ok(vec![false; needles.len()]),
         }
+    }
+}
+
+/// For each needle, whether it occurs anywhere in `file` (at `path`), in one streaming
+/// pass of 128 KiB blocks at memory speed (`memchr::memmem`).
+pub fn contains_each_in(mut file: File, path: &Path, needles: &[&[u8]]) -> Result<Vec<bool>> {
+    let mut found = vec![false; needles.len()];
+    let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
+    let keep = needles
+        .iter()
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(1);
+    let mut buf = vec![0u8; 1 << 17];
+    let mut filled = 0;
+    loop {
+        let read = file
+            .read(&mut buf[filled..])
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            return Ok(found);
+        }
+        filled += read;
+        for (finder, hit) in finders.iter().zip(found.iter_mut()) {
+            *hit = *hit || finder.find(&buf[..filled]).is_some();
+        }
+        if found.iter().all(|&hit| hit) {
+            return Ok(found);
+        }
+        let tail = filled.min(keep);
+        buf.copy_within(filled - tail..filled, 0);
+        filled = tail;
     }
 }
 

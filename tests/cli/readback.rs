@@ -146,3 +146,110 @@ fn an_archive_month_missing_its_final_newline_gets_one_before_the_next_record() 
         assert_eq!(shown["status"], "completed", "{id}");
     }
 }
+
+/// `x` completed, archived and compacted away: only its month file knows it.
+fn archived_x() -> Env {
+    let env = Env::new();
+    env.write_store(format!("{}\n", completed("x", 4)));
+    env.cmd(&["archive"]).success();
+    assert!(env.latest().is_empty(), "compacted away");
+    env
+}
+
+#[test]
+fn schedule_refuses_an_id_that_is_archived() {
+    let env = archived_x();
+    let archive = env.archive_files();
+    let store = env.store_bytes();
+    for extra in [&[][..], &["--dry-run"], &["--key", "k"]] {
+        let mut args = vec![
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "again",
+            "--id",
+            "x",
+        ];
+        args.extend_from_slice(extra);
+        let out = env.cmd(&args).failure(1);
+        assert_eq!(
+            out.error_line(),
+            "defer: task id already exists: x (choose another --id)",
+            "{extra:?}"
+        );
+    }
+    assert_eq!(env.store_bytes(), store, "nothing written");
+    assert_eq!(env.archive_files(), archive);
+    let history = env.cmd(&["history", "--compact"]).success().json();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history[0]["context"]["summary"], "x");
+    let shown = env.cmd(&["show", "x", "--compact"]).success().json();
+    assert_eq!(shown["status"], "completed");
+}
+
+#[test]
+fn replace_refuses_an_archived_id_too() {
+    let env = archived_x();
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "h",
+        "--id",
+        "h",
+        "--key",
+        "k",
+    ])
+    .success();
+    let store = env.store_bytes();
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "new",
+            "--id",
+            "x",
+            "--key",
+            "k",
+            "--replace",
+        ])
+        .failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: task id already exists: x (choose another --id)"
+    );
+    assert_eq!(env.store_bytes(), store, "h is still the key holder");
+}
+
+#[test]
+fn an_id_only_mentioned_in_the_archive_is_free() {
+    let env = Env::new();
+    let mention = record_with(
+        "a",
+        &[
+            ("status", json!("completed")),
+            ("completed_at", json!("2025-03-04T10:00:00Z")),
+            ("parent_id", json!("y")),
+            ("key", json!("y")),
+        ],
+    );
+    env.write_store(format!("{mention}\n"));
+    env.cmd(&["archive"]).success();
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "y",
+            "--id",
+            "y",
+            "--compact",
+        ])
+        .success();
+    assert_eq!(out.json()["id"], "y");
+}
