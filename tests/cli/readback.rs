@@ -253,3 +253,48 @@ fn an_id_only_mentioned_in_the_archive_is_free() {
         .success();
     assert_eq!(out.json()["id"], "y");
 }
+
+/// `later` scheduled in 10 minutes, and the summary a full scan saved for it.
+fn summarised() -> (Env, std::path::PathBuf) {
+    let env = Env::new();
+    env.schedule("later", "not yet");
+    env.cmd(&["run"]).success().assert_stderr_empty();
+    let idx = env.runtime_dir().join("deferred.jsonl.idx");
+    assert!(idx.exists(), "a full scan saves the summary");
+    (env, idx)
+}
+
+#[test]
+fn a_summary_entry_outside_the_store_is_not_trusted() {
+    for corrupt in ["len", "offset"] {
+        let (env, idx) = summarised();
+        let text = std::fs::read_to_string(&idx).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut entry: Vec<String> = lines[1].split(' ').map(str::to_string).collect();
+        assert_eq!(entry[..2], ["d", "scheduled"], "{text}");
+        // The identity line is kept, so only the entry can say it is wrong: due at
+        // 0 (now), and a length (or offset) far past the store.
+        entry[2] = "0".into();
+        match corrupt {
+            "len" => entry[4] = "1000000000000000".into(),
+            _ => entry[3] = "1000000000000000".into(),
+        }
+        let edited = [lines[0].to_string(), entry.join(" ")]
+            .into_iter()
+            .chain(lines[2..].iter().map(|l| l.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n";
+        std::fs::write(&idx, &edited).unwrap();
+        let store = env.store_bytes();
+        env.cmd(&["run"]).success().assert_stderr_empty();
+        assert_eq!(env.store_bytes(), store, "{corrupt}: later is not due");
+        assert_eq!(env.task("later")["status"], "scheduled");
+        let saved = std::fs::read_to_string(&idx).unwrap();
+        assert_ne!(
+            saved, edited,
+            "{corrupt}: the full scan saved a fresh summary"
+        );
+        assert!(!saved.contains("1000000000000000"), "{saved}");
+    }
+}
