@@ -17,6 +17,7 @@ use crate::task::{is_valid_id, Status, Task};
 use crate::timestamp::Timestamp;
 
 pub mod fast;
+pub mod invalid;
 pub mod summary;
 
 /// The longest line `defer` writes to the store: `schedule` keeps a new record to

@@ -19,6 +19,7 @@ mod history;
 mod hook_examples;
 mod hooks;
 mod hostile;
+mod invalid_lines;
 mod kill;
 mod kubernetes;
 mod list;
