@@ -250,7 +250,6 @@ pub fn persist(
 ) -> Result<Outcome> {
     bounds::check_size(&prepared.task)?;
     let locked = store.write()?;
-    refuse_archived(store, &prepared)?;
     let cancelled = match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Some(replaced(existing, &prepared.task, now)?),
         Some(existing) => return Ok(Outcome::Existing(existing)),
@@ -284,7 +283,6 @@ pub fn persist(
 pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
     bounds::check_size(&prepared.task)?;
     let locked = store.read()?;
-    refuse_archived(store, &prepared)?;
     Ok(match settle(&locked, &prepared)? {
         Some(existing) if prepared.replace => Outcome::Replaced {
             cancelled: replaced(existing, &prepared.task, now)?,
@@ -322,6 +320,9 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
     let key = prepared.task.key.as_deref();
     let key_needle = key.map(serde_json::to_string).transpose()?;
     let id_needle = (!prepared.generated_id).then(|| quoted(&prepared.task.id));
+    if id_needle.is_some() {
+        refuse_archived(locked, &prepared.task.id)?;
+    }
     let needles: Vec<&[u8]> = [id_needle.as_deref(), key_needle.as_deref()]
         .into_iter()
         .flatten()
@@ -350,14 +351,13 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
 }
 
 /// An explicit id that is archived is refused as one in the active store is (SPEC
-/// §19): its record left the store but the id lives on in `history` and `show`.
-/// Called under the store lock, while no sweep can move a record from the store to
-/// the archive. Costs only `schedule --id` (`lookup::archived`); a generated id is
-/// unique by construction and is not looked up.
-fn refuse_archived(store: &Store, prepared: &Prepared) -> Result<()> {
-    let id = &prepared.task.id;
-    match store.archive_dir() {
-        Some(dir) if !prepared.generated_id && crate::lookup::archived(dir, id)? => {
+/// §19), before any `--key` answer: its record left the store but the id lives on in
+/// `history` and `show`. Under the store lock, while no sweep can move a record from
+/// the store to the archive. Costs only `schedule --id` (`lookup::archived`); a
+/// generated id is unique by construction and is not looked up.
+fn refuse_archived<M>(locked: &Locked<M>, id: &str) -> Result<()> {
+    match locked.archive_dir() {
+        Some(dir) if crate::lookup::archived(dir, id)? => {
             bail!("task id already exists: {id} (choose another --id)")
         }
         _ => Ok(()),

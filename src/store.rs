@@ -54,6 +54,7 @@ pub enum Exclusive {}
 #[derive(Debug)]
 pub struct Locked<M> {
     file: PathBuf,
+    archive: Option<PathBuf>,
     _lock: Option<File>,
     _mode: PhantomData<fn() -> M>,
 }
@@ -85,11 +86,6 @@ impl Store {
         &self.file
     }
 
-    /// The archive directory of a store opened from its `Paths`.
-    pub fn archive_dir(&self) -> Option<&Path> {
-        self.archive.as_deref()
-    }
-
     /// A shared lock for reading. A store whose directory does not exist yet reads as
     /// empty without creating anything.
     pub fn read(&self) -> Result<Locked<Shared>> {
@@ -117,6 +113,7 @@ impl Store {
     fn guard<M>(&self, lock: Option<File>) -> Locked<M> {
         Locked {
             file: self.file.clone(),
+            archive: self.archive.clone(),
             _lock: lock,
             _mode: PhantomData,
         }
@@ -412,6 +409,12 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
 impl<M> Locked<M> {
     pub fn path(&self) -> &Path {
         &self.file
+    }
+
+    /// The archive directory of a store opened from its `Paths` (SPEC §19: an id
+    /// lives on there after its record left the store).
+    pub fn archive_dir(&self) -> Option<&Path> {
+        self.archive.as_deref()
     }
 
     /// The store for reading, `None` when it does not exist yet. Never blocks (a FIFO
