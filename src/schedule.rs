@@ -167,6 +167,13 @@ const LIST_FIELDS: [&str; 3] = ["key_points", "artifacts", "constraints"];
 
 fn merge_json(context: &mut Context, json: &str) -> Result<()> {
     let shown = shorten(json);
+    let depth = bounds::json_depth(json);
+    if depth > bounds::MAX_CONTEXT_DEPTH {
+        bail!(
+            "invalid --context-json '{shown}': nested {depth} levels deep (accepted: at most {})",
+            bounds::MAX_CONTEXT_DEPTH
+        );
+    }
     let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(json) else {
         bail!("invalid --context-json '{shown}' (accepted: a JSON object)");
     };
@@ -242,6 +249,7 @@ pub fn persist(
     prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.write()?;
     let holders = settle(&locked, &prepared)?;
     let cancelled = match prepared.replace {
@@ -275,6 +283,7 @@ pub fn persist(
 
 /// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
 pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.read()?;
     let holders = settle(&locked, &prepared)?;
     Ok(match holders.first() {
@@ -324,6 +333,9 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Vec<Task>> {
     let key = prepared.task.key.as_deref();
     let key_needle = key.map(serde_json::to_string).transpose()?;
     let id_needle = (!prepared.generated_id).then(|| quoted(&prepared.task.id));
+    if id_needle.is_some() {
+        refuse_archived(locked, &prepared.task.id)?;
+    }
     let needles: Vec<&[u8]> = [id_needle.as_deref(), key_needle.as_deref()]
         .into_iter()
         .flatten()
@@ -350,6 +362,20 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Vec<Task>> {
         );
     }
     Ok(Vec::new())
+}
+
+/// An explicit id that is archived is refused as one in the active store is (SPEC
+/// §19), before any `--key` answer: its record left the store but the id lives on in
+/// `history` and `show`. Under the store lock, while no sweep can move a record from
+/// the store to the archive. Costs only `schedule --id` (`lookup::archived`); a
+/// generated id is unique by construction and is not looked up.
+fn refuse_archived<M>(locked: &Locked<M>, id: &str) -> Result<()> {
+    match locked.archive_dir() {
+        Some(dir) if crate::lookup::archived(dir, id)? => {
+            bail!("task id already exists: {id} (choose another --id)")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The id as it appears in a record, for the pre-check.
@@ -386,5 +412,6 @@ pub fn past_warning(run_at: Timestamp) -> String {
     format!("run_at {run_at} is in the past; the task will run at the next `defer run`")
 }
 
+pub mod bounds;
 #[cfg(test)]
 mod tests;

@@ -292,7 +292,8 @@ pub struct ScheduleArgs {
     /// A rule the future run must follow (repeatable)
     #[arg(long = "constraint", value_name = "TEXT", allow_hyphen_values = true)]
     pub constraints: Vec<String>,
-    /// A JSON object with summary, key_points, artifacts, constraints to merge
+    /// A JSON object with summary, key_points, artifacts, constraints to merge (at most 64
+    /// levels deep)
     #[arg(long, value_name = "JSON", allow_hyphen_values = true)]
     pub context_json: Option<String>,
     /// Use this id instead of a generated one ([A-Za-z0-9][A-Za-z0-9._-]{0,127})

@@ -73,15 +73,10 @@ pub fn note(message: &str) {
     say(&format!("note: {message}"));
 }
 
-/// Reports each invalid store line once, with its line number.
+/// Reports the store's invalid lines on one line, however many (SPEC §21).
 pub fn bad_lines(store: &std::path::Path, bad: &[BadLine]) {
-    for line in bad {
-        warn(&format!(
-            "{}:{}: not a valid task record, skipped and kept as is ({})",
-            store.display(),
-            line.line_no,
-            line.reason
-        ));
+    if let Some(warning) = crate::store::invalid::warning(store, bad, true) {
+        warn(&warning);
     }
 }
 
