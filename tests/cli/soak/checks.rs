@@ -559,3 +559,111 @@ fn fires_text(missed_fires: Option<u64>) -> String {
 fn cut(line: &str) -> String {
     line.chars().take(160).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPECS: [SeriesSpec; 1] = [SeriesSpec {
+        id: "s",
+        rule: Rule::Cron("*/20 * * * *"),
+        missed: "run-once",
+    }];
+
+    fn record(id: &str, k: u64, run_at: &str, status: &str, extra: Value) -> String {
+        let mut v = json!({"id": id, "run_at": run_at, "status": status,
+            "series": {"id": "s", "occurrence": k}});
+        for (key, value) in extra.as_object().unwrap() {
+            v[key] = value.clone();
+        }
+        v.to_string()
+    }
+
+    /// Started 00:07, fires 00:20 (completed), 00:40 (folded into 01:00's run), 01:00
+    /// (completed late, missed_fires 1), next 01:20; final run 01:05.
+    fn world(extra_log: &[&str], extra_active: &[String]) -> World<'static> {
+        let archived = vec![
+            record("s", 1, "2027-06-10T00:20:00Z", "completed", json!({})),
+            record(
+                "t2",
+                2,
+                "2027-06-10T01:00:00Z",
+                "completed",
+                json!({"missed_fires": 1}),
+            ),
+        ];
+        let mut active = vec![record(
+            "t3",
+            3,
+            "2027-06-10T01:20:00Z",
+            "scheduled",
+            json!({}),
+        )];
+        active.extend(extra_active.iter().cloned());
+        let mut log = vec![
+            "s 2027-06-10T00:20:00Z s 1 0".to_string(),
+            "t2 2027-06-10T01:00:00Z s 2 0".to_string(),
+        ];
+        log.extend(extra_log.iter().map(|l| l.to_string()));
+        World {
+            zone: chrono_tz::UTC,
+            start: crate::support::instant("2027-06-10T00:07:00Z"),
+            end: crate::support::instant("2027-06-10T01:05:00Z"),
+            firsts: BTreeMap::new(),
+            specs: &SPECS,
+            store_lines: active,
+            archive: vec![("deferred_202706.jsonl".into(), archived)],
+            log,
+        }
+    }
+
+    fn checks(world: &World) -> Vec<&'static str> {
+        checks_and_tally(world).1
+    }
+
+    fn checks_and_tally(world: &World) -> (Tally, Vec<&'static str>) {
+        let (tally, violations) = check(world);
+        (tally, violations.iter().map(|v| v.check).collect())
+    }
+
+    #[test]
+    fn a_clean_history_passes_with_its_figures() {
+        let (tally, found) = checks_and_tally(&world(&[], &[]));
+        assert_eq!(found, Vec::<&str>::new());
+        assert_eq!((tally.expected, tally.executed, tally.folded), (3, 2, 1));
+    }
+
+    #[test]
+    fn a_fire_started_twice_is_a_duplicate() {
+        let found = checks(&world(&["t2 2027-06-10T01:00:00Z s 2 0"], &[]));
+        assert!(found.contains(&"DUPLICATE"), "{found:?}");
+    }
+
+    #[test]
+    fn a_second_live_occurrence_is_a_fork() {
+        let fork = record("u3", 3, "2027-06-10T01:20:00Z", "scheduled", json!({}));
+        let found = checks(&world(&[], &[fork]));
+        assert!(
+            found.contains(&"FORK") && found.contains(&"LIVE"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_fire_nobody_accounts_for_is_reported() {
+        let mut w = world(&[], &[]);
+        w.archive[0].1[1] = record("t2", 2, "2027-06-10T01:00:00Z", "completed", json!({}));
+        assert_eq!(checks(&w), ["UNACCOUNTED"]);
+    }
+
+    #[test]
+    fn an_off_phase_start_and_an_invalid_line_are_reported() {
+        let mut w = world(&[], &["{\"id\":\"torn".to_string()]);
+        w.log[1] = "t2 2027-06-10T01:01:00Z s 2 0".into();
+        let found = checks(&w);
+        for check in ["INVALID LINE", "OFF-PHASE RUN", "RUN/RECORD MISMATCH"] {
+            assert!(found.contains(&check), "{check}: {found:?}");
+        }
+    }
+}
