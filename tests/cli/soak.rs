@@ -1,9 +1,11 @@
 //! A kill -9 soak (SPEC §6, §11, §12, §19; issue 17): several series at once, scheduled
 //! under the fake clock and driven through a DST change by `defer run` and `defer
 //! archive` processes started at increasing instants (minutes to an hour apart, with
-//! downtimes of hours and days), a seeded share of them SIGKILLed 0–30 ms in. At the
-//! end (a clean `run` and `archive`) the executor's start log and the records are
-//! checked against fires computed here (`soak/oracle.rs`, `soak/checks.rs`).
+//! downtimes of hours and days), a seeded share of them SIGKILLed 0–30 ms into their
+//! start-up or their work. At the end (a clean `run` and `archive`) the executor's start
+//! log and the records are checked against fires computed here (`soak/oracle.rs`,
+//! `soak/checks.rs`). The DST windows are ignored until SPEC §19's DST rules land;
+//! docs/lifecycle.md ("Soak") has the figures.
 //!
 //! `DEFER_SOAK_STEPS` (default 100) sets how many instants are driven (up to a month);
 //! `DEFER_SOAK_SEED` replays a seed's instants and kill choices (the kills' timing
