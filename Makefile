@@ -48,3 +48,10 @@ bench:
 
 bench-quick:
 	@bench/run.sh --quick
+
+## The kill -9 soak at length: every window, the DST ones too, up to a month each
+## (scripts/soak.sh; DEFER_SOAK_STEPS=2000, DEFER_SOAK_SEED=N). See docs/lifecycle.md.
+.PHONY: soak
+soak:
+	@scripts/need.sh faketime
+	@scripts/soak.sh

@@ -40,6 +40,7 @@ mod runner;
 mod scale;
 mod schedule;
 mod series;
+mod soak;
 mod stop;
 mod store;
 mod summary;
