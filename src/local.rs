@@ -87,6 +87,7 @@ mod tests {
             grace_seconds: 600,
             pause_after: 5,
             consecutive_failures: 0,
+            next_id: None,
             extra: Default::default(),
         });
         let now = at("2026-07-01T06:00:00Z");
