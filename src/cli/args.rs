@@ -389,6 +389,15 @@ pub struct SeriesArgs {
     pub pause_after: Option<u32>,
 }
 
+/// `--next`: 1 to `MAX_PREVIEW` fires.
+fn preview_count(text: &str) -> Result<u32, String> {
+    use crate::series::schedule::MAX_PREVIEW;
+    match text.parse() {
+        Ok(n) if (1..=MAX_PREVIEW).contains(&n) => Ok(n),
+        _ => Err(format!("accepted: a whole number from 1 to {MAX_PREVIEW}")),
+    }
+}
+
 fn positive(text: &str) -> Result<u32, String> {
     match text.parse() {
         Ok(n) if n > 0 => Ok(n),
@@ -594,8 +603,8 @@ pub struct WhenArgs {
         conflicts_with = "expr"
     )]
     pub cron: Option<String>,
-    /// How many fires --every/--cron previews
-    #[arg(long, value_name = "N", default_value = "5", value_parser = positive, allow_hyphen_values = true)]
+    /// How many fires --every/--cron previews (1 to 1000)
+    #[arg(long, value_name = "N", default_value = "5", value_parser = preview_count, allow_hyphen_values = true)]
     pub next: u32,
     /// One-line JSON output
     #[arg(long)]

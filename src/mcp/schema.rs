@@ -98,8 +98,15 @@ fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
         .iter()
         .find(|(from, _)| *from == id)
         .map_or(default_name, |(_, to)| to.to_string());
+    let mut schema = property_schema(arg, kind);
+    if let Some(max) = (kind == Kind::Integer)
+        .then(|| maximum(command, arg))
+        .flatten()
+    {
+        schema["maximum"] = json!(max);
+    }
     Property {
-        schema: property_schema(arg, kind),
+        schema,
         required: arg.is_required_set(),
         name,
         kind,
@@ -145,6 +152,38 @@ fn accepts_text(command: &clap::Command, arg: &Arg) -> bool {
             clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
         )
     })
+}
+
+/// The largest value an integer option's parser accepts, when that is below
+/// `u32::MAX` (the widest type's range is no bound worth stating): the CLI's own bound
+/// (`--next`: 1000) becomes the schema's `maximum`.
+fn maximum(command: &clap::Command, arg: &Arg) -> Option<u64> {
+    let long = arg.get_long()?;
+    let accepts = |n: u64| {
+        let probe = command
+            .clone()
+            .try_get_matches_from([command.get_name().to_string(), format!("--{long}={n}")]);
+        !probe.is_err_and(|err| {
+            matches!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            )
+        })
+    };
+    let top = u64::from(u32::MAX);
+    if accepts(top) {
+        return None;
+    }
+    // The accepted values are a range: find its top between an accepted low and `top`.
+    let (mut lo, mut hi) = ([0, 1].into_iter().find(|n| accepts(*n))?, top);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match accepts(mid) {
+            true => lo = mid,
+            false => hi = mid,
+        }
+    }
+    Some(lo)
 }
 
 fn is_unsigned(arg: &Arg) -> bool {

@@ -15,6 +15,9 @@ pub const MIN_EVERY_SECONDS: u64 = 60;
 /// The longest `--every`: 10 years, the bound every duration setting has.
 pub const MAX_EVERY_SECONDS: u64 = 315_360_000;
 
+/// The most fires `defer when --next` (and the MCP `when` tool) previews.
+pub const MAX_PREVIEW: u32 = 1000;
+
 /// At most this many recent fires are kept by `Schedule::window` (`--missed all`).
 pub const MAX_CATCH_UP: usize = 100;
 
@@ -224,9 +227,10 @@ impl Schedule {
     }
 
     /// The next `n` fires after `now` (for `defer when --every/--cron`), interval fires
-    /// counted from `now`.
+    /// counted from `now`; at most `MAX_PREVIEW`, whatever `n` asks.
     pub fn preview(&self, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
-        let mut fires = Vec::with_capacity(n);
+        let n = n.min(MAX_PREVIEW as usize);
+        let mut fires = Vec::new();
         let mut at = now;
         while fires.len() < n {
             match self.next_after(now, at) {
