@@ -87,9 +87,10 @@ pub enum Command {
     /// Print the crontab line for `defer run`, or install / remove it
     #[command(
         long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
-The line holds this binary's absolute path, PATH, and the defer settings (DEFER_RUNTIME_DIR, \
-DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables are left out. \
-A setting holding a control character is refused."
+The line holds this binary's absolute path, PATH (absolute entries only), the runtime dir, and \
+the defer settings (DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* \
+variables are left out. A setting holding a control character is refused. One line per runtime \
+dir: --install and --uninstall touch only the line of this shell's runtime dir."
     )]
     Cron(CronArgs),
     /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
@@ -498,10 +499,10 @@ pub struct WaitArgs {
 
 #[derive(Debug, Args)]
 pub struct CronArgs {
-    /// Add the line to your crontab (replacing an older defer line)
+    /// Add the line to your crontab (replacing this runtime dir's older defer line)
     #[arg(long, conflicts_with = "uninstall")]
     pub install: bool,
-    /// Remove the defer line from your crontab
+    /// Remove this runtime dir's defer line from your crontab
     #[arg(long)]
     pub uninstall: bool,
 }
