@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::Env;
+use crate::support::{instant, Env};
 
 fn series(env: &Env, id: &str) -> Vec<Value> {
     let mut found: Vec<Value> = env
@@ -150,18 +150,38 @@ fn wildcards_and_intervals_follow_real_time() {
             "2027-03-16T06:00:00Z"
         ]
     );
-    // `--every 1h` is 3,600 s whatever the wall clock does.
-    assert_eq!(
-        preview(
-            &env,
+    // `--every 1h` is 3,600 s whatever the wall clock does: 01:30 EDT, 01:30 EST, 02:30 EST.
+    let fires = env
+        .at(
             "2027-11-07 04:30:00",
-            &["--every", "1h", "--next", "3"]
-        ),
-        [
-            "2027-11-07T05:30:00Z",
-            "2027-11-07T06:30:00Z",
-            "2027-11-07T07:30:00Z"
-        ]
+            &["when", "--every", "1h", "--next", "3", "--compact"],
+        )
+        .success()
+        .json();
+    let fires = fires.as_array().unwrap();
+    let utc: Vec<_> = fires
+        .iter()
+        .map(|f| instant(f["utc"].as_str().unwrap()))
+        .collect();
+    assert!(
+        utc.windows(2).all(|w| (w[1] - w[0]).num_seconds() == 3600),
+        "{fires:?}"
+    );
+    let local: Vec<&str> = fires
+        .iter()
+        .map(|f| &f["local"].as_str().unwrap()[11..])
+        .collect();
+    assert!(
+        local[0].starts_with("01:30") && local[0].ends_with("-04:00"),
+        "{local:?}"
+    );
+    assert!(
+        local[1].starts_with("01:30") && local[1].ends_with("-05:00"),
+        "{local:?}"
+    );
+    assert!(
+        local[2].starts_with("02:30") && local[2].ends_with("-05:00"),
+        "{local:?}"
     );
 }
 
