@@ -89,7 +89,9 @@ pub fn claim(
         Claim::Run { fire, late } => Task {
             run_at: fire.into(),
             late_by_seconds: late.map(|l| l.late_by),
-            missed_fires: late.and_then(|l| l.missed_fires),
+            missed_fires: late
+                .and_then(|l| l.missed_fires)
+                .or_else(|| collapsed(schedule.as_ref(), fire)),
             ..lifecycle::claim(task, now)
         },
         Claim::Miss(lateness) => missed(task, lateness, now),
@@ -120,6 +122,14 @@ fn remember(snapshot: &mut Task, link: Link) -> Option<Task> {
         series.next_id = Some(id);
     }
     next
+}
+
+/// The fires besides its own that a run's fire stands for, when a spring-forward gap
+/// collapsed some into it (SPEC §19): they did not run, so they count as missed.
+fn collapsed(schedule: Option<&super::Schedule>, fire: DateTime<Utc>) -> Option<u64> {
+    schedule
+        .map(|s| s.fires_at(fire).saturating_sub(1))
+        .filter(|n| *n > 0)
 }
 
 /// A series' policy applied to a single run: `skip` stays, the rest run.

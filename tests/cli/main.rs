@@ -50,6 +50,7 @@ mod when_grammar;
 
 mod cron;
 mod doctor;
+mod dst;
 mod key;
 mod lineage;
 mod show_checked;

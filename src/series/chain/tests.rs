@@ -322,3 +322,36 @@ fn an_explicit_execute_runs_what_skip_would_miss() {
     assert_eq!(step.snapshot.status, Status::Executing);
     assert_eq!(step.snapshot.late_by_seconds, Some(11_520));
 }
+
+#[test]
+fn an_on_time_run_at_a_gap_end_counts_the_fires_collapsed_into_it() {
+    // `0,30 2 * * *` in New York: 02:00 and 02:30 on 2027-03-14 run once at 07:00Z.
+    let mut task = occurrence(1, "2027-03-14T07:00:00Z", MissedPolicy::RunOnce);
+    let series = task.series.as_mut().unwrap();
+    series.every = None;
+    series.cron = Some("0,30 2 * * *".into());
+    series.timezone = "America/New_York".into();
+    let step = claim(
+        &task,
+        utc("2027-03-14T07:00:30Z"),
+        600,
+        due(),
+        never,
+        || "n".into(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, None);
+    assert_eq!(step.snapshot.missed_fires, Some(1));
+    // The next day's fires are plain ones.
+    let next = step.next.unwrap();
+    assert_eq!(next.run_at.to_string(), "2027-03-15T06:00:00Z");
+    let step = claim(
+        &next,
+        utc("2027-03-15T06:00:10Z"),
+        600,
+        due(),
+        never,
+        || "m".into(),
+    );
+    assert_eq!(step.snapshot.missed_fires, None);
+}
