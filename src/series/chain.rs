@@ -67,9 +67,11 @@ pub fn claim(
 ) -> ClaimStep {
     let fire = task.run_at.at();
     let (grace, policy, schedule) = match &task.series {
-        // A first attempt stands for a fire; a retry only for its retry time.
-        Some(series) => match (task.attempts, series.schedule()) {
-            (0, Ok(schedule)) => (series.grace_seconds, series.missed, Some(schedule)),
+        // A first claim chooses the fire it stands for. A retry, or a claim taken again
+        // after its successor was linked (released, or its executor never started),
+        // stands for the fire already chosen: choosing again could pick its successor's.
+        Some(series) => match (task.attempts, &series.next_id, series.schedule()) {
+            (0, None, Ok(schedule)) => (series.grace_seconds, series.missed, Some(schedule)),
             _ => (series.grace_seconds, one_shot(series.missed), None),
         },
         None => (
@@ -91,7 +93,8 @@ pub fn claim(
             late_by_seconds: late.map(|l| l.late_by),
             missed_fires: late
                 .and_then(|l| l.missed_fires)
-                .or_else(|| collapsed(schedule.as_ref(), fire)),
+                .or_else(|| collapsed(schedule.as_ref(), fire))
+                .or(task.missed_fires),
             ..lifecycle::claim(task, now)
         },
         Claim::Miss(lateness) => missed(task, lateness, now),
