@@ -31,6 +31,12 @@ pub enum Event {
     HookFailed,
     /// A claim whose executor never started went back to `scheduled` (SPEC §19).
     Released,
+    /// The executor asked to run the task later (SPEC §22): not an attempt.
+    DeferredByExecutor,
+    /// The executor needs a person's answer: the task is `waiting`.
+    Waiting,
+    /// `defer answer`: a waiting task is scheduled again.
+    Answered,
 }
 
 impl fmt::Display for Event {
@@ -52,6 +58,9 @@ impl fmt::Display for Event {
             Event::SeriesPaused => "series paused",
             Event::HookFailed => "hook failed",
             Event::Released => "released",
+            Event::DeferredByExecutor => "deferred_by_executor",
+            Event::Waiting => "waiting",
+            Event::Answered => "answered",
         })
     }
 }

@@ -40,6 +40,11 @@ impl Paths {
         self.log_dir.join(format!("{id}.output.txt"))
     }
 
+    /// The executor's report of its last attempt (`DEFER_REPORT_PATH`, SPEC §22).
+    pub fn report_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.report.json"))
+    }
+
     /// The first 64 KiB of the output of the last hook run for the task.
     pub fn hook_output_path(&self, id: &str) -> PathBuf {
         self.log_dir.join(format!("{id}.hook.txt"))
@@ -158,6 +163,7 @@ pub const KNOWN_VARS: &[&str] = &[
     "DEFER_ON_SUCCESS",
     "DEFER_ON_FAILURE",
     "DEFER_ON_MISSED",
+    "DEFER_ON_NEEDS_INPUT",
     "DEFER_RUNNER_CHECK",
     "DEFER_ALLOW_NETWORK_FS",
 ];

@@ -28,6 +28,7 @@ const PATH_VARS: &[&str] = &[
     "DEFER_ON_SUCCESS",
     "DEFER_ON_FAILURE",
     "DEFER_ON_MISSED",
+    "DEFER_ON_NEEDS_INPUT",
 ];
 
 /// Path variables that name a program: a bare name (no `/`) is looked up on `PATH`.
@@ -36,6 +37,7 @@ const PROGRAM_VARS: &[&str] = &[
     "DEFER_ON_SUCCESS",
     "DEFER_ON_FAILURE",
     "DEFER_ON_MISSED",
+    "DEFER_ON_NEEDS_INPUT",
 ];
 
 /// The settings to bake into the line from `vars` (name, value): each non-empty

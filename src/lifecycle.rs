@@ -11,6 +11,11 @@ use serde_json::Map;
 use crate::task::{Backoff, ExecutorProcess, ResultType, Status, Task, TaskResult};
 use crate::timestamp::Timestamp;
 
+mod talkback;
+pub use talkback::{
+    answer_deadline, answer_timed_out, answered, deferred, report_fields, waiting, MAX_ANSWERS,
+};
+
 /// The runner takes the task: `executing`, with `started_at`.
 pub fn claim(task: &Task, now: DateTime<Utc>) -> Task {
     Task {
@@ -93,6 +98,7 @@ pub fn complete(
         completed_at: Some(now.into()),
         result: Some(result(kind, prompt_path, output)),
         executor: None,
+        deferrals: None,
         ..task.clone()
     }
 }
@@ -208,6 +214,7 @@ pub fn attempt_failed_with(
 ) -> Task {
     let mut next = task.clone();
     next.executor = None;
+    next.deferrals = None;
     next.attempts = task.attempts.saturating_add(1);
     if task.attempts < task.max_retries {
         let wait = task_retry_wait(task, retry_delay, next.attempts, jitter);
@@ -247,6 +254,7 @@ pub fn fail(
         error: Some(error.to_string()),
         result: Some(result(kind, prompt_path, output)),
         executor: None,
+        deferrals: None,
         ..task.clone()
     }
 }

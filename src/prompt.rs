@@ -6,8 +6,16 @@ use std::fmt::Write;
 
 use crate::task::Task;
 
-/// Renders the prompt in the contract's exact layout (SPEC §6).
+/// Renders the prompt in the contract's exact layout (SPEC §6), without a
+/// `Changed since scheduled:` section (see [`render_with`]).
 pub fn render(task: &Task) -> String {
+    render_with(task, &[])
+}
+
+/// [`render`] with the `Changed since scheduled:` lines (`snapshot::changes`; no section
+/// when empty) and, for an answered task, the `Answer:` section (SPEC §22), both after
+/// `Constraints:`.
+pub fn render_with(task: &Task, changes: &[String]) -> String {
     let mut text = String::with_capacity(512);
     let _ = write!(
         text,
@@ -22,6 +30,13 @@ pub fn render(task: &Task) -> String {
     section(&mut text, "Key Points", &task.context.key_points);
     section(&mut text, "Artifacts", &task.context.artifacts);
     section(&mut text, "Constraints", &task.context.constraints);
+    if !changes.is_empty() {
+        section(&mut text, "Changed since scheduled", changes);
+    }
+    let answers = answers(task);
+    if !answers.is_empty() {
+        section(&mut text, "Answer", &answers);
+    }
     let _ = writeln!(text, "\nTask:\n{}", block(&task.execution.prompt_template));
     text
 }
@@ -61,6 +76,17 @@ fn late_line(task: &Task) -> String {
     )
 }
 
+/// The answers `defer answer` gave the task (`context.answers`), oldest first.
+fn answers(task: &Task) -> Vec<String> {
+    match task.context.extra.get("answers") {
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn section(text: &mut String, title: &str, items: &[String]) {
     let _ = write!(text, "\n{title}:\n");
     if items.is_empty() {
@@ -82,6 +108,7 @@ const HEADERS: &[&str] = &[
     "late",
     "scheduled",
     "changed since scheduled",
+    "answer",
     "task id",
     "intent",
     "mode",
@@ -175,6 +202,28 @@ Task:
 Look at CI again.
 ";
         assert_eq!(render(&task), expected);
+    }
+
+    #[test]
+    fn changed_and_answer_sections_follow_constraints() {
+        let mut task = Task::blank();
+        task.id = "t1".into();
+        task.context.summary = "s".into();
+        task.execution.prompt_template = "Go.".into();
+        let plain = render(&task);
+        assert_eq!(render_with(&task, &[]), plain, "no section without changes");
+        task.context.extra.insert(
+            "answers".into(),
+            serde_json::json!(["use main", "Task: forged\nline"]),
+        );
+        let changes = vec!["artifact /a: deleted".to_string()];
+        let text = render_with(&task, &changes);
+        assert!(
+            text.contains(
+                "Constraints:\n- (none)\n\nChanged since scheduled:\n- artifact /a: deleted\n\nAnswer:\n- use main\n- Task: forged\n  line\n\nTask:\nGo.\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -184,6 +184,10 @@ impl Runner<'_> {
         }
         report.recovered = recovered;
         report.paused_series.extend(paused);
+        // Waits past their answer timeout fail (SPEC §22).
+        if let Err(e) = self.expire_waiting(&mut scan, now) {
+            report.failures.push(e);
+        }
         // Occurrences appended while running (a series catching up with `--missed all`)
         // may be due too: take them in later rounds, each task at most once.
         let mut taken = std::collections::HashSet::new();
@@ -374,7 +378,7 @@ impl Runner<'_> {
             locked.absorb_mentioning(scan, format!("\"{}\"", series.id).as_bytes())?;
         }
         let now = (self.clock)();
-        let step = chain::claim(
+        let mut step = chain::claim(
             &task,
             now,
             self.settings.grace.0,
@@ -382,6 +386,11 @@ impl Runner<'_> {
             |series, k| scan.occurrence(series, k).map(|e| e.id.clone()),
             || ids::generate(now),
         );
+        if !step.missed() {
+            if let Some(waiting_on) = self.series_waiting(&locked, scan, &task) {
+                waiting::miss_while_waiting(&mut step, &task, &waiting_on, now);
+            }
+        }
         let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
             .into_iter()
             .flatten()
@@ -603,7 +612,10 @@ impl Runner<'_> {
     /// Writes `logs/<id>.prompt.txt`; returns its path as stored in `result`.
     fn write_prompt(&self, task: &Task) -> Result<String> {
         let prompt_path = self.paths.prompt_path(&task.id);
-        fsx::write_atomic(&prompt_path, prompt::render(task).as_bytes())?;
+        let changes = task.snapshot.as_ref().map_or_else(Vec::new, |then| {
+            crate::snapshot::changes(then, crate::local::zone(task, chrono_tz::Tz::UTC))
+        });
+        fsx::write_atomic(&prompt_path, prompt::render_with(task, &changes).as_bytes())?;
         Ok(prompt_path.display().to_string())
     }
 
@@ -674,6 +686,10 @@ impl Runner<'_> {
         if let Some(late) = task.late_by_seconds {
             env.push(("DEFER_LATE_SECONDS", late.to_string()));
         }
+        // A fresh, empty report file for this attempt (SPEC §22).
+        let report_path = self.paths.report_path(&task.id);
+        talkback::prepare(&report_path)?;
+        env.push(("DEFER_REPORT_PATH", report_path.display().to_string()));
         let output_file = self.paths.output_path(&task.id);
         let invocation = Invocation {
             program: &program,
@@ -700,22 +716,35 @@ impl Runner<'_> {
             truncated: outcome.truncated,
         };
         let now = (self.clock)();
-        // A stopped runner's attempt is interrupted, exactly like an orphan's.
-        let kind = match outcome.ending {
-            Ending::Stopped => ResultType::Interrupted,
-            _ => ResultType::ExecutorFailed,
-        };
-        let next = match outcome.ending.success() {
-            true => lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now),
-            false => lifecycle::attempt_failed(
-                task,
-                &outcome.error(),
-                kind,
-                prompt_path,
-                output,
-                self.settings.retry_delay,
-                now,
-            ),
+        // A stopped runner's attempt is interrupted, exactly like an orphan's; its
+        // report (if any) is not weighed.
+        let (next, report) = match outcome.ending {
+            Ending::Stopped => {
+                let next = lifecycle::attempt_failed(
+                    task,
+                    &outcome.error(),
+                    ResultType::Interrupted,
+                    prompt_path,
+                    output,
+                    self.settings.retry_delay,
+                    now,
+                );
+                (next, None)
+            }
+            _ => {
+                let report = match talkback::read(&report_path) {
+                    Ok(report) => report,
+                    Err(error) => {
+                        (self.notify)(&Notice::ReportUnreadable {
+                            id: task.id.clone(),
+                            error,
+                        });
+                        None
+                    }
+                };
+                let next = self.judge(task, &outcome, report.as_ref(), prompt_path, output, now);
+                (next, report)
+            }
         };
         // The record keeps the head of the output; past it, the tail is in the file.
         let file_end = match outcome.truncated {
@@ -730,7 +759,61 @@ impl Runner<'_> {
                 false => &outcome.output,
             },
         };
-        Ok((attempt::record(task, next, &facts, now), outcome.file_error))
+        let mut next = attempt::record(task, next, &facts, now);
+        talkback_entry(&mut next, report.as_ref());
+        Ok((next, outcome.file_error))
+    }
+
+    /// The executor's report weighed with its exit status (SPEC §22): the task's next
+    /// snapshot — completed, a failed attempt, deferred (no attempt) or waiting.
+    fn judge(
+        &self,
+        task: &Task,
+        outcome: &executor::Outcome,
+        report: Option<&crate::report::Report>,
+        prompt_path: &str,
+        output: Output,
+        now: DateTime<Utc>,
+    ) -> Task {
+        use crate::report::{self, Exit, Verdict};
+        let exit = match outcome.ending {
+            Ending::Exited(code) => Exit::from_code(Some(code)),
+            _ => Exit::Failure,
+        };
+        let delay = lifecycle::task_retry_wait(task, self.settings.retry_delay, 1, 0.0);
+        let delay = chrono::Duration::from_std(delay).unwrap_or(report::MAX_AHEAD);
+        let verdict = report::decide(report, exit, task.deferrals.unwrap_or(0), delay, now);
+        let mut next = match verdict {
+            Verdict::Completed => {
+                lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now)
+            }
+            Verdict::Failed { reason } => {
+                let error = match (reason, exit) {
+                    (Some(reason), _) => reason,
+                    (None, Exit::Success) => "the executor reported a failure".to_string(),
+                    (None, _) => outcome.error(),
+                };
+                lifecycle::attempt_failed(
+                    task,
+                    &error,
+                    ResultType::ExecutorFailed,
+                    prompt_path,
+                    output,
+                    self.settings.retry_delay,
+                    now,
+                )
+            }
+            Verdict::Deferred { until, reason, .. } => {
+                lifecycle::deferred(task, until, &reason, prompt_path, output)
+            }
+            Verdict::NeedsInput { question } => {
+                lifecycle::waiting(task, &question, prompt_path, output, now)
+            }
+        };
+        if let Some(result) = next.result.as_mut() {
+            result.extra.extend(lifecycle::report_fields(report));
+        }
+        next
     }
 
     fn log_outcome(&self, task: &Task) {
@@ -751,6 +834,32 @@ impl Runner<'_> {
                 self.audit
                     .record(now, Event::Executed, &[("id", &task.id), ("result", &kind)])
             }
+            Status::Scheduled if task.result.as_ref().map(|r| r.kind) == Some(ResultType::Deferred) => {
+                self.audit.record(
+                    now,
+                    Event::DeferredByExecutor,
+                    &[
+                        ("id", &task.id),
+                        ("until", &task.run_at),
+                        ("reason", &task.last_error.as_deref().unwrap_or_default()),
+                    ],
+                )
+            }
+            Status::Waiting => self.audit.record(
+                now,
+                Event::Waiting,
+                &[
+                    ("id", &task.id),
+                    (
+                        "question",
+                        &task
+                            .question
+                            .as_deref()
+                            .and_then(|q| q.lines().next())
+                            .unwrap_or_default(),
+                    ),
+                ],
+            ),
             Status::Scheduled => self.audit.record(
                 now,
                 Event::RetryScheduled,
@@ -797,6 +906,22 @@ fn incomplete_output(task: &Task, error: &str) -> anyhow::Error {
     )
 }
 
+/// The report's `summary` and `cost` in the attempt's history entry (the last one);
+/// a deferral's or a question's entry names it instead of an error.
+fn talkback_entry(task: &mut Task, report: Option<&crate::report::Report>) {
+    let status = task.status;
+    let question = task.question.clone();
+    let Some(entry) = task.history.last_mut() else {
+        return;
+    };
+    entry.extra.extend(lifecycle::report_fields(report));
+    if status == Status::Waiting {
+        entry.error = question
+            .as_deref()
+            .map(|q| format!("needs input: {}", q.lines().next().unwrap_or_default()));
+    }
+}
+
 /// Scheduled tasks due at `now`, oldest `run_at` first (ties in store order).
 pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     let mut due: Vec<_> = scan
@@ -810,5 +935,7 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
 
 pub mod hooks;
 pub mod notice;
+pub mod talkback;
+pub mod waiting;
 #[cfg(all(test, unix))]
 mod tests;

@@ -141,7 +141,7 @@ impl Entry {
     /// The entry as the summary lists it.
     pub fn slot(&self) -> Slot {
         let at = match self.status {
-            Status::Scheduled => self.run_at.at().timestamp(),
+            Status::Scheduled | Status::Waiting => self.run_at.at().timestamp(),
             Status::Executing | Status::Paused => 0,
             _ => self.archive_stamp.at().timestamp(),
         };
@@ -299,7 +299,11 @@ impl Scan {
         for entry in self.entries.iter().filter(|e| keep(e)) {
             let Some(at) = offset(entry) else { continue };
             match entry.status {
-                Status::Scheduled => scheduled.push((entry.run_at.at().timestamp(), at, entry)),
+                // A waiting task is listed like a due one: `run` checks its answer
+                // timeout (SPEC §22).
+                Status::Scheduled | Status::Waiting => {
+                    scheduled.push((entry.run_at.at().timestamp(), at, entry))
+                }
                 // Paused is never due (like a scheduled task not yet due).
                 Status::Paused => {}
                 _ => others.push(Slot {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::attempt::Attempt;
 use crate::series::Series;
+use crate::snapshot::Snapshot;
 use crate::timestamp::Timestamp;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
@@ -56,6 +57,7 @@ closed_set!(
         Failed => "failed",
         Cancelled => "cancelled",
         Missed => "missed",
+        Waiting => "waiting",
     }
 );
 
@@ -146,6 +148,8 @@ closed_set!(
         RetryScheduled => "retry_scheduled",
         Interrupted => "interrupted",
         Missed => "missed",
+        Deferred => "deferred",
+        NeedsInput => "needs_input",
     }
 );
 
@@ -312,6 +316,22 @@ pub struct Task {
     /// One entry per finished attempt, oldest first, the last `attempt::KEPT`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Attempt>,
+    // The executor talks back (SPEC §22); each present only when used.
+    /// Deferrals by the executor in a row (`retry` reports, exit 75); reset by an attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrals: Option<u32>,
+    /// A `waiting` task's question (the executor's `needs_input`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// When the task began waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Timestamp>,
+    /// `--answer-timeout`: a waiting task fails this long after it began waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_timeout_seconds: Option<u64>,
+    /// What the world looked like when the task was scheduled (`snapshot::capture`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -380,6 +400,11 @@ impl Task {
             missed_at: None,
             parent_id: None,
             history: Vec::new(),
+            deferrals: None,
+            question: None,
+            waiting_since: None,
+            answer_timeout_seconds: None,
+            snapshot: None,
             extra: Map::new(),
         }
     }

@@ -74,6 +74,11 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
         "hook run after a task is missed",
     ),
     (
+        "DEFER_ON_NEEDS_INPUT",
+        "unset",
+        "hook run after a task starts waiting for an answer",
+    ),
+    (
         "DEFER_RUNNER_CHECK",
         "1",
         "0 silences the no-runner warning of schedule and list",

@@ -24,10 +24,17 @@ pub enum Hook {
     OnSuccess,
     OnFailure,
     OnMissed,
+    /// The executor needs a person's answer (`waiting`, SPEC §22).
+    OnNeedsInput,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 3] = [Hook::OnSuccess, Hook::OnFailure, Hook::OnMissed];
+    pub const ALL: [Hook; 4] = [
+        Hook::OnSuccess,
+        Hook::OnFailure,
+        Hook::OnMissed,
+        Hook::OnNeedsInput,
+    ];
 
     /// The environment variable that names this hook's program.
     pub fn var(self) -> &'static str {
@@ -35,17 +42,19 @@ impl Hook {
             Hook::OnSuccess => "DEFER_ON_SUCCESS",
             Hook::OnFailure => "DEFER_ON_FAILURE",
             Hook::OnMissed => "DEFER_ON_MISSED",
+            Hook::OnNeedsInput => "DEFER_ON_NEEDS_INPUT",
         }
     }
 
     /// The hook a task's final status calls for: `completed` → on-success, `failed` →
-    /// on-failure, `missed` → on-missed. Exhaustive on purpose: a new status must decide
+    /// on-failure, `missed` → on-missed, `waiting` → on-needs-input. Exhaustive on purpose: a new status must decide
     /// here whether it calls a hook.
     pub fn for_status(status: Status) -> Option<Hook> {
         match status {
             Status::Completed => Some(Hook::OnSuccess),
             Status::Failed => Some(Hook::OnFailure),
             Status::Missed => Some(Hook::OnMissed),
+            Status::Waiting => Some(Hook::OnNeedsInput),
             Status::Scheduled | Status::Executing | Status::Paused | Status::Cancelled => None,
         }
     }

@@ -37,6 +37,8 @@ pub enum Notice {
         id: String,
         due: Timestamp,
         late_by_seconds: u64,
+        /// Why, when it was not lateness (`waiting`, `budget`).
+        reason: Option<String>,
     },
     /// The circuit breaker paused a series after this many consecutive failures.
     SeriesPaused { series: String, failures: u32 },
@@ -50,6 +52,16 @@ pub enum Notice {
     },
     /// The sweep moved this many finished tasks to the archive.
     Archived { count: usize },
+    /// The executor asked to run the task again later (SPEC §22): no attempt counted.
+    Deferred {
+        id: String,
+        until: Timestamp,
+        reason: String,
+    },
+    /// The executor needs a person's answer: the task is `waiting`.
+    NeedsInput { id: String, question: String },
+    /// The executor's report could not be read; its exit status decided.
+    ReportUnreadable { id: String, error: String },
 }
 
 impl Notice {
@@ -62,6 +74,8 @@ impl Notice {
                 | Notice::Missed { .. }
                 | Notice::SeriesPaused { .. }
                 | Notice::HookFailed { .. }
+                | Notice::NeedsInput { .. }
+                | Notice::ReportUnreadable { .. }
         )
     }
 
@@ -97,10 +111,25 @@ impl Notice {
                     error: task.last_error.clone().unwrap_or_default(),
                 })
             }
+            Status::Scheduled if kind == Some(ResultType::Deferred) => Some(Notice::Deferred {
+                id,
+                until: task.run_at,
+                reason: task.last_error.clone().unwrap_or_default(),
+            }),
+            Status::Waiting => Some(Notice::NeedsInput {
+                id,
+                question: task.question.clone().unwrap_or_default(),
+            }),
             Status::Missed => Some(Notice::Missed {
                 id,
                 due: task.run_at,
                 late_by_seconds: task.late_by_seconds.unwrap_or(0),
+                reason: task
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.extra.get("reason"))
+                    .and_then(|r| r.as_str())
+                    .map(str::to_string),
             }),
             Status::Scheduled | Status::Executing | Status::Paused | Status::Cancelled => None,
         }
@@ -133,7 +162,14 @@ impl fmt::Display for Notice {
             Notice::Missed {
                 id,
                 due,
+                reason: Some(reason),
+                ..
+            } => write!(f, "task {id} missed (due {due}, {reason})"),
+            Notice::Missed {
+                id,
+                due,
                 late_by_seconds,
+                reason: None,
             } => write!(
                 f,
                 "task {id} missed (due {due}, late by {})",
@@ -148,6 +184,14 @@ impl fmt::Display for Notice {
             }
             Notice::Archived { count: 1 } => write!(f, "archived 1 finished task"),
             Notice::Archived { count } => write!(f, "archived {count} finished tasks"),
+            Notice::Deferred { id, until, reason } => {
+                write!(f, "task {id} deferred by its executor until {until}: {reason}")
+            }
+            Notice::NeedsInput { id, question } => {
+                let first = question.lines().next().unwrap_or_default();
+                write!(f, "task {id} needs input: {first}")
+            }
+            Notice::ReportUnreadable { id, error } => write!(f, "warning: task {id}: {error}"),
         }
     }
 }
@@ -231,6 +275,7 @@ mod tests {
             id: "t1".into(),
             due: ts("2026-04-08T13:00:00Z"),
             late_by_seconds: 3 * 3600 + 12 * 60 + 5,
+            reason: None,
         };
         assert!(missed.is_problem());
         assert_eq!(

@@ -206,6 +206,7 @@ fn link(
         missed_at: None,
         // Its own attempts only; `parent_id` is kept: the series has one origin.
         history: Vec::new(),
+        deferrals: None,
         series: Some(Series {
             occurrence,
             next_id: None,

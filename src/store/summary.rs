@@ -87,7 +87,10 @@ impl Summary {
             len,
         };
         match task.status {
-            Status::Scheduled => self.add_scheduled(slot(task.run_at.at().timestamp())),
+            // A waiting task is listed like a due one: `run` checks its answer timeout.
+            Status::Scheduled | Status::Waiting => {
+                self.add_scheduled(slot(task.run_at.at().timestamp()))
+            }
             Status::Executing => self.add_executing(slot(0)),
             // Waits for `resume`; `run` has nothing to do for it.
             Status::Paused => {}
@@ -145,7 +148,7 @@ impl Summary {
         let mut scheduled = Vec::new();
         for slot in latest {
             match slot.status {
-                Status::Scheduled => scheduled.push(slot),
+                Status::Scheduled | Status::Waiting => scheduled.push(slot),
                 Status::Executing => summary.add_executing(slot),
                 Status::Paused => {}
                 _ => {
@@ -321,7 +324,7 @@ fn decode(text: &str) -> Option<(Identity, Summary)> {
             return None;
         }
         let list = match (tag, slot.status) {
-            ("d", Status::Scheduled) => &mut summary.due,
+            ("d", Status::Scheduled | Status::Waiting) => &mut summary.due,
             ("x", Status::Executing) => &mut summary.executing,
             ("t", s) if s.is_terminal() => &mut summary.terminal,
             _ => return None,

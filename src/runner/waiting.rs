@@ -1,0 +1,104 @@
+//! Waiting tasks in the runner (SPEC §22): a wait past its `--answer-timeout` fails,
+//! and a series whose occurrence waits fires no new one (its fires are `missed` with
+//! reason `waiting`) until the answer comes or the wait is cancelled.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{Paused, Runner};
+use crate::audit::Event;
+use crate::lifecycle;
+use crate::series::chain::{self, ClaimStep};
+use crate::series::missed::Lateness;
+use crate::store::Scan;
+use crate::task::{Status, Task};
+
+/// The reason recorded in a missed fire's `result.reason` while its series waits.
+pub const REASON: &str = "waiting";
+
+impl Runner<'_> {
+    /// Fails the waiting tasks whose answer is overdue at `now`; returns them (already
+    /// recorded, reported and hooked).
+    pub(super) fn expire_waiting(&self, scan: &mut Scan, now: DateTime<Utc>) -> Result<()> {
+        if !scan.entries.iter().any(|e| e.status == Status::Waiting) {
+            return Ok(());
+        }
+        let locked = self.store.write()?;
+        locked.catch_up(scan)?;
+        let mut expired = Vec::new();
+        for entry in scan.entries.iter().filter(|e| e.status == Status::Waiting) {
+            let Ok(task) = locked.load(entry) else {
+                continue;
+            };
+            if lifecycle::answer_deadline(&task).is_some_and(|d| d.at() <= now) {
+                expired.push(lifecycle::answer_timed_out(&task, now));
+            }
+        }
+        if expired.is_empty() {
+            return Ok(());
+        }
+        let mut paused = Vec::new();
+        let follow: Vec<Task> = expired
+            .iter()
+            .filter_map(|done| self.breaker(&locked, scan, done, &mut paused))
+            .collect();
+        locked.append(&expired.iter().chain(&follow).collect::<Vec<_>>())?;
+        locked.catch_up(scan)?;
+        drop(locked);
+        for task in &expired {
+            self.audit.record(
+                now,
+                Event::Failed,
+                &[
+                    ("id", &task.id),
+                    ("error", &task.error.as_deref().unwrap_or_default()),
+                ],
+            );
+        }
+        self.log_paused(&paused, now);
+        for task in &expired {
+            let tripped: Vec<Paused> = paused
+                .iter()
+                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                .cloned()
+                .collect();
+            self.settle(task, &tripped);
+        }
+        Ok(())
+    }
+
+    /// The id of another occurrence of `task`'s series that is `waiting`, if any.
+    pub(super) fn series_waiting(
+        &self,
+        locked: &crate::store::Locked<crate::store::Exclusive>,
+        scan: &Scan,
+        task: &Task,
+    ) -> Option<String> {
+        let series = task.series.as_ref()?;
+        scan.entries
+            .iter()
+            .filter(|e| e.status == Status::Waiting && e.id != task.id)
+            .filter_map(|e| locked.load(e).ok())
+            .find(|t| t.series.as_ref().is_some_and(|s| s.id == series.id))
+            .map(|t| t.id)
+    }
+}
+
+/// A claim that would run while its series waits: the fire is `missed` instead, with
+/// `result.reason = "waiting"` and `result.waiting_on` the waiting occurrence; the
+/// successor the claim linked stays linked (exactly once, SPEC §19).
+pub fn miss_while_waiting(step: &mut ClaimStep, before: &Task, waiting_on: &str, now: DateTime<Utc>) {
+    let claimed = &step.snapshot;
+    let lateness = Lateness {
+        late_by: claimed.late_by_seconds.unwrap_or(0),
+        missed_fires: claimed.missed_fires,
+    };
+    let mut missed = chain::missed(claimed, lateness, now);
+    missed.started_at = before.started_at;
+    if let Some(result) = missed.result.as_mut() {
+        result.extra.insert("reason".into(), json!(REASON));
+        result.extra.insert("waiting_on".into(), json!(waiting_on));
+    }
+    step.snapshot = missed;
+}
