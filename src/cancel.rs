@@ -53,9 +53,12 @@ fn cancel_with(
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };
-    if !matches!(entry.status, Status::Scheduled | Status::Paused) {
+    if !matches!(
+        entry.status,
+        Status::Scheduled | Status::Paused | Status::Waiting
+    ) {
         bail!(
-            "cannot cancel task {id}: its status is {} (only scheduled or paused tasks can be cancelled)",
+            "cannot cancel task {id}: its status is {} (only scheduled, paused or waiting tasks can be cancelled)",
             entry.status
         );
     }

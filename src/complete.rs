@@ -16,8 +16,12 @@ pub enum IdKind {
     Scheduled,
     /// `resume`: paused tasks.
     Paused,
-    /// `cancel`, `reschedule`, `export`: scheduled or paused tasks.
+    /// `reschedule`, `export`: scheduled or paused tasks.
     Changeable,
+    /// `cancel`: scheduled, paused or waiting tasks.
+    Cancellable,
+    /// `answer`: tasks waiting for an answer.
+    Waiting,
     /// `wait`: tasks that have not finished.
     Unfinished,
     /// `show`, `schedule --parent`: every task in the active store, unfinished first.
@@ -32,6 +36,10 @@ impl IdKind {
             IdKind::Scheduled => status == Status::Scheduled,
             IdKind::Paused => status == Status::Paused,
             IdKind::Changeable => matches!(status, Status::Scheduled | Status::Paused),
+            IdKind::Cancellable => {
+                matches!(status, Status::Scheduled | Status::Paused | Status::Waiting)
+            }
+            IdKind::Waiting => status == Status::Waiting,
             IdKind::Unfinished => !status.is_terminal(),
             IdKind::Any | IdKind::Series => true,
         }

@@ -1,6 +1,7 @@
 //! `defer` schedules work for later: compact task snapshots in an append-only JSONL
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
+pub mod answer;
 pub mod archive;
 pub mod attempt;
 pub mod audit;

@@ -26,7 +26,7 @@ impl Filter {
             || match self.statuses.is_empty() {
                 true => matches!(
                     entry.status,
-                    Status::Scheduled | Status::Executing | Status::Paused
+                    Status::Scheduled | Status::Executing | Status::Paused | Status::Waiting
                 ),
                 false => self.statuses.contains(&entry.status),
             };

@@ -834,7 +834,9 @@ impl Runner<'_> {
                 self.audit
                     .record(now, Event::Executed, &[("id", &task.id), ("result", &kind)])
             }
-            Status::Scheduled if task.result.as_ref().map(|r| r.kind) == Some(ResultType::Deferred) => {
+            Status::Scheduled
+                if task.result.as_ref().map(|r| r.kind) == Some(ResultType::Deferred) =>
+            {
                 self.audit.record(
                     now,
                     Event::DeferredByExecutor,
@@ -936,6 +938,6 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
 pub mod hooks;
 pub mod notice;
 pub mod talkback;
-pub mod waiting;
 #[cfg(all(test, unix))]
 mod tests;
+pub mod waiting;

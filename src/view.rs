@@ -142,7 +142,15 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
             None => when::relative(now, at),
         },
         task.intent.to_string(),
-        task.context.summary.trim().to_string(),
+        match task.question.as_deref() {
+            // A waiting task shows what it asks (SPEC §22).
+            Some(question) if task.status == crate::task::Status::Waiting => format!(
+                "{} — asks: {}",
+                task.context.summary.trim(),
+                question.lines().next().unwrap_or_default().trim()
+            ),
+            _ => task.context.summary.trim().to_string(),
+        },
     ]
     .map(|cell| text::escape_control(&cell).into_owned())
 }

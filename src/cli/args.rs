@@ -51,7 +51,7 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Print active tasks as a JSON array (or a table)
     List(ListArgs),
-    /// Cancel a scheduled or paused task
+    /// Cancel a scheduled, paused or waiting task
     Cancel(CancelArgs),
     /// Preview what a time expression means, without storing anything
     #[command(after_help = when_examples(WHEN_EXAMPLES))]
@@ -72,6 +72,9 @@ pub enum Command {
     Pause(ControlArgs),
     /// Resume a paused task (due at once if its run time has passed)
     Resume(ControlArgs),
+    /// Answer a task waiting for input: it runs again now with the answer in its prompt
+    #[command(after_help = ANSWER_EXAMPLES)]
+    Answer(AnswerArgs),
     /// Give a scheduled or paused task a new run time
     #[command(after_help = when_examples(RESCHEDULE_EXAMPLES))]
     Reschedule(RescheduleArgs),
@@ -335,6 +338,10 @@ pub struct ScheduleArgs {
     /// at most 24h, ±10% jitter) [default: fixed]
     #[arg(long, value_parser = closed::<Backoff>(), allow_hyphen_values = true)]
     pub backoff: Option<Backoff>,
+    /// If the executor asks a question (the task waits for `defer answer`), fail the task
+    /// when no answer came this long after (90m, 2d; default: wait indefinitely)
+    #[arg(long, value_name = "DURATION", value_parser = crate::lifecycle::parse_retry_delay, allow_hyphen_values = true)]
+    pub answer_timeout: Option<u64>,
     /// Print the task without storing it
     #[arg(long)]
     pub dry_run: bool,
@@ -354,6 +361,32 @@ pub struct ControlArgs {
     /// The task's id
     #[arg(value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
+
+const ANSWER_EXAMPLES: &str = "Examples:
+  defer answer task_20261201_090000_ab12cd34ef56 'Use the staging database'
+  defer answer --key nightly-report 'Skip the flaky test'
+  defer list --status waiting --format table     # what waits, and its question";
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The waiting task's id, or its series' id (with --key: the answer)
+    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    pub id: String,
+    /// The answer: text the next run reads in its prompt's Answer: section
+    #[arg(
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        required_unless_present = "key",
+        conflicts_with = "key"
+    )]
+    pub text: Option<String>,
+    /// The waiting task scheduled with this --key (then the only argument is the answer)
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,

@@ -99,8 +99,9 @@ pub fn answer_shell() -> Option<ExitCode> {
 /// argument completed from the store (see `crate::complete::IdKind`).
 pub fn command() -> clap::Command {
     let wired: &[(&str, &str, IdKind)] = &[
-        ("cancel", "positional", IdKind::Changeable),
-        ("cancel", "flag", IdKind::Changeable),
+        ("cancel", "positional", IdKind::Cancellable),
+        ("cancel", "flag", IdKind::Cancellable),
+        ("answer", "id", IdKind::Waiting),
         ("pause", "id", IdKind::Scheduled),
         ("resume", "id", IdKind::Paused),
         ("reschedule", "id", IdKind::Changeable),

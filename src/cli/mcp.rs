@@ -112,6 +112,8 @@ fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
         }
         Command::Reschedule(args) => CommandValue::of(&control::rescheduled(ctx, &args)?),
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
+        Command::Answer(args) => CommandValue::of(&super::answer::answered(ctx, &args)?),
+        Command::Stats(args) => CommandValue::of(&super::stats::rows(ctx, &args)?),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;
             let file = match show::file(ctx, &args, &task)? {

@@ -1,6 +1,7 @@
 //! The command line: clap types, turning argv into domain requests, and all printing.
 //! Every command returns `Result<ExitCode>`; `main` prints an error once as `defer: ...`.
 
+mod answer;
 mod args;
 mod cancel;
 mod completions;
@@ -133,6 +134,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Pause(args) => control::exec_pause(&ctx, args),
         Command::Resume(args) => control::exec_resume(&ctx, args),
         Command::Reschedule(args) => control::exec_reschedule(&ctx, args),
+        Command::Answer(args) => answer::exec(&ctx, args),
         Command::Show(args) => show::exec(&ctx, args),
         Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),

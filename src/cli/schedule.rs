@@ -59,6 +59,8 @@ pub fn scheduled(ctx: &Ctx, args: &ScheduleArgs) -> Result<Scheduled> {
     };
     let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
     prepared.task.parent_id = parent(ctx, args)?;
+    prepared.task.answer_timeout_seconds = args.answer_timeout;
+    prepared.task.snapshot = world(ctx, &prepared.task);
     if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
         output::warn(&format!(
             "{} and {} only matter with {} 1 or more",
@@ -109,6 +111,18 @@ pub fn scheduled(ctx: &Ctx, args: &ScheduleArgs) -> Result<Scheduled> {
         runner_check.warn(ctx);
     }
     Ok(Scheduled { task, stored })
+}
+
+/// What changed since scheduling is told at run time (SPEC §22): the git work tree of
+/// the current directory and, from the command line only, the artifacts that are
+/// local files. Over MCP only the git part: a model's artifact paths are not statted.
+fn world(ctx: &Ctx, task: &Task) -> Option<crate::snapshot::Snapshot> {
+    let cwd = std::env::current_dir().ok()?;
+    let artifacts: &[String] = match ctx.front {
+        Front::Cli => &task.context.artifacts,
+        Front::Mcp => &[],
+    };
+    crate::snapshot::capture(&cwd, artifacts)
 }
 
 /// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.

@@ -53,14 +53,7 @@ pub struct StatsArgs {
 }
 
 pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
-    let since = when::since(&args.since, ctx.now, ctx.env.timezone()?)
-        .map_err(|e| anyhow!("invalid --since '{}': {e}", args.since))?;
-    let select = Select {
-        series: args.series,
-        key: args.key,
-    };
-    let tasks = stats::collect(&ctx.store()?, &ctx.paths()?, since, &select)?;
-    let rows = stats::rows(&tasks, since, ctx.now);
+    let rows = rows(ctx, &args)?;
     match args.format {
         Format::Json => output::json(&rows, args.compact)?,
         Format::Table => {
@@ -70,4 +63,16 @@ pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The rows `args` asks for (also the MCP tool `stats`).
+pub fn rows(ctx: &Ctx, args: &StatsArgs) -> Result<Vec<stats::Row>> {
+    let since = when::since(&args.since, ctx.now, ctx.env.timezone()?)
+        .map_err(|e| anyhow!("invalid --since '{}': {e}", args.since))?;
+    let select = Select {
+        series: args.series.clone(),
+        key: args.key.clone(),
+    };
+    let tasks = stats::collect(&ctx.store()?, &ctx.paths()?, since, &select)?;
+    Ok(stats::rows(&tasks, since, ctx.now))
 }

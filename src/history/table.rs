@@ -37,6 +37,16 @@ pub fn write<W: Write>(
 fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
     let at = ended_at(task).at();
     let mut summary = task.context.summary.trim().to_string();
+    // What the executor reported it did (SPEC §22).
+    if let Some(reported) = task
+        .result
+        .as_ref()
+        .and_then(|r| r.extra.get("summary"))
+        .and_then(|s| s.as_str())
+        .filter(|s| !s.trim().is_empty())
+    {
+        summary = format!("{summary} → {}", reported.trim());
+    }
     if let Some(error) = task.error.as_deref().filter(|e| !e.is_empty()) {
         summary = format!("{summary} — {}", error.trim());
     }

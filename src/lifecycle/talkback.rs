@@ -112,7 +112,11 @@ pub fn answer_timed_out(task: &Task, now: DateTime<Utc>) -> Task {
         failed_at: Some(now.into()),
         last_attempt_at: Some(now.into()),
         error: Some(error),
-        result: Some(result(ResultType::NeedsInput, &prompt_path, Output::default())),
+        result: Some(result(
+            ResultType::NeedsInput,
+            &prompt_path,
+            Output::default(),
+        )),
         executor: None,
         ..task.clone()
     }
@@ -211,17 +215,19 @@ mod tests {
         assert_eq!(deadline.at(), now() + chrono::Duration::hours(2));
         let failed = answer_timed_out(&task, deadline.at());
         assert_eq!(failed.status, Status::Failed);
-        assert_eq!(failed.error.as_deref(), Some("no answer within 2h (question: Q?)"));
+        assert_eq!(
+            failed.error.as_deref(),
+            Some("no answer within 2h (question: Q?)")
+        );
         assert_eq!(failed.result.unwrap().prompt_path, "/p");
     }
 
     #[test]
     fn report_fields_take_summary_and_cost() {
-        let report = crate::report::parse(
-            br#"{"summary":"did it","cost":{"usd":0.25,"output_tokens":10}}"#,
-        )
-        .unwrap()
-        .unwrap();
+        let report =
+            crate::report::parse(br#"{"summary":"did it","cost":{"usd":0.25,"output_tokens":10}}"#)
+                .unwrap()
+                .unwrap();
         let fields = report_fields(Some(&report));
         assert_eq!(fields["summary"], "did it");
         assert_eq!(fields["cost"], json!({"usd": 0.25, "output_tokens": 10}));

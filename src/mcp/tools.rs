@@ -64,7 +64,7 @@ const SHOW: &str = "One task's latest record by id, from the active store or an 
 with run_at_local and due_in. include_prompt adds the prompt file written when it ran; \
 include_output adds the executor's full output (each as a second text block).";
 
-const CANCEL: &str = "Cancel a scheduled or paused task, by id or by the key it was \
+const CANCEL: &str = "Cancel a scheduled, paused or waiting task, by id or by the key it was \
 scheduled with. A task in any other status cannot be cancelled; the error names its \
 status. reason is kept in the record (cancel_reason). On an occurrence of a recurring \
 series this ends the series; occurrence: true skips only that occurrence.";
@@ -92,6 +92,18 @@ under its missed policy); to find them pass statuses: [\"failed\", \"missed\"]. 
 with since (a duration ago such as 2h, or a past time such as yesterday), statuses, \
 intents, key, series and limit. Report a failure to the user with the task id and its \
 error text.";
+
+const ANSWER: &str = "Answer a task that waits for input (status waiting: its executor \
+asked a question, in the task's question field), by id (the task's, or its series' id) or \
+by key, with text. The task runs again at once (at the runner's next minute) with the \
+text in its prompt's Answer: section and in context.answers. Only a waiting task can be \
+answered; list with statuses: [\"waiting\"] shows them.";
+
+const STATS: &str = "Expected fires against actual runs, one row per series (and one for \
+the one-shot tasks), as {\"rows\": [...]}: fires expected in the window, ran on time, \
+late, missed by reason (late, overlap, budget, waiting), failed, duplicates (must be 0), \
+the cost executors reported and the median duration. since takes a duration ago (7d, \
+default) or a past time; narrow with series or key. Changes nothing.";
 
 const DOCTOR: &str = "Check that deferred tasks will actually run, as {\"checks\": [...]}: \
 settings, file permissions, the store's invalid lines, orphaned and overdue tasks, whether \
@@ -191,6 +203,31 @@ pub const TOOLS: &[Tool] = &[
         output: Output::Task,
     },
     Tool {
+        name: "answer",
+        title: "Answer a waiting task",
+        description: ANSWER,
+        shape: Shape {
+            command: "answer",
+            renames: &[],
+            hidden: &[],
+        },
+        hints: (false, false, false),
+        output: Output::Task,
+    },
+    Tool {
+        name: "stats",
+        title: "Fires against runs",
+        description: STATS,
+        shape: Shape {
+            command: "stats",
+            renames: &[],
+            // A table is for people; the tool returns rows.
+            hidden: &["format"],
+        },
+        hints: (true, false, true),
+        output: Output::Wrapped("rows"),
+    },
+    Tool {
         name: "when",
         title: "Preview a time",
         description: WHEN,
@@ -257,6 +294,13 @@ pub fn list(version: Version, policy: Policy) -> Vec<Value> {
         .map(|tool| {
             let properties = schema::properties(&tool.shape);
             let mut input = schema::input_schema(&properties, &extra(tool));
+            if tool.name == "answer" {
+                input["description"] = json!("Give id or key, and text.");
+                if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
+                    required.retain(|name| name != "id");
+                    required.push(json!("text"));
+                }
+            }
             if by_id_or_key(tool) {
                 input["description"] = json!("Give id or key.");
                 if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
@@ -314,6 +358,9 @@ pub fn call(
         crate::timestamp::Timestamp::new(Utc::now()).at(),
     )
     .for_mcp();
+    if tool.name == "answer" {
+        answer_by_key(&mut arguments);
+    }
     if by_id_or_key(tool) {
         match target(&ctx, &mut arguments) {
             Ok(Target::Given) => {}
@@ -341,6 +388,19 @@ pub fn call(
         Ok(Ok(done)) => Ok(success(tool.output, done, version, &ctx)),
         Ok(Err(err)) => Ok(failure(&format!("{err:#}"))),
         Err(_) => Ok(failure(&format!("internal error in {name} (see stderr)"))),
+    }
+}
+
+/// `answer` with `key` and no `id`: the CLI reads the one positional as the answer
+/// (`defer answer --key K TEXT`), so `text` moves to `id`'s place.
+fn answer_by_key(arguments: &mut Map<String, Value>) {
+    let has = |arguments: &Map<String, Value>, name: &str| {
+        arguments.get(name).is_some_and(|v| !v.is_null())
+    };
+    if has(arguments, KEY) && !has(arguments, "id") {
+        if let Some(text) = arguments.remove("text") {
+            arguments.insert("id".into(), text);
+        }
     }
 }
 
@@ -594,8 +654,13 @@ fn task_schema() -> Value {
             "history": {
                 "type": "array",
                 "items": {"type": "object"},
-                "description": "one entry per finished attempt, oldest first",
+                "description": "one entry per finished attempt, oldest first (with the executor's summary and cost when it reported them)",
             },
+            "deferrals": count("deferrals by the executor in a row (retry reports, exit 75); not attempts"),
+            "question": text("what a waiting task's executor asked; answer it with the answer tool"),
+            "waiting_since": utc("when it began waiting for an answer"),
+            "answer_timeout_seconds": count("a waiting task fails this long after it began waiting"),
+            "snapshot": {"type": "object", "description": "the git work tree and artifacts as they were when it was scheduled"},
     });
     for group in [more, last] {
         if let (Value::Object(all), Value::Object(group)) = (&mut properties, group) {

@@ -185,7 +185,10 @@ impl fmt::Display for Notice {
             Notice::Archived { count: 1 } => write!(f, "archived 1 finished task"),
             Notice::Archived { count } => write!(f, "archived {count} finished tasks"),
             Notice::Deferred { id, until, reason } => {
-                write!(f, "task {id} deferred by its executor until {until}: {reason}")
+                write!(
+                    f,
+                    "task {id} deferred by its executor until {until}: {reason}"
+                )
             }
             Notice::NeedsInput { id, question } => {
                 let first = question.lines().next().unwrap_or_default();

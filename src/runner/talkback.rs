@@ -12,7 +12,16 @@ use crate::report::{self, Report};
 /// Creates (or empties a leftover) report file: mode 0600, never through a symlink,
 /// only a regular file of the user's (`fsx::open_truncate`).
 pub fn prepare(path: &Path) -> Result<()> {
-    fsx::open_truncate(path).map(drop)
+    let file = fsx::open_truncate(path)?;
+    // A leftover keeps its mode through the truncation: owner-only again.
+    #[cfg(unix)]
+    {
+        use anyhow::Context;
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("setting permissions on {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The report the executor left: `Ok(None)` for none (an empty file, or no file);

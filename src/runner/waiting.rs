@@ -88,7 +88,12 @@ impl Runner<'_> {
 /// A claim that would run while its series waits: the fire is `missed` instead, with
 /// `result.reason = "waiting"` and `result.waiting_on` the waiting occurrence; the
 /// successor the claim linked stays linked (exactly once, SPEC §19).
-pub fn miss_while_waiting(step: &mut ClaimStep, before: &Task, waiting_on: &str, now: DateTime<Utc>) {
+pub fn miss_while_waiting(
+    step: &mut ClaimStep,
+    before: &Task,
+    waiting_on: &str,
+    now: DateTime<Utc>,
+) {
     let claimed = &step.snapshot;
     let lateness = Lateness {
         late_by: claimed.late_by_seconds.unwrap_or(0),

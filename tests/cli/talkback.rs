@@ -1,0 +1,480 @@
+//! The executor talks back (SPEC §22), the runner's side: the report file and
+//! `DEFER_REPORT_PATH`, the verdicts (completed/failed with summary and cost, deferred
+//! without an attempt, waiting for an answer), `defer answer`, `--answer-timeout`, a
+//! waiting series' missed fires, and an unreadable report.
+
+use std::fs;
+
+use serde_json::{json, Value};
+
+use crate::support::{instant, mode, record_with, schedule_due, Env};
+
+/// The task's latest record, active or archived.
+fn show(env: &Env, id: &str) -> Value {
+    env.cmd(&["show", id, "--compact"]).success().json()
+}
+
+/// An executor that writes `report` (a JSON text) to its report file and exits `code`.
+fn reporter(env: &Env, report: &str, code: i32) -> String {
+    let path = env.root().join("report.json");
+    fs::write(&path, report).unwrap();
+    env.write_executor(
+        "reporter",
+        &format!(
+            "cat > /dev/null\ncat '{}' > \"$DEFER_REPORT_PATH\"\necho ran\nexit {code}",
+            path.display()
+        ),
+    )
+    .display()
+    .to_string()
+}
+
+#[test]
+fn the_report_file_is_fresh_private_and_named_in_the_environment() {
+    let env = Env::new();
+    let seen = env.root().join("seen");
+    let exe = env.write_executor(
+        "exe",
+        &format!(
+            r#"cat > /dev/null
+stat -c '%a %s' "$DEFER_REPORT_PATH" > '{seen}'
+echo "$DEFER_REPORT_PATH" >> '{seen}'"#,
+            seen = seen.display()
+        ),
+    );
+    schedule_due(&env, "t1", &[]);
+    // A leftover from an earlier attempt is emptied, not read.
+    fs::create_dir_all(env.log_dir()).unwrap();
+    let path = env.log_dir().join("t1.report.json");
+    fs::write(&path, r#"{"status":"failed","reason":"stale"}"#).unwrap();
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let seen = fs::read_to_string(&seen).unwrap();
+    assert_eq!(seen, format!("600 0\n{}\n", path.display()));
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(show(&env, "t1")["status"], "completed");
+}
+
+#[test]
+fn a_report_file_that_is_a_symlink_is_not_followed() {
+    let env = Env::new();
+    let exe = reporter(&env, r#"{"status":"completed"}"#, 0);
+    schedule_due(&env, "t1", &[]);
+    fs::create_dir_all(env.log_dir()).unwrap();
+    let target = env.root().join("precious");
+    fs::write(&target, "keep me").unwrap();
+    std::os::unix::fs::symlink(&target, env.log_dir().join("t1.report.json")).unwrap();
+    let out = env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).failure(1);
+    assert!(out.stderr.contains("task t1"), "{}", out.stderr);
+    assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
+    let task = env.task("t1");
+    assert_eq!(task["status"], "scheduled", "released, not run: {task}");
+    assert_eq!(task["attempts"], 0);
+}
+
+#[test]
+fn summary_and_cost_go_into_the_result_the_history_entry_and_the_table() {
+    let env = Env::new();
+    let exe = reporter(
+        &env,
+        r#"{"status":"completed","summary":"Fixed the flaky test","cost":{"usd":0.42,"input_tokens":1200,"output_tokens":300}}"#,
+        0,
+    );
+    schedule_due(&env, "t1", &[]);
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success()
+        .assert_stderr_empty();
+    let task = show(&env, "t1");
+    assert_eq!(task["status"], "completed");
+    let cost = json!({"usd": 0.42, "input_tokens": 1200, "output_tokens": 300});
+    assert_eq!(task["result"]["summary"], "Fixed the flaky test");
+    assert_eq!(task["result"]["cost"], cost);
+    assert_eq!(task["history"][0]["summary"], "Fixed the flaky test");
+    assert_eq!(task["history"][0]["cost"], cost);
+    let table = env.cmd(&["history", "--format", "table"]).success().stdout;
+    assert!(table.contains("t1 → Fixed the flaky test"), "{table}");
+    let stats = env.cmd(&["stats", "--compact"]).success().json();
+    assert_eq!(stats[0]["cost_usd"], 0.42, "{stats}");
+}
+
+#[test]
+fn a_failed_report_overrides_exit_0_and_its_reason_is_the_error() {
+    let env = Env::new();
+    let exe = reporter(
+        &env,
+        r#"{"status":"failed","reason":"tests still red","summary":"tried twice"}"#,
+        0,
+    );
+    schedule_due(&env, "t1", &[]);
+    let out = env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    assert_eq!(
+        out.stderr,
+        "defer: task t1 failed after 1 attempts: tests still red\n"
+    );
+    let task = show(&env, "t1");
+    assert_eq!(task["error"], "tests still red");
+    assert_eq!(task["history"][0]["error"], "tests still red");
+    assert_eq!(task["history"][0]["summary"], "tried twice");
+}
+
+#[test]
+fn a_retry_report_defers_without_counting_an_attempt_then_the_count_resets() {
+    let env = Env::new();
+    let flag = env.root().join("second");
+    let exe = env.write_executor(
+        "exe",
+        &format!(
+            r#"cat > /dev/null
+if [ -e '{flag}' ]; then echo done; exit 0; fi
+touch '{flag}'
+printf '{{"status":"retry","retry_at":"2026-12-01T10:30:00Z","reason":"rate limited until 10:30"}}' > "$DEFER_REPORT_PATH"
+exit 1"#,
+            flag = flag.display()
+        ),
+    );
+    let exe = exe.to_str().unwrap();
+    env.at(
+        "2026-12-01 10:00:00",
+        &["schedule", "--when", "now", "--summary", "s", "--id", "t1"],
+    )
+    .success();
+    let out = env
+        .at("2026-12-01 10:00:00", &["run", "--verbose"])
+        .env("DEFER_EXECUTOR", exe)
+        .success();
+    assert!(
+        out.stderr.contains(
+            "defer: task t1 deferred by its executor until 2026-12-01T10:30:00Z: rate limited until 10:30"
+        ),
+        "{}",
+        out.stderr
+    );
+    let task = env.task("t1");
+    assert_eq!(task["status"], "scheduled");
+    assert_eq!(task["run_at"], "2026-12-01T10:30:00Z");
+    assert_eq!(task["attempts"], 0, "not an attempt: {task}");
+    assert_eq!(task["deferrals"], 1);
+    assert_eq!(task["last_error"], "rate limited until 10:30");
+    assert_eq!(task["result"]["type"], "deferred");
+    assert_eq!(task["result"]["next_run_at"], "2026-12-01T10:30:00Z");
+    let events = env.log_events("deferred_by_executor");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].contains("until=2026-12-01T10:30:00Z"),
+        "{events:?}"
+    );
+    // Not due before then.
+    env.at("2026-12-01 10:20:00", &["run"])
+        .env("DEFER_EXECUTOR", exe)
+        .success();
+    assert_eq!(env.task("t1")["status"], "scheduled");
+    env.at("2026-12-01 10:31:00", &["run"])
+        .env("DEFER_EXECUTOR", exe)
+        .success()
+        .assert_stderr_empty();
+    let task = show(&env, "t1");
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["attempts"], 0, "a success counts no failed attempt");
+    assert!(task.get("deferrals").is_none(), "reset: {task}");
+    assert_eq!(task["history"][0]["result"], "deferred");
+    assert_eq!(task["history"][1]["result"], "executor_output");
+}
+
+#[test]
+fn exit_75_without_a_report_defers_by_the_retry_delay() {
+    let env = Env::new();
+    let exe = env.write_executor("exe", "cat > /dev/null; echo busy; exit 75");
+    env.at(
+        "2026-12-01 10:00:00",
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "t1",
+            "--retry-delay",
+            "15m",
+        ],
+    )
+    .success();
+    env.at("2026-12-01 10:00:00", &["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let task = env.task("t1");
+    assert_eq!(task["status"], "scheduled");
+    assert_eq!(task["attempts"], 0);
+    let run_at = instant(task["run_at"].as_str().unwrap());
+    let expected = instant("2026-12-01T10:15:00Z");
+    assert!(
+        (run_at - expected).num_seconds().abs() <= 5,
+        "run_at {run_at}"
+    );
+    assert_eq!(
+        task["last_error"],
+        "executor exited with status 75 (retry later)"
+    );
+}
+
+#[test]
+fn past_24_deferrals_in_a_row_it_is_a_failed_attempt() {
+    let env = Env::new();
+    env.write_store(format!(
+        "{}\n",
+        record_with(
+            "t1",
+            &[
+                ("run_at", json!("2020-01-01T00:00:00Z")),
+                ("deferrals", json!(24)),
+            ]
+        )
+    ));
+    let exe = env.write_executor("exe", "cat > /dev/null; exit 75");
+    let out = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success();
+    assert!(
+        out.stderr
+            .contains("not deferred again after 24 deferrals in a row"),
+        "{}",
+        out.stderr
+    );
+    let task = show(&env, "t1");
+    assert_eq!(task["status"], "failed");
+    assert_eq!(task["attempts"], 1);
+}
+
+#[test]
+fn an_unreadable_report_is_one_warning_and_the_exit_code_decides() {
+    let env = Env::new();
+    let exe = reporter(&env, "this is not json", 0);
+    schedule_due(&env, "t1", &[]);
+    let out = env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    let line = out.error_line();
+    assert!(
+        line.starts_with("defer: warning: task t1: report is not JSON"),
+        "{line}"
+    );
+    assert_eq!(show(&env, "t1")["status"], "completed");
+    // Too large: read no further than the limit.
+    let env = Env::new();
+    let big = format!(r#"{{"status":"failed","reason":"{}"}}"#, "x".repeat(70_000));
+    let exe = reporter(&env, &big, 0);
+    schedule_due(&env, "t2", &[]);
+    let out = env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    assert_eq!(
+        out.error_line(),
+        "defer: warning: task t2: report is larger than 65536 bytes; not read"
+    );
+    assert_eq!(show(&env, "t2")["status"], "completed");
+}
+
+/// An executor that asks `question` until its prompt holds an answer, then succeeds.
+fn asker(env: &Env, question: &str) -> String {
+    env.write_executor(
+        "asker",
+        &format!(
+            r#"cat > /dev/null
+if grep -q '^Answer:' "$DEFER_PROMPT_PATH"; then echo answered; exit 0; fi
+printf '{{"status":"needs_input","question":"{question}"}}' > "$DEFER_REPORT_PATH""#
+        ),
+    )
+    .display()
+    .to_string()
+}
+
+#[test]
+fn needs_input_waits_until_answered_then_runs_with_the_answer() {
+    let env = Env::new();
+    let exe = asker(&env, "Which database?\\\\nstaging or prod");
+    let hook_seen = env.root().join("hook");
+    let hook = env.write_executor(
+        "on-needs-input",
+        &format!(
+            "cat > /dev/null; echo \"$DEFER_TASK_ID $DEFER_STATUS\" > '{}'",
+            hook_seen.display()
+        ),
+    );
+    schedule_due(&env, "t1", &["--key", "db-task"]);
+    let out = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .env("DEFER_ON_NEEDS_INPUT", hook.to_str().unwrap())
+        .success();
+    assert_eq!(out.stderr, "defer: task t1 needs input: Which database?\n");
+    assert_eq!(fs::read_to_string(&hook_seen).unwrap(), "t1 waiting\n");
+    let task = env.task("t1");
+    assert_eq!(task["status"], "waiting");
+    assert_eq!(task["question"], "Which database?\nstaging or prod");
+    assert_eq!(task["attempts"], 0);
+    assert_eq!(task["result"]["type"], "needs_input");
+    // list shows it by default, with its question in the table.
+    let listed = env.cmd(&["list"]).success().json();
+    assert_eq!(listed[0]["status"], "waiting");
+    let table = env.cmd(&["list", "--format", "table"]).success().stdout;
+    assert!(table.contains("asks: Which database?"), "{table}");
+    // run skips it.
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success()
+        .assert_stderr_empty();
+    assert_eq!(env.task("t1")["status"], "waiting");
+    // answer by key.
+    let answered = env
+        .cmd(&["answer", "--key", "db-task", "staging", "--compact"])
+        .success()
+        .json();
+    assert_eq!(answered["status"], "scheduled");
+    assert_eq!(answered["context"]["answers"], json!(["staging"]));
+    assert!(answered.get("question").is_none(), "{answered}");
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success()
+        .assert_stderr_empty();
+    let task = show(&env, "t1");
+    assert_eq!(task["status"], "completed", "{task}");
+    let prompt = env.cmd(&["show", "t1", "--prompt"]).success().stdout;
+    assert!(
+        prompt.contains("Constraints:\n- (none)\n\nAnswer:\n- staging\n\nTask:\n"),
+        "{prompt}"
+    );
+    assert_eq!(env.log_events("answered").len(), 1);
+}
+
+#[test]
+fn answer_refuses_what_does_not_wait_and_bad_usage() {
+    let env = Env::new();
+    env.schedule("t1", "s");
+    let out = env.cmd(&["answer", "t1", "yes"]).failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: cannot answer task t1: its status is scheduled (only a waiting task, or a series with a waiting occurrence, can be answered)"
+    );
+    let out = env.cmd(&["answer", "nope", "yes"]).failure(1);
+    assert_eq!(out.error_line(), "defer: task not found: nope");
+    env.cmd(&["answer", "t1"]).failure(2);
+    env.cmd(&["answer", "--key", "k", "a", "b"]).failure(2);
+    let before = env.store_bytes();
+    let out = env.cmd(&["answer", "--key", "k", "  "]).failure(1);
+    assert!(out.error_line().starts_with("defer: invalid answer '  '"));
+    assert_eq!(env.store_bytes(), before, "nothing written");
+}
+
+#[test]
+fn a_wait_past_its_answer_timeout_fails() {
+    let env = Env::new();
+    let exe = asker(&env, "Proceed?");
+    env.at(
+        "2026-12-01 10:00:00",
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "t1",
+            "--answer-timeout",
+            "1h",
+        ],
+    )
+    .success();
+    env.at("2026-12-01 10:00:00", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success();
+    assert_eq!(env.task("t1")["status"], "waiting");
+    env.at("2026-12-01 10:50:00", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success()
+        .assert_stderr_empty();
+    assert_eq!(env.task("t1")["status"], "waiting");
+    let out = env
+        .at("2026-12-01 11:01:00", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success();
+    assert_eq!(
+        out.stderr,
+        "defer: task t1 failed after 1 attempts: no answer within 1h (question: Proceed?)\n"
+    );
+    assert_eq!(show(&env, "t1")["status"], "failed");
+}
+
+#[test]
+fn a_series_whose_occurrence_waits_misses_its_fires_until_answered() {
+    let env = Env::new();
+    let exe = asker(&env, "Which branch?");
+    let first = env
+        .at(
+            "2026-12-01 10:00:00",
+            &[
+                "schedule",
+                "--every",
+                "1h",
+                "--when",
+                "now",
+                "--summary",
+                "hourly",
+                "--compact",
+            ],
+        )
+        .success()
+        .json();
+    let sid = first["id"].as_str().unwrap().to_string();
+    env.at("2026-12-01 10:00:00", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success();
+    assert_eq!(env.task(&sid)["status"], "waiting");
+    let out = env
+        .at("2026-12-01 11:00:30", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success();
+    assert!(out.stderr.contains(", waiting)"), "{}", out.stderr);
+    let records: Vec<Value> = env
+        .latest()
+        .into_values()
+        .chain(env.archive_records())
+        .collect();
+    let second = records
+        .iter()
+        .find(|r| r["series"]["occurrence"] == 2)
+        .expect("occurrence 2");
+    assert_eq!(second["status"], "missed");
+    assert_eq!(second["result"]["reason"], "waiting");
+    assert_eq!(second["result"]["waiting_on"], sid.as_str());
+    let third = env
+        .latest()
+        .into_values()
+        .find(|r| r["series"]["occurrence"] == 3)
+        .expect("occurrence 3 linked once");
+    assert_eq!(third["status"], "scheduled");
+    // Answered (by the series id): the occurrence runs, the series fires again.
+    env.at("2026-12-01 11:10:00", &["answer", &sid, "main"])
+        .success();
+    env.at("2026-12-01 11:10:00", &["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .success()
+        .assert_stderr_empty();
+    assert_eq!(show(&env, &sid)["status"], "completed");
+    let stats = env
+        .at("2026-12-01 11:20:00", &["stats", "--compact"])
+        .success()
+        .json();
+    assert_eq!(stats[0]["missed"]["waiting"], 1, "{stats}");
+    assert_eq!(stats[0]["duplicates"], 0, "{stats}");
+}
+
+#[test]
+fn cancel_ends_a_wait() {
+    let env = Env::new();
+    let exe = asker(&env, "Q?");
+    schedule_due(&env, "t1", &[]);
+    env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    let out = env.cmd(&["cancel", "t1", "--compact"]).success().json();
+    assert_eq!(out["status"], "cancelled");
+}
