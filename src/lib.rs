@@ -29,6 +29,7 @@ pub mod query;
 pub mod reorient;
 pub mod runner;
 pub mod schedule;
+pub mod selector;
 pub mod series;
 pub mod skill;
 pub mod stop;

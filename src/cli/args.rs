@@ -135,9 +135,8 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The task's id (for a series: the id of its pending occurrence)
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// systemd (a .service and a .timer) or kubernetes (a ConfigMap and a CronJob)
     #[arg(long, value_parser = closed::<crate::export::Format>(), allow_hyphen_values = true)]
     pub format: crate::export::Format,
@@ -339,11 +338,41 @@ pub struct ScheduleArgs {
     pub command: Option<Vec<String>>,
 }
 
+/// The task a command acts on (SPEC §21): an id, a series id, or `--key`.
+#[derive(Debug, Args)]
+pub struct Handle {
+    /// The task's id, or a series' id (its first occurrence's id: the series' live occurrence)
+    #[arg(
+        value_name = "ID",
+        allow_hyphen_values = true,
+        required_unless_present = "key"
+    )]
+    pub id: Option<String>,
+    /// The live task scheduled with this --key (instead of ID)
+    #[arg(
+        long,
+        value_name = "KEY",
+        allow_hyphen_values = true,
+        conflicts_with = "id"
+    )]
+    pub key: Option<String>,
+}
+
+impl Handle {
+    pub fn selector(&self) -> crate::selector::Selector {
+        use crate::selector::Selector;
+        match (&self.id, &self.key) {
+            (_, Some(key)) => Selector::Key(key.clone()),
+            (Some(id), None) => Selector::Id(id.clone()),
+            (None, None) => Selector::Id(String::new()), // clap requires one of them
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ControlArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -351,9 +380,8 @@ pub struct ControlArgs {
 
 #[derive(Debug, Args)]
 pub struct RescheduleArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// The new run time: 10m, 2h, tomorrow 9am, 2026-12-01 09:00, ...
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub when: String,
@@ -426,9 +454,8 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// Print the prompt artifact written when the task ran (not run yet: the prompt it would get now)
     #[arg(long, conflicts_with_all = ["output", "chain"])]
     pub prompt: bool,
@@ -476,9 +503,8 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// Give up after this many seconds (exit 124); default: wait for ever
     #[arg(long, value_name = "SECONDS", value_parser = non_negative, allow_hyphen_values = true)]
     pub timeout: Option<u32>,
@@ -556,12 +582,15 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct CancelArgs {
-    /// The task to cancel
+    /// The task to cancel, or a series' id (its first occurrence's id): the series' live occurrence
     #[arg(value_name = "ID", allow_hyphen_values = true)]
     pub positional: Option<String>,
     /// The task to cancel (same as the positional ID)
     #[arg(long = "id", value_name = "ID", allow_hyphen_values = true)]
     pub flag: Option<String>,
+    /// The live task scheduled with this --key (instead of ID)
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true, conflicts_with_all = ["positional", "flag"])]
+    pub key: Option<String>,
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
@@ -639,9 +668,18 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
-    /// A scheduled task in the store (default: read one task JSON from stdin)
+    /// A scheduled task in the store, or a series' id (its pending occurrence); default:
+    /// read one task JSON from stdin
     #[arg(long, allow_hyphen_values = true)]
     pub id: Option<String>,
+    /// The live task scheduled with this --key (instead of --id)
+    #[arg(
+        long,
+        value_name = "KEY",
+        allow_hyphen_values = true,
+        conflicts_with = "id"
+    )]
+    pub key: Option<String>,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,

@@ -8,14 +8,15 @@ use anyhow::{anyhow, Result};
 use super::args::{ControlArgs, RescheduleArgs};
 use super::{output, Ctx};
 use crate::control::{self, Change};
+use crate::selector::Selector;
 use crate::{schedule, when};
 
 pub fn exec_pause(ctx: &Ctx, args: ControlArgs) -> Result<ExitCode> {
-    change(ctx, &args.id, Change::Pause, args.compact)
+    change(ctx, args.handle.selector(), Change::Pause, args.compact)
 }
 
 pub fn exec_resume(ctx: &Ctx, args: ControlArgs) -> Result<ExitCode> {
-    change(ctx, &args.id, Change::Resume, args.compact)
+    change(ctx, args.handle.selector(), Change::Resume, args.compact)
 }
 
 pub fn exec_reschedule(ctx: &Ctx, args: RescheduleArgs) -> Result<ExitCode> {
@@ -25,10 +26,16 @@ pub fn exec_reschedule(ctx: &Ctx, args: RescheduleArgs) -> Result<ExitCode> {
     if resolved.in_past {
         output::warn(&schedule::past_warning(run_at));
     }
-    change(ctx, &args.id, Change::Reschedule(run_at), args.compact)
+    change(
+        ctx,
+        args.handle.selector(),
+        Change::Reschedule(run_at),
+        args.compact,
+    )
 }
 
-fn change(ctx: &Ctx, id: &str, change: Change, compact: bool) -> Result<ExitCode> {
+fn change(ctx: &Ctx, id: Selector, change: Change, compact: bool) -> Result<ExitCode> {
+    let id = super::handle::checked(ctx, id)?;
     let (audit, store) = (ctx.audit()?, ctx.store()?);
     let mut bad = Vec::new();
     let changed = control::apply(&store, &audit, id, change, ctx.now, &mut bad);

@@ -9,6 +9,7 @@ mod cron;
 mod doctor;
 mod execute;
 mod export;
+mod handle;
 mod health;
 mod history;
 mod list;

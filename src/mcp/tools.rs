@@ -1,7 +1,6 @@
 //! The tools: what a model reads about each, their annotations and output shapes; a
 //! call becomes an argv for the CLI's own parser and runs the CLI's own command code.
 
-use anyhow::anyhow;
 use chrono::Utc;
 use clap::Parser;
 use serde_json::{json, Map, Value};
@@ -10,7 +9,6 @@ use super::protocol::{code, RpcError, Version};
 use super::schema::{self, Shape};
 use crate::cli::{self, Cli, Ctx};
 use crate::config::Env;
-use crate::query::Filter;
 use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
 
 /// What a tool's result object looks like.
@@ -171,21 +169,6 @@ pub const TOOLS: &[Tool] = &[
     },
 ];
 
-/// `cancel`'s argument that the CLI does not have: the key, resolved to an id here.
-const KEY: &str = "key";
-
-fn key_schema() -> Value {
-    json!({"type": "string", "description":
-        "The key the task was scheduled with (instead of id): the live task holding it"})
-}
-
-fn extra(tool: &Tool) -> Vec<(&'static str, Value)> {
-    match tool.name {
-        "cancel" => vec![(KEY, key_schema())],
-        _ => Vec::new(),
-    }
-}
-
 /// The `tools/list` entries, with what `version` knows: annotations since 2025-03-26,
 /// titles and output schemas since 2025-06-18.
 pub fn list(version: Version) -> Vec<Value> {
@@ -193,8 +176,8 @@ pub fn list(version: Version) -> Vec<Value> {
         .iter()
         .map(|tool| {
             let properties = schema::properties(&tool.shape);
-            let mut input = schema::input_schema(&properties, &extra(tool));
-            if tool.name == "cancel" {
+            let mut input = schema::input_schema(&properties, &[]);
+            if matches!(tool.name, "cancel" | "show") {
                 input["description"] = json!("Give id or key.");
             }
             let mut entry = json!({
@@ -225,7 +208,7 @@ pub fn list(version: Version) -> Vec<Value> {
 /// the CLI would reject is an `isError` result carrying the CLI's one-line message.
 pub fn call(
     name: &str,
-    mut arguments: Map<String, Value>,
+    arguments: Map<String, Value>,
     env: &Env,
     version: Version,
 ) -> Result<Value, RpcError> {
@@ -242,27 +225,6 @@ pub fn call(
         env.clone(),
         crate::timestamp::Timestamp::new(Utc::now()).at(),
     );
-    let key = match extra(tool).is_empty() {
-        true => None,
-        false => match arguments.remove(KEY) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(key)) => Some(key),
-            Some(other) => {
-                return Err(invalid(schema::BadArguments(format!(
-                    "argument 'key' must be a string, not {other}"
-                ))))
-            }
-        },
-    };
-    if let Some(key) = key {
-        if arguments.get("id").is_some_and(|id| !id.is_null()) {
-            return Ok(failure("give id or key, not both"));
-        }
-        match id_for_key(&ctx, &key) {
-            Ok(id) => arguments.insert("id".into(), Value::String(id)),
-            Err(e) => return Ok(failure(&format!("{e:#}"))),
-        };
-    }
     let properties = schema::properties(&tool.shape);
     let argv = schema::argv(&tool.shape, &properties, &arguments).map_err(invalid)?;
     let cli = match Cli::try_parse_from(&argv) {
@@ -278,21 +240,6 @@ pub fn call(
         Ok(Err(err)) => Ok(failure(&format!("{err:#}"))),
         Err(_) => Ok(failure(&format!("internal error in {name} (see stderr)"))),
     }
-}
-
-/// The id of the live (not finished) task holding `key`.
-fn id_for_key(ctx: &Ctx, key: &str) -> anyhow::Result<String> {
-    let filter = Filter {
-        all: true,
-        ..Filter::default()
-    };
-    let (tasks, _bad) = crate::query::list(&ctx.store()?, &filter)?;
-    tasks
-        .into_iter()
-        .rev()
-        .find(|task| !task.status.is_terminal() && task.key.as_deref() == Some(key))
-        .map(|task| task.id)
-        .ok_or_else(|| anyhow!("no live task has key '{key}' (see the list tool)"))
 }
 
 /// What the CLI says about a bad argv, on one line.
@@ -455,7 +402,7 @@ mod tests {
         }
         let show = find("show")["inputSchema"]["properties"].clone();
         assert!(show.get("include_prompt").is_some() && show.get("include_output").is_some());
-        assert_eq!(find("show")["inputSchema"]["required"], json!(["id"]));
+        assert!(show.get("id").is_some() && show.get("key").is_some());
         let cancel = find("cancel")["inputSchema"]["properties"].clone();
         assert!(cancel.get("id").is_some() && cancel.get("key").is_some());
         let when = find("when")["inputSchema"]["properties"].clone();

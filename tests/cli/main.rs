@@ -14,6 +14,7 @@ mod execute;
 mod export;
 mod faults;
 mod feedback;
+mod handle;
 mod health;
 mod history;
 mod hook_examples;
