@@ -729,7 +729,7 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
         }
         let message = match err.kind() {
             ErrorKind::InvalidUtf8 => invalid_utf8_message(&argv),
-            _ => usage_message(err),
+            _ => usage_message(err, &argv),
         };
         output::say(&message);
         ExitCode::from(exit::USAGE)
@@ -756,7 +756,7 @@ fn print_help(err: &clap::Error) -> ExitCode {
 /// clap's usage error as one line: `unexpected argument '--bogus' found (usage: defer
 /// schedule [OPTIONS] --when <EXPR>; see --help)`. Arguments quoted in it have their
 /// control characters escaped first, so a newline in one cannot pass for clap's own.
-fn usage_message(mut err: clap::Error) -> String {
+fn usage_message(mut err: clap::Error, argv: &[OsString]) -> String {
     let escaped: Vec<(ContextKind, ContextValue)> = err
         .context()
         .filter_map(|(kind, value)| match value {
@@ -774,6 +774,7 @@ fn usage_message(mut err: clap::Error) -> String {
     for (kind, value) in escaped {
         err.insert(kind, value);
     }
+    let suggestion = suggestion(&err);
     let rendered = err.render().to_string();
     let (message, rest) = rendered
         .split_once("\n\nUsage: ")
@@ -789,10 +790,50 @@ fn usage_message(mut err: clap::Error) -> String {
         .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ");
-    match rest.lines().next().filter(|usage| !usage.is_empty()) {
+    if let Some(suggestion) = suggestion {
+        return format!("{message} (did you mean '{suggestion}'?)");
+    }
+    let usage = rest.lines().next().filter(|usage| !usage.is_empty());
+    match command_usage(argv).or(usage.map(str::to_string)) {
         Some(usage) => format!("{message} (usage: {usage}; see --help)"),
         None => format!("{message} (see --help)"),
     }
+}
+
+/// clap's "a similar subcommand / argument / value exists" (the closest: clap lists
+/// them from the least to the most similar), with control characters escaped.
+fn suggestion(err: &clap::Error) -> Option<String> {
+    let kinds = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ];
+    kinds.iter().find_map(|kind| match err.get(*kind)? {
+        ContextValue::String(s) => Some(text::escape_control(s).into_owned()),
+        ContextValue::Strings(list) => list.last().map(|s| text::escape_control(s).into_owned()),
+        _ => None,
+    })
+}
+
+/// The usage line of the (sub)command argv names, as its `--help` shows it (`defer
+/// list [OPTIONS]`): clap's error usage lists only the arguments already given, which
+/// reads as if they were the only ones (`defer list --format <FORMAT>`).
+fn command_usage(argv: &[OsString]) -> Option<String> {
+    let mut command = Cli::command();
+    command.build();
+    let mut found = false;
+    for arg in argv.iter().skip(1).filter_map(|a| a.to_str()) {
+        match command.find_subcommand(arg) {
+            Some(sub) => {
+                command = sub.clone();
+                found = true;
+            }
+            None => break,
+        }
+    }
+    let usage = command.render_usage().to_string();
+    let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage);
+    found.then(|| usage.lines().next().unwrap_or_default().trim().to_string())
 }
 
 /// `invalid UTF-8 in --summary ('a\xFF') (accepted: UTF-8 text)`: clap only says that

@@ -38,6 +38,7 @@ mod summary;
 mod trust;
 mod when_cmd;
 mod when_grammar;
+mod words;
 
 mod cron;
 mod doctor;
