@@ -130,8 +130,8 @@ Examples:
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
-  defer export daily-report --format systemd > units.txt
-  defer export daily-report --format kubernetes --name daily-report | kubectl apply -f -";
+  defer export --key daily-report --format systemd > units.txt
+  defer export SERIES_ID --format kubernetes --name daily-report | kubectl apply -f -";
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
