@@ -73,7 +73,10 @@ fn a_key_names_its_newest_live_holder() {
         status: Status::Completed,
         ..Task::blank()
     };
-    assert_eq!(picked(&key, std::slice::from_ref(&one_shot), Purpose::Act), None);
+    assert_eq!(
+        picked(&key, std::slice::from_ref(&one_shot), Purpose::Act),
+        None
+    );
     assert_eq!(
         picked(&key, &[one_shot], Purpose::Show).as_deref(),
         Some("t1")
