@@ -109,16 +109,13 @@ impl std::error::Error for WhenError {}
 pub const EXAMPLES: &str = "\
 Time expressions (--when); naive times are in DEFER_TIMEZONE:
   now                         this instant
-  10m, 2h, 45s, 1w            from now (m = minutes; 1d = exactly 24h)
+  10m, 2h, 1.5h, 1w           from now (m = minutes; 1d = exactly 24h; 1.5h = 90m)
   1d2h30m, 1h 30m             combined durations
   2 hours, 5 mins, 30 secs    verbose units
-  in 10m, +30m                same as 10m / 30m
-  in an hour, in a day        a / an = 1
-  1.5h, 0.5d                  decimal amounts (1.5h = 90m; not of months)
+  in 10m, +30m, in an hour    same as 10m / 30m / 1h
   1mo, in 2 months, 1y        calendar months: same day and time (Jan 31+1mo = Feb 28)
   9am, 9:30pm, 21:00, 2100    next time the clock shows it (DST: either pass)
-  noon, midnight              next 12:00 / next 00:00
-  tonight, eod, end of day    next 20:00 / next 17:00 (past today: tomorrow's)
+  noon, midnight, tonight     next 12:00 / 00:00 / 20:00 (also eod: 17:00)
   today 5pm, today at noon    today at that time (warns if already past)
   tomorrow                    tomorrow at the current time of day
   tomorrow 9am, tomorrow 9    tomorrow at 09:00 (also: tomorrow at 9am)
