@@ -312,6 +312,17 @@ pub fn parse_fixed_duration(text: &str) -> Option<u64> {
     }
 }
 
+/// A duration option's value in seconds: a fixed duration (`90s`, `1m 30s`, `1.5h`) or,
+/// as before units, a bare whole number of seconds (`90`). Every duration option
+/// (`wait --timeout`, `--retry-delay`, `--every`, `--grace`) reads its value here.
+pub fn parse_seconds(text: &str) -> Option<u64> {
+    let text = text.trim().to_ascii_lowercase();
+    match text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        true => text.parse().ok(),
+        false => parse_fixed_duration(&text),
+    }
+}
+
 /// Sums of `<digits><spaces?><unit>` pairs as (months, seconds); `None` unless the
 /// whole text is such pairs.
 fn parse_duration(text: &str) -> Option<(u64, u64)> {

@@ -243,6 +243,12 @@ fn terminal_status() -> impl TypedValueParser<Value = Status> {
         .map(|name| Status::from_name(&name).expect("clap only passes listed names"))
 }
 
+/// A duration option: `30s`, `5m`, `1h30m`, `1.5h`, or a bare number of seconds.
+fn seconds(text: &str) -> Result<u64, String> {
+    crate::when::parse_seconds(text)
+        .ok_or_else(|| "accepted: a duration such as 30s, 5m, 1h, or whole seconds".to_string())
+}
+
 fn non_negative(text: &str) -> Result<u32, String> {
     text.parse()
         .map_err(|_| "accepted: a whole number, 0 or more".to_string())
@@ -505,9 +511,9 @@ pub struct HistoryArgs {
 pub struct WaitArgs {
     #[command(flatten)]
     pub handle: Handle,
-    /// Give up after this many seconds (exit 124); default: wait for ever
-    #[arg(long, value_name = "SECONDS", value_parser = non_negative, allow_hyphen_values = true)]
-    pub timeout: Option<u32>,
+    /// Give up after this long (exit 124): 30s, 5m, 1h, or whole seconds; default: wait for ever
+    #[arg(long, value_name = "DURATION", value_parser = seconds, allow_hyphen_values = true)]
+    pub timeout: Option<u64>,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,

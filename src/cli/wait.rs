@@ -18,7 +18,7 @@ pub fn exec(ctx: &Ctx, args: WaitArgs) -> Result<ExitCode> {
     let selector = args.handle.selector();
     let id = selector::resolve(&store, &paths, &selector, Purpose::Act)?.id;
     let look = || Ok(lookup::find(&store, &paths, &id)?.map(|found| found.task));
-    let limit = args.timeout.map(|secs| Duration::from_secs(secs.into()));
+    let limit = args.timeout.map(Duration::from_secs);
     match wait::until_terminal(look, limit, &SystemClock)? {
         Waited::NotFound => bail!("task not found: {id}"),
         Waited::Finished(task) => {

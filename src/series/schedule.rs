@@ -62,9 +62,9 @@ pub fn parse_every(text: &str) -> Result<u64, String> {
 }
 
 /// `<digits><unit>` pairs, spaces allowed between them; verbose units too (the
-/// exact units of `--when` durations: no months).
+/// exact units of `--when` durations: no months); a bare number is seconds.
 pub(crate) fn interval_seconds(text: &str) -> Option<u64> {
-    crate::when::parse_fixed_duration(&text.trim().to_ascii_lowercase())
+    crate::when::parse_seconds(text)
 }
 
 /// Parses `--cron`: exactly 5 fields (minute hour day-of-month month day-of-week), names

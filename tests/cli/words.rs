@@ -70,3 +70,66 @@ fn phrases_people_use_and_decimal_amounts() {
         env.at(now, &["history", "--since", since]).success();
     }
 }
+
+#[test]
+fn every_duration_option_takes_units_and_a_bare_number_stays_seconds() {
+    let env = Env::new();
+    env.schedule("t1", "s");
+    for timeout in ["1s", "1"] {
+        let started = std::time::Instant::now();
+        let out = env.cmd(&["wait", "t1", "--timeout", timeout]).failure(124);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(
+            out.error_line().contains("timed out after 1s"),
+            "{}",
+            out.stderr
+        );
+    }
+    let out = env
+        .cmd(&["wait", "t1", "--timeout", "1 fortnight"])
+        .failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: invalid --timeout '1 fortnight' (accepted: a duration such as 30s, 5m, 1h, \
+         or whole seconds)"
+    );
+    let now = "2026-06-10 14:15:00";
+    let series = env
+        .at(
+            now,
+            &[
+                "schedule",
+                "--every",
+                "3600",
+                "--grace",
+                "600",
+                "--retry-delay",
+                "1.5m",
+                "--summary",
+                "s",
+                "--compact",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(series["series"]["every"], "3600");
+    assert_eq!(series["series"]["grace_seconds"], 600);
+    assert_eq!(series["retry"]["delay_seconds"], 90);
+    let plain = env
+        .at(
+            now,
+            &[
+                "schedule",
+                "--when",
+                "1h",
+                "--grace",
+                "1.5h",
+                "--summary",
+                "s",
+                "--compact",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(plain["grace_seconds"], 5_400);
+}
