@@ -563,7 +563,7 @@ fn bad_series_input_is_one_line_exit_1_and_writes_nothing() {
         ),
         (
             &["--cron", "61 * * * *"],
-            "defer: invalid --cron '61 * * * *' (minute field '61'",
+            "defer: invalid --cron '61 * * * *': minute 61 is out of range 0-59",
         ),
         (
             &["--every", "1h", "--count", "0"],

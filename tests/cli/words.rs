@@ -133,3 +133,46 @@ fn every_duration_option_takes_units_and_a_bare_number_stays_seconds() {
         .json();
     assert_eq!(plain["grace_seconds"], 5_400);
 }
+
+#[test]
+fn a_bad_cron_names_the_field_the_value_and_the_range() {
+    let env = Env::new();
+    for (cron, why) in [
+        ("0 25 * * *", "hour 25 is out of range 0-23"),
+        ("60 * * * *", "minute 60 is out of range 0-59"),
+        ("0 0 32 * *", "day-of-month 32 is out of range 1-31"),
+        ("0 0 * 13 *", "month 13 is out of range 1-12"),
+        ("0 0 * * 8", "day-of-week 8 is out of range 0-7"),
+        (
+            "0 0 * foo *",
+            "month 'foo' is not a month (accepted: 1-12 or jan-dec)",
+        ),
+        (
+            "*/0 * * * *",
+            "minute step '*/0' is 0 (a step is 1 or more)",
+        ),
+        (
+            "0 0 * *",
+            "4 fields, expected 5: minute hour day-of-month month day-of-week (e.g. \
+             '0 9 * * 1-5'), or one of @hourly, @daily, @weekly, @monthly, @yearly",
+        ),
+    ] {
+        let out = env
+            .cmd(&["schedule", "--cron", cron, "--summary", "s"])
+            .failure(1);
+        assert_eq!(
+            out.stderr,
+            format!("defer: invalid --cron '{cron}': {why}\n")
+        );
+    }
+    let out = env.cmd(&["when", "--cron", "0 9 * * funday"]).failure(1);
+    assert!(
+        out.error_line().starts_with(
+            "defer: invalid --cron '0 9 * * funday': day-of-week 'funday' is not a weekday"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Component error"));
+    assert!(!env.store_exists());
+}
