@@ -366,7 +366,8 @@ mod tests {
         assert_eq!(parse_retry_delay("1h 30m"), Ok(5400));
         assert_eq!(parse_retry_delay("2H"), Ok(7200));
         assert_eq!(parse_retry_delay("366d"), Ok(366 * 86400));
-        for bad in ["0", "0s", "-5", "-5m", "", "soon", "367d", "5x", "1.5h"] {
+        assert_eq!(parse_retry_delay("1.5h"), Ok(5400));
+        for bad in ["0", "0s", "-5", "-5m", "", "soon", "367d", "5x", "1.5mo"] {
             assert!(parse_retry_delay(bad).is_err(), "{bad}");
         }
     }

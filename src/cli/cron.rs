@@ -47,6 +47,7 @@ fn line(ctx: &Ctx) -> Result<String> {
     let bin = binary()?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let settings = cron::settings(ctx.env.vars(), &cwd)?;
+    ctx.env.validate()?;
     cron::line(&bin, &settings)
 }
 

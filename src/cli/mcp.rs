@@ -24,6 +24,7 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
+            ctx.env.validate()?;
             let text = mcp::registration(config.client, &bin, &settings);
             output::stdout(format!("{text}\n").as_bytes())?;
         }
@@ -83,6 +84,9 @@ pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
 }
 
 fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
+    if !matches!(command, Command::Doctor(_) | Command::When(_)) {
+        ctx.env.validate()?;
+    }
     match command {
         Command::Schedule(args) => CommandValue::of(&schedule::task(ctx, &args)?),
         Command::List(args) => CommandValue::of(&list::tasks(ctx, &args)?),

@@ -176,3 +176,64 @@ fn a_bad_cron_names_the_field_the_value_and_the_range() {
     assert!(!out.stderr.contains("Component error"));
     assert!(!env.store_exists());
 }
+
+#[test]
+fn one_validation_of_every_setting() {
+    let env = Env::new();
+    env.schedule("t1", "s");
+    let before = env.store_bytes();
+    let zone = "defer: invalid DEFER_TIMEZONE 'Europe/Berln' (accepted: an IANA zone name such as \
+                America/New_York, Europe/Paris or UTC)";
+    for args in [
+        vec!["list"],
+        vec!["run"],
+        vec!["cron"],
+        vec!["mcp", "config"],
+        vec!["show", "t1"],
+        vec!["cancel", "t1"],
+    ] {
+        let out = env
+            .cmd(&args)
+            .env("DEFER_TIMEZONE", "Europe/Berln")
+            .failure(1);
+        assert_eq!(out.stderr, format!("{zone}\n"), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
+    assert_eq!(env.store_bytes(), before, "nothing written");
+    // doctor: the settings row says what the timezone row says.
+    let out = env
+        .cmd(&["doctor", "--compact"])
+        .env("DEFER_TIMEZONE", "Europe/Berln")
+        .failure(1);
+    let rows = out.json();
+    let row = |check: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == check)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("settings")["status"], "fail");
+    assert!(row("settings")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("invalid DEFER_TIMEZONE 'Europe/Berln'"));
+    assert_eq!(row("timezone")["status"], "fail");
+    assert!(!out.stdout.contains("every DEFER_* setting is valid"));
+    // The MCP server starts (its doctor tool can say what is wrong) and refuses the
+    // other tools with the same line.
+    let calls = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list","arguments":{}}}"#,
+    ];
+    let out = env
+        .cmd(&["mcp"])
+        .env("DEFER_TIMEZONE", "Europe/Berln")
+        .stdin(calls.join("\n") + "\n")
+        .success();
+    let reply: serde_json::Value =
+        serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(reply["result"]["isError"], true);
+    assert_eq!(reply["result"]["content"][0]["text"], zone);
+}
