@@ -43,6 +43,7 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
         false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
     };
     output::audit_warnings(&audit);
+    let stored = !matches!(outcome, Outcome::Existing(_));
     let task = match outcome {
         Outcome::Created(task) => task,
         Outcome::Existing(task) => {
@@ -68,6 +69,12 @@ pub fn task(ctx: &Ctx, args: &ScheduleArgs) -> Result<Task> {
             task
         }
     };
+    if let Some(warning) = stored
+        .then(|| crate::command::not_found_now(&task, ctx.env.get("PATH")))
+        .flatten()
+    {
+        output::warn(&warning);
+    }
     if !args.dry_run {
         runner_check.warn(ctx);
     }

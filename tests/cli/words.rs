@@ -237,3 +237,88 @@ fn one_validation_of_every_setting() {
     assert_eq!(reply["result"]["isError"], true);
     assert_eq!(reply["result"]["content"][0]["text"], zone);
 }
+
+#[test]
+fn a_command_missing_now_is_stored_with_a_warning() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--id",
+            "later",
+            "--compact",
+            "--",
+            "no-such-program-for-defer",
+            "--flag",
+        ])
+        .success();
+    assert_eq!(
+        out.stderr,
+        "defer: warning: command 'no-such-program-for-defer' is not an executable file here \
+         now (a bare name is looked up on PATH); task later is stored anyway and runs it if it \
+         is installed by then, else it fails\n"
+    );
+    assert_eq!(
+        env.task("later")["execution"]["command"][0],
+        "no-such-program-for-defer"
+    );
+    // A command found on PATH: no warning.
+    let out = env
+        .cmd(&["schedule", "--when", "1h", "--summary", "s", "--", "true"])
+        .success();
+    out.assert_stderr_empty();
+}
+
+#[test]
+fn failures_count_attempts_in_words_and_the_table_counts_a_success() {
+    let env = Env::new();
+    let fail = env.write_executor("fail", "echo no; exit 3");
+    let now = "2026-06-10 14:15:00";
+    env.at(
+        now,
+        &["schedule", "--when", "now", "--summary", "s", "--id", "bad"],
+    )
+    .success();
+    let out = env
+        .at(now, &["run"])
+        .env("DEFER_EXECUTOR", fail.display().to_string())
+        .success();
+    assert_eq!(
+        out.stderr,
+        "defer: task bad failed after 1 attempt: executor exited with status 3: no\n"
+    );
+    env.at(
+        now,
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "good",
+        ],
+    )
+    .success();
+    env.at(now, &["run"]).success();
+    let table = env
+        .at(now, &["history", "--format", "table"])
+        .env("COLUMNS", "200")
+        .success()
+        .stdout;
+    let tries = |id: &str| {
+        let row = table.lines().find(|l| l.starts_with(id)).unwrap();
+        let header = table.lines().next().unwrap();
+        let at = header.find("TRIES").unwrap();
+        row[at..].split_whitespace().next().unwrap().to_string()
+    };
+    assert_eq!(
+        (tries("bad"), tries("good")),
+        ("1".into(), "1".into()),
+        "{table}"
+    );
+}
