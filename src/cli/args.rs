@@ -589,7 +589,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct CancelArgs {
     /// The task to cancel, or a series' id (its first occurrence's id): the series' live occurrence
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    #[arg(value_name = "ID", allow_hyphen_values = true, required_unless_present_any = ["flag", "key"])]
     pub positional: Option<String>,
     /// The task to cancel (same as the positional ID)
     #[arg(long = "id", value_name = "ID", allow_hyphen_values = true)]

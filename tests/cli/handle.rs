@@ -201,8 +201,17 @@ fn an_unknown_key_or_id_is_one_line_exit_1_for_every_command() {
             "{id_args:?}"
         );
     }
-    // Both an id and a key: a usage error.
+    // Both an id and a key, or neither: a usage error, for every command alike.
     env.cmd(&["show", "t1", "--key", "k"]).failure(2);
+    for command in ["show", "cancel", "pause", "resume", "wait"] {
+        let out = env.cmd(&[command]).failure(2);
+        assert!(
+            out.error_line()
+                .contains("required arguments were not provided"),
+            "{command}: {}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
