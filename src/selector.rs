@@ -4,8 +4,9 @@
 //! commands themselves only ever see a concrete id.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 
 use crate::config::Paths;
 use crate::lookup;
@@ -52,20 +53,49 @@ impl Selector {
     }
 
     fn not_found(&self) -> anyhow::Error {
-        match self {
-            Selector::Id(id) => anyhow!("task not found: {id}"),
+        anyhow::Error::new(NotFound(self.clone()))
+    }
+}
+
+/// No task for the handle where it was looked for (`task not found: <id>`); the
+/// archives may know more (`explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFound(pub Selector);
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Selector::Id(id) => write!(f, "task not found: {id}"),
             Selector::Key(key) => {
-                anyhow!("no live task has key '{key}' (finished ones are in history)")
+                write!(
+                    f,
+                    "no live task has key '{key}' (finished ones are in history)"
+                )
             }
         }
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// `err`, unless it is `resolve_locked`'s `NotFound` and the archives say more: an
+/// archived finished occurrence whose series goes on names the live one. Only the
+/// error path reads the archives.
+pub fn explain(store: &Store, paths: &Paths, err: anyhow::Error) -> anyhow::Error {
+    let Some(NotFound(selector)) = err.downcast_ref::<NotFound>() else {
+        return err;
+    };
+    match resolve(store, paths, selector, Purpose::Act) {
+        Err(better) => better,
+        Ok(_) => err,
     }
 }
 
 /// The record `selector` names for `purpose`, from the active store (read under a shared
 /// lock), else the archives, newest month first. An unknown handle is an error (`task
 /// not found: <id>`); so is, for `Purpose::Act`, a finished occurrence whose series goes
-/// on. A command that writes checks the handle here first, then resolves it again under
-/// its write lock (`resolve_locked`).
+/// on. A command that writes resolves the handle under its write lock instead
+/// (`resolve_locked`), and `explain`s a miss with this.
 pub fn resolve(
     store: &Store,
     paths: &Paths,

@@ -26,7 +26,6 @@ pub fn cancel(ctx: &Ctx, args: CancelArgs) -> Result<Task> {
             "which task? pass its id or key: defer cancel <id> | --key <k> (see `defer list`)"
         ),
     };
-    let id = super::handle::checked(ctx, id)?;
     let (audit, store) = (ctx.audit()?, ctx.store()?);
     let mut bad = Vec::new();
     let cancel = match args.occurrence {
@@ -42,7 +41,7 @@ pub fn cancel(ctx: &Ctx, args: CancelArgs) -> Result<Task> {
         &mut bad,
     );
     output::bad_lines(store.path(), &bad);
-    let task = cancelled?;
+    let task = super::handle::explained(ctx, cancelled)?;
     output::audit_warnings(&audit);
     Ok(task)
 }

@@ -35,12 +35,11 @@ pub fn exec_reschedule(ctx: &Ctx, args: RescheduleArgs) -> Result<ExitCode> {
 }
 
 fn change(ctx: &Ctx, id: Selector, change: Change, compact: bool) -> Result<ExitCode> {
-    let id = super::handle::checked(ctx, id)?;
     let (audit, store) = (ctx.audit()?, ctx.store()?);
     let mut bad = Vec::new();
     let changed = control::apply(&store, &audit, id, change, ctx.now, &mut bad);
     output::bad_lines(store.path(), &bad);
-    let task = changed?;
+    let task = super::handle::explained(ctx, changed)?;
     output::audit_warnings(&audit);
     output::json(&task, compact)?;
     Ok(ExitCode::SUCCESS)

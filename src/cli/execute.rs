@@ -21,15 +21,13 @@ pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
         (Some(id), None) => Some(Selector::Id(id.clone())),
         (None, None) => None,
     };
-    let selector = selector
-        .map(|selector| super::handle::checked(ctx, selector))
-        .transpose()?;
     let task = match &selector {
         Some(selector) => {
             let _lock = wait_for_runner(&wiring.paths)?;
             let (id, mut scan) = {
                 let locked = wiring.store.read()?;
-                (selector::resolve_locked(&locked, selector)?, locked.scan()?)
+                let id = selector::resolve_locked(&locked, selector);
+                (super::handle::explained(ctx, id)?, locked.scan()?)
             };
             let id = &id;
             output::bad_lines(wiring.store.path(), &scan.bad);

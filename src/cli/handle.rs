@@ -1,14 +1,16 @@
-//! The handle a command that writes was given, checked before it takes the write lock:
-//! an unknown id or key, or a finished occurrence whose series goes on (it may be
-//! archived already), is an error naming what to use (`selector::resolve`).
+//! A miss of the handle a command that writes was given, explained: the active store
+//! has no such live task, but the archives may say why (a finished occurrence whose
+//! series goes on names the live one; `selector::explain`).
 
 use anyhow::Result;
 
 use super::Ctx;
-use crate::selector::{self, Purpose, Selector};
+use crate::selector;
 
-/// `selector`, once the store and the archives show it names a task to act on.
-pub fn checked(ctx: &Ctx, selector: Selector) -> Result<Selector> {
-    selector::resolve(&ctx.store()?, &ctx.paths()?, &selector, Purpose::Act)?;
-    Ok(selector)
+/// `result`, with a `selector::NotFound` error replaced by what the archives say.
+pub fn explained<T>(ctx: &Ctx, result: Result<T>) -> Result<T> {
+    result.map_err(|err| match (ctx.store(), ctx.paths()) {
+        (Ok(store), Ok(paths)) => selector::explain(&store, &paths, err),
+        _ => err,
+    })
 }
