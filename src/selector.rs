@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use crate::config::Paths;
 use crate::lookup;
 use crate::store::{Locked, Store};
-use crate::task::Task;
+use crate::task::{Status, Task};
 
 /// What the user named: an id (a task's, or a series' first occurrence's) or a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +188,14 @@ pub fn pick(
         }
         Selector::Id(id) => id,
     };
+    // A series' first occurrence has the series' id: while it waits (for a retry, say)
+    // the id names it, as it always did; once it runs or ends, the series' live one.
+    if let Some(own) = seen
+        .iter()
+        .find(|t| &t.id == id && !t.status.is_terminal() && t.status != Status::Executing)
+    {
+        return Ok(Some(own.clone()));
+    }
     let occurrences: Vec<&Task> = seen
         .iter()
         .filter(|t| t.series.as_ref().is_some_and(|s| &s.id == id))

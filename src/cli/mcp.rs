@@ -110,10 +110,16 @@ fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
         Command::Doctor(_) => CommandValue::of(&doctor::server_rows(ctx)),
-        Command::Pause(args) => CommandValue::of(&control::changed(ctx, args.handle.selector(), Change::Pause)?),
-        Command::Resume(args) => {
-            CommandValue::of(&control::changed(ctx, args.handle.selector(), Change::Resume)?)
-        }
+        Command::Pause(args) => CommandValue::of(&control::changed(
+            ctx,
+            args.handle.selector(),
+            Change::Pause,
+        )?),
+        Command::Resume(args) => CommandValue::of(&control::changed(
+            ctx,
+            args.handle.selector(),
+            Change::Resume,
+        )?),
         Command::Reschedule(args) => CommandValue::of(&control::rescheduled(ctx, &args)?),
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {

@@ -291,6 +291,16 @@ pub fn call(
         crate::timestamp::Timestamp::new(Utc::now()).at(),
     )
     .for_mcp();
+    let given = |name: &str| arguments.get(name).is_some_and(|v| !v.is_null());
+    if by_id_or_key(tool) {
+        match (given("id"), given("key")) {
+            (false, false) => {
+                return Ok(failure("give id or key: which task? (see the list tool)"))
+            }
+            (true, true) => return Ok(failure("give id or key, not both")),
+            _ => {}
+        }
+    }
     let properties = schema::properties(&tool.shape);
     let argv = schema::argv(&tool.shape, &properties, &arguments).map_err(invalid)?;
     let cli = match Cli::try_parse_from(&argv) {
@@ -314,7 +324,10 @@ pub fn call(
 /// True for the tools that take a task by `id` or by `key` (a task id, a series id or
 /// a key: the CLI's handle, resolved by `selector`).
 fn by_id_or_key(tool: &Tool) -> bool {
-    matches!(tool.name, "show" | "cancel" | "pause" | "resume" | "reschedule")
+    matches!(
+        tool.name,
+        "show" | "cancel" | "pause" | "resume" | "reschedule"
+    )
 }
 
 /// What the CLI says about a bad argv, on one line.

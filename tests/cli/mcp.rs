@@ -331,7 +331,7 @@ fn cli_errors_are_is_error_results_and_warnings_stay_on_stderr() {
         text(4),
         "defer: no live task has key 'nobody' (finished ones are in history)"
     );
-    assert!(text(5).contains("cannot be used with"), "{}", text(5));
+    assert_eq!(text(5), "defer: give id or key, not both");
     assert!(text(6).starts_with("defer: the argument"), "{}", text(6));
     assert_eq!(env.records().len(), 1);
 }
