@@ -354,7 +354,7 @@ fn notices_and_hooks_follow_each_recorded_outcome_in_turn() {
                 fx.task("r").run_at
             ),
             "task a claimed".into(),
-            "task a failed after 1 attempts: executor exited with status 3: bad".into(),
+            "task a failed after 1 attempt: executor exited with status 3: bad".into(),
             "hook DEFER_ON_FAILURE ran for task a".into(),
             "task b claimed".into(),
             "task b completed (executor_output)".into(),
@@ -422,6 +422,6 @@ fn a_recovered_orphan_that_fails_calls_the_failure_hook_outside_the_store_lock()
     );
     assert_eq!(
         notices[0].to_string(),
-        "task orphan failed after 1 attempts: interrupted"
+        "task orphan failed after 1 attempt: interrupted"
     );
 }

@@ -198,15 +198,14 @@ exit 3"#
     assert_eq!(lines.len(), 3, "{}", out.stderr);
     assert_eq!(
         lines[0],
-        format!("defer: task f failed after 1 attempts: {quoted}")
+        format!("defer: task f failed after 1 attempt: {quoted}")
     );
     assert_eq!(
         lines[1],
-        "defer: task quiet failed after 1 attempts: executor exited with status 3"
+        "defer: task quiet failed after 1 attempt: executor exited with status 3"
     );
-    assert!(lines[2].starts_with(
-        "defer: task long failed after 1 attempts: executor exited with status 4: éé"
-    ));
+    assert!(lines[2]
+        .starts_with("defer: task long failed after 1 attempt: executor exited with status 4: éé"));
     assert_eq!(env.task("r")["last_error"], quoted);
     let failed = crate::runner::archived(&env, "f");
     assert_eq!(failed["error"], quoted);
@@ -517,7 +516,7 @@ fn recovery_never_signals_a_process_that_reused_the_pid() {
     let out = env.cmd(&["run"]).success();
     assert_eq!(
         out.stderr,
-        "defer: task r failed after 1 attempts: interrupted\n"
+        "defer: task r failed after 1 attempt: interrupted\n"
     );
     assert!(
         stranger.try_wait().unwrap().is_none(),
