@@ -485,3 +485,173 @@ fn cancel_ends_a_wait() {
     let out = env.cmd(&["cancel", "t1", "--compact"]).success().json();
     assert_eq!(out["status"], "cancelled");
 }
+
+/// `git -C dir args...` with a fixed identity; panics on failure.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn the_prompt_says_what_changed_since_scheduled() {
+    let env = Env::new();
+    let repo = env.root().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    fs::write(repo.join("notes.md"), "v1\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    let artifact = repo.join("notes.md");
+    let gone = repo.join("gone.txt");
+    fs::write(&gone, "x").unwrap();
+    let task = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "s",
+            "--id",
+            "t1",
+            "--compact",
+            "--artifact",
+            artifact.to_str().unwrap(),
+            "--artifact",
+            "gone.txt",
+            "--artifact",
+            "https://example.com/x",
+        ])
+        .current_dir(&repo)
+        .success()
+        .json();
+    let snapshot = &task["snapshot"];
+    let top = fs::canonicalize(&repo).unwrap();
+    assert_eq!(snapshot["git"]["top"], top.to_str().unwrap(), "{snapshot}");
+    assert_eq!(snapshot["git"]["branch"], "main");
+    assert_eq!(
+        snapshot["artifacts"].as_array().unwrap().len(),
+        2,
+        "{snapshot}"
+    );
+    // An unchanged world: no section, the prompt as before.
+    let same = env.cmd(&["show", "t1", "--prompt"]).success().stdout;
+    assert!(!same.contains("Changed since scheduled"), "{same}");
+    // Two commits, an edit, a deletion.
+    fs::write(&artifact, "v2, longer\n").unwrap();
+    git(&repo, &["commit", "-q", "-am", "two"]);
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "three"]);
+    fs::remove_file(&gone).unwrap();
+    let exe = env.write_executor("exe", "cat > /dev/null");
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .success()
+        .assert_stderr_empty();
+    let prompt = fs::read_to_string(env.log_dir().join("t1.prompt.txt")).unwrap();
+    let section = prompt
+        .split("Changed since scheduled:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no section:\n{prompt}"));
+    let lines: Vec<&str> = section.lines().collect();
+    assert_eq!(lines.len(), 3, "{section}");
+    let repo_line = format!("- repo {}: HEAD moved 2 commits (", top.display());
+    assert!(lines[0].starts_with(&repo_line), "{section}");
+    assert!(lines[0].ends_with("), branch main"), "{section}");
+    assert!(
+        lines[1].starts_with(&format!("- artifact {}: modified ", artifact.display())),
+        "{section}"
+    );
+    assert_eq!(
+        lines[2],
+        format!("- artifact {}: deleted", top.join("gone.txt").display())
+    );
+    assert!(
+        prompt.contains("Constraints:\n- (none)\n\nChanged since scheduled:\n"),
+        "{prompt}"
+    );
+}
+
+#[test]
+fn mcp_answers_a_waiting_task_by_key_and_reads_stats() {
+    use crate::mcp::{call, initialize, request};
+    let env = Env::new();
+    let exe = asker(&env, "Deploy now?");
+    schedule_due(&env, "t1", &["--key", "deploy"]);
+    env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    assert_eq!(env.task("t1")["status"], "waiting");
+    let input = [
+        initialize(),
+        request(1, "tools/list", json!({})),
+        call(
+            2,
+            "answer",
+            json!({"key": "deploy", "text": "yes, after 18:00"}),
+        ),
+        call(3, "answer", json!({"id": "t1", "text": "again"})),
+        call(4, "stats", json!({"since": "1d"})),
+        call(5, "list", json!({"statuses": ["waiting"]})),
+    ]
+    .join("\n")
+        + "\n";
+    let out = env.cmd(&["mcp"]).stdin(input).run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let replies: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let tools = replies[1]["result"]["tools"].as_array().unwrap();
+    let answer = tools
+        .iter()
+        .find(|t| t["name"] == "answer")
+        .expect("answer tool");
+    assert_eq!(
+        answer["inputSchema"]["required"],
+        json!(["text"]),
+        "{answer}"
+    );
+    assert!(
+        answer["inputSchema"]["properties"]["key"].is_object(),
+        "{answer}"
+    );
+    assert!(tools.iter().any(|t| t["name"] == "stats"));
+    let answered = &replies[2]["result"];
+    assert_eq!(answered["isError"], false, "{answered}");
+    assert_eq!(answered["structuredContent"]["status"], "scheduled");
+    assert_eq!(
+        answered["structuredContent"]["context"]["answers"],
+        json!(["yes, after 18:00"])
+    );
+    // No longer waiting: a second answer is refused in defer's words.
+    let again = &replies[3]["result"];
+    assert_eq!(again["isError"], true, "{again}");
+    assert!(
+        again["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("its status is scheduled"),
+        "{again}"
+    );
+    let stats = &replies[4]["result"];
+    assert_eq!(stats["isError"], false, "{stats}");
+    assert!(stats["structuredContent"]["rows"].is_array(), "{stats}");
+    let listed = &replies[5]["result"];
+    assert_eq!(listed["isError"], false, "{listed}");
+}
