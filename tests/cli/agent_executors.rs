@@ -376,3 +376,89 @@ fn defer_run_hands_the_prompt_to_claude_code() {
         .unwrap()
         .contains("Deploy of def5678 is healthy."));
 }
+
+/// The new user's check (SPEC §22): Claude Code hits its rate limit once, then
+/// succeeds. The task waits for the reset without spending an attempt, runs then, its
+/// cost is recorded, and `stats` counts one fire, run once.
+#[test]
+fn defer_run_waits_out_claude_codes_rate_limit_then_records_the_cost() {
+    let env = Env::new();
+    let a = agent(
+        &env,
+        r#"#!/bin/sh
+n=$(cat "$FAKE_DIR/calls" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$FAKE_DIR/calls"
+cat >/dev/null
+if [ "$n" = 0 ]; then
+  sed "s/@RESET@/$(( $(date +%s) + 63 ))/" "$FAKE_LIMIT"
+  exit 1
+fi
+cat "$FAKE_STREAM"
+"#,
+    );
+    let executor = repo("examples/executors/claude-code.sh")
+        .display()
+        .to_string();
+    let run = |at: &str| {
+        env.at(at, &["run"])
+            .env("DEFER_EXECUTOR", &executor)
+            .env("DEFER_CLAUDE_BIN", a.bin.display().to_string())
+            .env("FAKE_DIR", a.dir.display().to_string())
+            .env("FAKE_LIMIT", fixture("claude-rate-limit.jsonl"))
+            .env("FAKE_STREAM", fixture("claude-success.jsonl"))
+            .success()
+    };
+    env.at(
+        "2026-12-01 10:00:00",
+        &[
+            "schedule",
+            "--when",
+            "now",
+            "--summary",
+            "check the deploy",
+            "--id",
+            "cc",
+            "--max-retries",
+            "2",
+        ],
+    )
+    .success();
+    run("2026-12-01 10:00:00").assert_stderr_empty();
+    let deferred = env.task("cc");
+    assert_eq!(deferred["status"], "scheduled", "{deferred}");
+    assert_eq!(deferred["attempts"], 0, "a rate limit is no attempt");
+    assert_eq!(deferred["deferrals"], 1);
+    assert_eq!(deferred["result"]["type"], "deferred");
+    assert_eq!(deferred["last_error"], "rate limit five_hour");
+    let reset = crate::support::instant(deferred["run_at"].as_str().unwrap());
+    let asked = crate::support::instant("2026-12-01T10:01:03Z");
+    assert!((reset - asked).num_seconds().abs() <= 5, "retry at {reset}");
+    // Not before the reset.
+    run("2026-12-01 10:00:40").assert_stderr_empty();
+    assert_eq!(fs::read_to_string(a.dir.join("calls")).unwrap(), "1\n");
+    run("2026-12-01 10:02:00").assert_stderr_empty();
+    let done = archived(&env, "cc");
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["attempts"], 0);
+    assert!(done.get("deferrals").is_none(), "{done}");
+    assert_eq!(done["result"]["cost"]["usd"], 0.0421);
+    assert_eq!(done["result"]["summary"], "Deploy of def5678 is healthy.");
+    let entries = done["history"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["result"], "deferred");
+    assert_eq!(entries[1]["cost"]["usd"], 0.0421);
+    let stats = env
+        .at(
+            "2026-12-01 10:05:00",
+            &["stats", "--since", "1d", "--compact"],
+        )
+        .success()
+        .json();
+    let row = &stats[0];
+    assert_eq!(row["expected"], 1, "{stats}");
+    assert_eq!(row["on_time"], 1, "{stats}");
+    assert_eq!(row["late"], 0, "{stats}");
+    assert_eq!(row["failed"], 0, "{stats}");
+    assert_eq!(row["duplicates"], 0, "{stats}");
+    assert_eq!(row["cost_usd"], 0.0421, "{stats}");
+}
