@@ -464,8 +464,7 @@ fn a_series_whose_occurrence_waits_misses_its_fires_until_answered() {
         .archive_records()
         .into_iter()
         .chain(env.latest().into_values())
-        .filter(|r| r["id"] == sid.as_str())
-        .last()
+        .rfind(|r| r["id"] == sid.as_str())
         .unwrap();
     assert_eq!(first["status"], "completed", "{first}");
     let stats = env
