@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::store::{BadLine, Entry, Store};
 use crate::task::{Intent, Status, Task};
 
-/// Which tasks to show. Empty `statuses` means scheduled, executing and paused.
+/// Which tasks to show. Empty `statuses` means scheduled, executing, paused and waiting.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub statuses: Vec<Status>,

@@ -409,10 +409,11 @@ const ANSWER_EXAMPLES: &str = "Examples:
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
     /// The waiting task's id, or its series' id (with --key: the answer)
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    #[arg(index = 1, value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
     /// The answer: text the next run reads in its prompt's Answer: section
     #[arg(
+        index = 2,
         value_name = "TEXT",
         allow_hyphen_values = true,
         required_unless_present = "key",
@@ -484,7 +485,7 @@ fn positive(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show tasks with this status (repeatable; default: scheduled, executing and paused)
+    /// Show tasks with this status (repeatable; default: scheduled, executing, paused and waiting)
     #[arg(long = "status", value_parser = closed::<Status>(), allow_hyphen_values = true)]
     pub statuses: Vec<Status>,
     /// Show every status in the active store

@@ -53,7 +53,7 @@ stored record (UTC) plus run_at_local (the run time in the task's zone, with its
 due_in and stored. Tell the user the id and run_at_local.";
 
 const LIST: &str = "List pending tasks as {\"tasks\": [...]}, ordered by run_at then id: \
-scheduled, executing and paused by default. Narrow with statuses, intents, key, due \
+scheduled, executing, paused and waiting (for an answer) by default. Narrow with statuses, intents, key, due \
 (waiting to run now), before/after (time expressions). Each task carries run_at_local \
 and due_in beside run_at (UTC). Finished tasks leave this list: see `history`, or look \
 one up with `show`.";

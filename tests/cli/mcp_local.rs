@@ -344,7 +344,7 @@ fn schemas_speak_in_argument_names_with_every_bound_and_default() {
     assert!(tasks.get("series").is_some() && tasks.get("due_in").is_some());
 
     let cancel = tool("cancel")["description"].as_str().unwrap();
-    assert!(cancel.contains("scheduled or paused"), "{cancel}");
+    assert!(cancel.contains("scheduled, paused or waiting"), "{cancel}");
     let history = tool("history")["description"].as_str().unwrap();
     assert!(
         history.contains("failed") && history.contains("[\"failed\", \"missed\"]"),
