@@ -612,9 +612,7 @@ impl Runner<'_> {
     /// Writes `logs/<id>.prompt.txt`; returns its path as stored in `result`.
     fn write_prompt(&self, task: &Task) -> Result<String> {
         let prompt_path = self.paths.prompt_path(&task.id);
-        let changes = task.snapshot.as_ref().map_or_else(Vec::new, |then| {
-            crate::snapshot::changes(then, crate::local::zone(task, chrono_tz::Tz::UTC))
-        });
+        let changes = crate::snapshot::changes_for(task);
         fsx::write_atomic(&prompt_path, prompt::render_with(task, &changes).as_bytes())?;
         Ok(prompt_path.display().to_string())
     }

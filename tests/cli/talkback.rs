@@ -557,6 +557,9 @@ fn the_prompt_says_what_changed_since_scheduled() {
     git(&repo, &["commit", "-q", "-am", "two"]);
     git(&repo, &["commit", "-q", "--allow-empty", "-m", "three"]);
     fs::remove_file(&gone).unwrap();
+    // The prompt it would get now says so too.
+    let now = env.cmd(&["show", "t1", "--prompt"]).success().stdout;
+    assert!(now.contains("\nChanged since scheduled:\n- repo "), "{now}");
     let exe = env.write_executor("exe", "cat > /dev/null");
     env.cmd(&["run"])
         .env("DEFER_EXECUTOR", exe.to_str().unwrap())
