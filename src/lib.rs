@@ -6,6 +6,7 @@ pub mod archive;
 pub mod attempt;
 pub mod audit;
 pub mod bounded;
+pub mod budget;
 pub mod cancel;
 pub mod cli;
 pub mod command;

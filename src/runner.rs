@@ -391,6 +391,19 @@ impl Runner<'_> {
                 waiting::miss_while_waiting(&mut step, &task, &waiting_on, now);
             }
         }
+        // A series over its --budget misses the fire (SPEC §22).
+        if let (false, Some(budget), Some(series)) =
+            (step.missed(), task.budget_usd, task.series.as_ref())
+        {
+            let spent = crate::budget::spent_stored(&locked, self.paths, &series.id, now)?;
+            if spent >= budget {
+                let fields = [
+                    ("budget_usd", serde_json::json!(budget)),
+                    ("spent_usd", serde_json::json!((spent * 1e6).round() / 1e6)),
+                ];
+                waiting::miss(&mut step, &task, "budget", &fields, now);
+            }
+        }
         let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
             .into_iter()
             .flatten()
@@ -683,6 +696,16 @@ impl Runner<'_> {
         ];
         if let Some(late) = task.late_by_seconds {
             env.push(("DEFER_LATE_SECONDS", late.to_string()));
+        }
+        // What is left of a series' --budget, for the executor to pass on (SPEC §22).
+        if let (Some(budget), Some(series)) = (task.budget_usd, task.series.as_ref()) {
+            let now = (self.clock)();
+            let spent = self.store.read().and_then(|locked| {
+                crate::budget::spent_stored(&locked, self.paths, &series.id, now)
+            });
+            if let Ok(spent) = spent {
+                env.push(("DEFER_BUDGET_USD", crate::budget::left(budget, spent)));
+            }
         }
         // A fresh, empty report file for this attempt (SPEC §22).
         let report_path = self.paths.report_path(&task.id);

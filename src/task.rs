@@ -329,6 +329,9 @@ pub struct Task {
     /// `--answer-timeout`: a waiting task fails this long after it began waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer_timeout_seconds: Option<u64>,
+    /// `--budget`: a series' reported cost over 24 hours (USD) that stops its fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_usd: Option<f64>,
     /// What the world looked like when the task was scheduled (`snapshot::capture`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
@@ -404,6 +407,7 @@ impl Task {
             question: None,
             waiting_since: None,
             answer_timeout_seconds: None,
+            budget_usd: None,
             snapshot: None,
             extra: Map::new(),
         }

@@ -465,6 +465,10 @@ pub struct SeriesArgs {
     /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub pause_after: Option<u32>,
+    /// Skip a fire (missed, reason budget) while the series' reported cost over the last
+    /// 24h has reached USD; the executor gets DEFER_BUDGET_USD (what is left)
+    #[arg(long, value_name = "USD", value_parser = crate::budget::parse, allow_hyphen_values = true)]
+    pub budget: Option<f64>,
 }
 
 /// `--next`: 1 to `MAX_PREVIEW` fires.

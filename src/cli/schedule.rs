@@ -60,6 +60,12 @@ pub fn scheduled(ctx: &Ctx, args: &ScheduleArgs) -> Result<Scheduled> {
     let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
     prepared.task.parent_id = parent(ctx, args)?;
     prepared.task.answer_timeout_seconds = args.answer_timeout;
+    if let Some(usd) = args.series.budget {
+        if prepared.task.series.is_none() {
+            bail!("invalid --budget '{usd}': only a recurring task has it (accepted with --every or --cron)");
+        }
+        prepared.task.budget_usd = Some(usd);
+    }
     prepared.task.snapshot = world(ctx, &prepared.task);
     if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
         output::warn(&format!(

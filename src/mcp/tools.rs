@@ -589,6 +589,7 @@ fn task_schema() -> Value {
             "question": text("what a waiting task's executor asked; answer it with the answer tool"),
             "waiting_since": utc("when it began waiting for an answer"),
             "answer_timeout_seconds": count("a waiting task fails this long after it began waiting"),
+            "budget_usd": {"type": "number", "description": "a series' budget: a fire is missed (reason budget) while the series' reported cost over 24 hours has reached it"},
             "snapshot": {"type": "object", "description": "the git work tree and artifacts as they were when it was scheduled"},
     });
     for group in [more, last] {

@@ -94,6 +94,24 @@ pub fn miss_while_waiting(
     waiting_on: &str,
     now: DateTime<Utc>,
 ) {
+    miss(
+        step,
+        before,
+        REASON,
+        &[("waiting_on", json!(waiting_on))],
+        now,
+    );
+}
+
+/// The claim's fire is `missed` with `result.reason = reason` (and `fields` in the
+/// result) instead of run; the successor the claim linked stays linked.
+pub fn miss(
+    step: &mut ClaimStep,
+    before: &Task,
+    reason: &str,
+    fields: &[(&str, serde_json::Value)],
+    now: DateTime<Utc>,
+) {
     let claimed = &step.snapshot;
     let lateness = Lateness {
         late_by: claimed.late_by_seconds.unwrap_or(0),
@@ -102,8 +120,10 @@ pub fn miss_while_waiting(
     let mut missed = chain::missed(claimed, lateness, now);
     missed.started_at = before.started_at;
     if let Some(result) = missed.result.as_mut() {
-        result.extra.insert("reason".into(), json!(REASON));
-        result.extra.insert("waiting_on".into(), json!(waiting_on));
+        result.extra.insert("reason".into(), json!(reason));
+        for (name, value) in fields {
+            result.extra.insert((*name).to_string(), value.clone());
+        }
     }
     step.snapshot = missed;
 }

@@ -657,3 +657,127 @@ fn mcp_answers_a_waiting_task_by_key_and_reads_stats() {
     let listed = &replies[5]["result"];
     assert_eq!(listed["isError"], false, "{listed}");
 }
+
+#[test]
+fn a_series_over_its_budget_misses_fires_and_the_executor_gets_what_is_left() {
+    let env = Env::new();
+    let seen = env.root().join("budget");
+    let exe = env.write_executor(
+        "spender",
+        &format!(
+            r#"cat > /dev/null
+echo "${{DEFER_BUDGET_USD:-unset}}" >> '{seen}'
+printf '{{"status":"completed","cost":{{"usd":0.6}}}}' > "$DEFER_REPORT_PATH""#,
+            seen = seen.display()
+        ),
+    );
+    let exe = exe.to_str().unwrap();
+    let missed_hook_seen = env.root().join("missed");
+    let on_missed = env.write_executor(
+        "on-missed",
+        &format!(
+            "cat > /dev/null; echo \"$DEFER_TASK_ID\" >> '{}'",
+            missed_hook_seen.display()
+        ),
+    );
+    let first = env
+        .at(
+            "2026-12-01 10:00:00",
+            &[
+                "schedule",
+                "--every",
+                "1h",
+                "--when",
+                "now",
+                "--summary",
+                "spend",
+                "--budget",
+                "1",
+                "--compact",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(first["budget_usd"], 1.0);
+    let run = |at: &str| {
+        env.at(at, &["run"])
+            .env("DEFER_EXECUTOR", exe)
+            .env("DEFER_ON_MISSED", on_missed.to_str().unwrap())
+            .success()
+    };
+    run("2026-12-01 10:00:00").assert_stderr_empty();
+    run("2026-12-01 11:00:00").assert_stderr_empty();
+    let out = run("2026-12-01 12:00:00");
+    let line = out.error_line();
+    assert!(
+        line.ends_with("missed (due 2026-12-01T12:00:00Z, budget)"),
+        "{line}"
+    );
+    assert_eq!(fs::read_to_string(&seen).unwrap(), "1\n0.4\n");
+    let records: Vec<Value> = env
+        .archive_records()
+        .into_iter()
+        .chain(env.latest().into_values())
+        .collect();
+    let third = records
+        .iter()
+        .rfind(|r| r["series"]["occurrence"] == 3)
+        .expect("occurrence 3");
+    assert_eq!(third["status"], "missed");
+    assert_eq!(third["result"]["reason"], "budget");
+    assert_eq!(third["result"]["spent_usd"], 1.2);
+    assert_eq!(
+        fs::read_to_string(&missed_hook_seen).unwrap().trim(),
+        third["id"].as_str().unwrap()
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["series"]["occurrence"] == 4 && r["status"] == "scheduled"),
+        "the series goes on"
+    );
+    let stats = env
+        .at("2026-12-01 12:10:00", &["stats", "--compact"])
+        .success()
+        .json();
+    assert_eq!(stats[0]["missed"]["budget"], 1, "{stats}");
+    // A day later the spending is out of the window: it runs with the whole budget.
+    run("2026-12-02 12:30:00");
+    assert_eq!(fs::read_to_string(&seen).unwrap(), "1\n0.4\n1\n");
+}
+
+#[test]
+fn a_budget_needs_a_series_and_an_amount() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--budget",
+            "5",
+        ])
+        .failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: invalid --budget '5': only a recurring task has it (accepted with --every or --cron)"
+    );
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--every",
+            "1h",
+            "--summary",
+            "s",
+            "--budget",
+            "-2",
+        ])
+        .failure(1);
+    assert!(out.error_line().contains("--budget"), "{}", out.stderr);
+    assert!(
+        !env.store_exists() || env.records().is_empty(),
+        "nothing written"
+    );
+}
