@@ -97,7 +97,7 @@ mod tests {
             "id": id, "created_at": "2026-12-01T00:00:00Z", "run_at": "2026-12-01T00:00:00Z",
             "context": {"summary": "s"}, "status": "completed",
             "execution": {"mode": "fresh", "prompt_template": "", "aura_level": "low"},
-            "series": {"id": series, "every": "1h", "timezone": "UTC", "occurrence": 1},
+            "series": {"id": series, "every": "1h", "timezone": "UTC", "occurrence": 1, "missed": "run-once", "grace_seconds": 600},
         }))
         .unwrap();
         for (finished, usd) in costs {
