@@ -386,24 +386,7 @@ impl Runner<'_> {
             |series, k| scan.occurrence(series, k).map(|e| e.id.clone()),
             || ids::generate(now),
         );
-        if !step.missed() {
-            if let Some(waiting_on) = self.series_waiting(&locked, scan, &task) {
-                waiting::miss_while_waiting(&mut step, &task, &waiting_on, now);
-            }
-        }
-        // A series over its --budget misses the fire (SPEC §22).
-        if let (false, Some(budget), Some(series)) =
-            (step.missed(), task.budget_usd, task.series.as_ref())
-        {
-            let spent = crate::budget::spent_stored(&locked, self.paths, &series.id, now)?;
-            if spent >= budget {
-                let fields = [
-                    ("budget_usd", serde_json::json!(budget)),
-                    ("spent_usd", serde_json::json!((spent * 1e6).round() / 1e6)),
-                ];
-                waiting::miss(&mut step, &task, "budget", &fields, now);
-            }
-        }
+        self.hold_fire(&locked, scan, &task, &mut step, now)?;
         let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
             .into_iter()
             .flatten()

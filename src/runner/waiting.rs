@@ -1,6 +1,7 @@
-//! Waiting tasks in the runner (SPEC §22): a wait past its `--answer-timeout` fails,
-//! and a series whose occurrence waits fires no new one (its fires are `missed` with
-//! reason `waiting`) until the answer comes or the wait is cancelled.
+//! Fires and waits the executor's report governs in the runner (SPEC §22): a wait past
+//! its `--answer-timeout` fails; a series whose occurrence waits fires no new one (its
+//! fires are `missed` with reason `waiting`) until the answer comes or the wait is
+//! cancelled; a series over its `--budget` misses fires (reason `budget`).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use crate::audit::Event;
 use crate::lifecycle;
 use crate::series::chain::{self, ClaimStep};
 use crate::series::missed::Lateness;
-use crate::store::Scan;
+use crate::store::{Exclusive, Locked, Scan};
 use crate::task::{Status, Task};
 
 /// The reason recorded in a missed fire's `result.reason` while its series waits.
@@ -68,10 +69,47 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// The id of another occurrence of `task`'s series that is `waiting`, if any.
-    pub(super) fn series_waiting(
+    /// A claim of a series occurrence that must not run (SPEC §22) becomes a missed
+    /// fire: while another occurrence of the series waits for an answer (reason
+    /// `waiting`), or while its `--budget` is spent (reason `budget`).
+    pub(super) fn hold_fire(
         &self,
-        locked: &crate::store::Locked<crate::store::Exclusive>,
+        locked: &Locked<Exclusive>,
+        scan: &Scan,
+        task: &Task,
+        step: &mut ClaimStep,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if step.missed() {
+            return Ok(());
+        }
+        if let Some(waiting_on) = self.series_waiting(locked, scan, task) {
+            miss(
+                step,
+                task,
+                REASON,
+                &[("waiting_on", json!(waiting_on))],
+                now,
+            );
+            return Ok(());
+        }
+        if let (Some(budget), Some(series)) = (task.budget_usd, task.series.as_ref()) {
+            let spent = crate::budget::spent_stored(locked, self.paths, &series.id, now)?;
+            if spent >= budget {
+                let fields = [
+                    ("budget_usd", json!(budget)),
+                    ("spent_usd", json!((spent * 1e6).round() / 1e6)),
+                ];
+                miss(step, task, "budget", &fields, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// The id of another occurrence of `task`'s series that is `waiting`, if any.
+    fn series_waiting(
+        &self,
+        locked: &Locked<Exclusive>,
         scan: &Scan,
         task: &Task,
     ) -> Option<String> {
@@ -83,24 +121,6 @@ impl Runner<'_> {
             .find(|t| t.series.as_ref().is_some_and(|s| s.id == series.id))
             .map(|t| t.id)
     }
-}
-
-/// A claim that would run while its series waits: the fire is `missed` instead, with
-/// `result.reason = "waiting"` and `result.waiting_on` the waiting occurrence; the
-/// successor the claim linked stays linked (exactly once, SPEC §19).
-pub fn miss_while_waiting(
-    step: &mut ClaimStep,
-    before: &Task,
-    waiting_on: &str,
-    now: DateTime<Utc>,
-) {
-    miss(
-        step,
-        before,
-        REASON,
-        &[("waiting_on", json!(waiting_on))],
-        now,
-    );
 }
 
 /// The claim's fire is `missed` with `result.reason = reason` (and `fields` in the
