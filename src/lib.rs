@@ -22,6 +22,7 @@ pub mod follow;
 pub mod fsx;
 pub mod heartbeat;
 pub mod history;
+pub mod hold;
 pub mod ids;
 pub mod lifecycle;
 pub mod lineage;
