@@ -237,6 +237,43 @@ mod tests {
     }
 
     #[test]
+    fn what_the_executor_said_reads_as_one_line() {
+        let mut deferred = task(Status::Scheduled, Some(ResultType::Deferred));
+        deferred.last_error = Some("rate limit five_hour".into());
+        let notice = Notice::outcome(&deferred).unwrap();
+        assert!(!notice.is_problem(), "a deferral is no problem");
+        assert_eq!(
+            notice.to_string(),
+            "task t1 deferred by its executor until 2026-04-08T16:36:00Z: rate limit five_hour"
+        );
+        let mut waiting = task(Status::Waiting, Some(ResultType::NeedsInput));
+        waiting.question = Some("Which branch?\nmain or dev".into());
+        let notice = Notice::outcome(&waiting).unwrap();
+        assert!(
+            notice.is_problem(),
+            "a question is printed without --verbose"
+        );
+        assert_eq!(notice.to_string(), "task t1 needs input: Which branch?");
+        let unreadable = Notice::ReportUnreadable {
+            id: "t1".into(),
+            error: "report is not JSON: expected value".into(),
+        };
+        assert!(unreadable.is_problem());
+        assert_eq!(
+            unreadable.to_string(),
+            "warning: task t1: report is not JSON: expected value"
+        );
+        let mut budget = task(Status::Missed, Some(ResultType::Missed));
+        if let Some(result) = budget.result.as_mut() {
+            result.extra.insert("reason".into(), "budget".into());
+        }
+        assert_eq!(
+            Notice::outcome(&budget).unwrap().to_string(),
+            "task t1 missed (due 2026-04-08T16:36:00Z, budget)"
+        );
+    }
+
+    #[test]
     fn outcomes_read_the_final_status() {
         assert_eq!(
             line(Status::Failed, Some(ResultType::ExecutorFailed)).unwrap(),
