@@ -9,6 +9,7 @@
 
 pub(crate) mod cronline;
 mod files;
+mod holds;
 mod host;
 mod proof;
 mod runner;
@@ -126,6 +127,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
             rows.push(store::orphans(&view, runner_busy));
             rows.push(store::overdue(&view, now));
             rows.push(proof::duplicates(&paths, now));
+            rows.push(holds::lane_holds(&paths, now));
             let last = crate::heartbeat::last_run(&paths.runner_lock());
             let fresh = !crate::heartbeat::is_stale(last, now);
             rows.push(runner::heartbeat(last, now));

@@ -20,6 +20,7 @@ const CHECKS: &[&str] = &[
     "orphans",
     "overdue",
     "duplicates",
+    "lane_holds",
     "heartbeat",
     "crontab",
     "cron_daemon",
