@@ -1,0 +1,635 @@
+//! `defer run` with lanes (SPEC §20): a short dispatch under the runner lock — recover
+//! dead workers' tasks, count live ones' slots, claim every due task that fits in one
+//! append — then supervision, without that lock, of the executors it started (a thread
+//! each), dispatching again whenever one of its slots frees and every `TICK`, until it
+//! has nothing executing and nothing it could start.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+use chrono::{DateTime, Utc};
+
+use super::lanes::Slots;
+use super::liveness::TaskLock;
+use super::{incomplete_output, Paused, Report, Runner, RunnerLock};
+use crate::attempt::{self, Facts};
+use crate::command::Program;
+use crate::executor;
+use crate::ids;
+use crate::lifecycle::{self, Output};
+use crate::series::chain::{self, ClaimStep, Trigger};
+use crate::series::missed::Lateness;
+use crate::stop;
+use crate::store::summary::Summary;
+use crate::store::{BadLine, Exclusive, Locked, Scan};
+use crate::task::{Overlap, ResultType, Status, Task};
+
+/// How often a supervising run looks for tasks that became due or slots another run
+/// freed, when none of its own executors ended meanwhile.
+const TICK: Duration = Duration::from_secs(2);
+
+/// A claimed task with its prompt written, for a worker to run.
+struct Start {
+    /// The snapshot before the claim, restored if the runner fails before the executor
+    /// runs (SPEC §11).
+    before: Task,
+    claimed: Task,
+    prompt_path: String,
+    lock: TaskLock,
+}
+
+/// A worker's result, sent to the supervising thread once the outcome is recorded.
+struct Finished {
+    done: Option<Task>,
+    paused: Vec<Paused>,
+    failure: Option<anyhow::Error>,
+}
+
+/// What a supervised thread tells the supervising one.
+enum Message {
+    Notice(super::Notice),
+    Finished(Finished),
+}
+
+/// What one dispatch did.
+#[derive(Default)]
+struct Round {
+    started: Vec<Start>,
+    /// Outcomes recorded in the dispatch itself (missed, prompt only, recovered), to
+    /// report and hook off the dispatching thread.
+    settled: Vec<(Task, Vec<Paused>)>,
+    /// Something was written: what it linked may be due at once.
+    progress: bool,
+    scan: Option<Scan>,
+}
+
+/// What a supervising run remembers between its dispatches.
+#[derive(Default)]
+struct Memory {
+    /// Tasks claimed by this run: each at most once per run.
+    taken: HashSet<String>,
+    /// When this run first found a task due that then waited for a slot: its lateness
+    /// is measured there (§19), not when a slot freed.
+    waiting_since: HashMap<String, DateTime<Utc>>,
+}
+
+impl Runner<'_> {
+    /// `run` once it holds the runner lock.
+    pub(super) fn run_lanes(&self, lock: RunnerLock) -> Result<Report> {
+        let mut report = Report::default();
+        let mut memory = Memory::default();
+        let (tx, rx) = mpsc::channel::<Message>();
+        let (paths, store, audit, settings, clock) = (
+            self.paths,
+            self.store,
+            self.audit,
+            self.settings,
+            self.clock,
+        );
+        let result = std::thread::scope(|scope| -> Result<()> {
+            // A thread's runner: its notices go to this thread, which tells `notify`.
+            let spawn = |job: Box<dyn FnOnce(&Runner) + Send>| {
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    let forward = |notice: &super::Notice| {
+                        let _ = tx.send(Message::Notice(notice.clone()));
+                    };
+                    let runner = Runner {
+                        paths,
+                        store,
+                        audit,
+                        settings,
+                        clock,
+                        notify: &forward,
+                    };
+                    job(&runner);
+                });
+            };
+            let mut lock = Some(lock);
+            let mut mine = 0usize;
+            loop {
+                let held = match lock.take() {
+                    Some(held) => Some(held),
+                    None if stop::requested() => None,
+                    None => RunnerLock::acquire(&self.paths.runner_lock(), false)?,
+                };
+                if let Some(held) = held {
+                    let round = self.dispatch(&mut report, &mut memory)?;
+                    for start in round.started {
+                        mine += 1;
+                        let tx = tx.clone();
+                        spawn(Box::new(move |runner: &Runner| runner.work(start, &tx)));
+                    }
+                    // Hooks of outcomes the dispatch recorded: here, outside the store
+                    // lock, when nothing of ours runs; else beside the executors, so they never
+                    // delay a start.
+                    let settled = round.settled;
+                    if mine == 0 {
+                        for (task, paused) in &settled {
+                            self.settle(task, paused);
+                        }
+                    } else if !settled.is_empty() {
+                        spawn(Box::new(move |runner: &Runner| {
+                            for (task, paused) in &settled {
+                                runner.settle(task, paused);
+                            }
+                        }));
+                    }
+                    if round.progress && mine == 0 && !stop::requested() {
+                        lock = Some(held);
+                        continue;
+                    }
+                    if mine == 0 {
+                        if let Some(mut scan) = round.scan {
+                            self.sweep_after(&mut scan, &mut report)?;
+                        }
+                        drop(held);
+                        return Ok(());
+                    }
+                    drop(held);
+                } else if mine == 0 {
+                    return Ok(());
+                }
+                // Until one of ours ends, or the tick.
+                let deadline = Instant::now() + TICK;
+                while let Ok(message) =
+                    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                {
+                    if self.take(message, &mut report) {
+                        mine -= 1;
+                        break;
+                    }
+                }
+            }
+        });
+        drop(tx);
+        // What the threads said after the loop ended; every thread is joined by now.
+        for message in rx.iter() {
+            self.take(message, &mut report);
+        }
+        result?;
+        if stop::requested() {
+            return Err(anyhow!("stopped by a signal; the tasks in hand were recorded as interrupted, the rest are still scheduled"));
+        }
+        report.bad.sort_by_key(|b| b.line_no);
+        report.bad.dedup_by_key(|b| b.line_no);
+        Ok(report)
+    }
+
+    /// Handles a thread's message; true when it is a worker's end.
+    fn take(&self, message: Message, report: &mut Report) -> bool {
+        match message {
+            Message::Notice(notice) => {
+                (self.notify)(&notice);
+                false
+            }
+            Message::Finished(finished) => {
+                report.paused_series.extend(finished.paused);
+                report.executed.extend(finished.done);
+                report.failures.extend(finished.failure);
+                true
+            }
+        }
+    }
+
+    /// The archive sweep, under the runner lock, when this run is about to end.
+    fn sweep_after(&self, scan: &mut Scan, report: &mut Report) -> Result<()> {
+        report.archived = self.sweep(scan)?;
+        if report.archived > 0 {
+            (self.notify)(&super::Notice::Archived {
+                count: report.archived,
+            });
+        }
+        Ok(())
+    }
+
+    /// One dispatch, under the runner lock: recover dead workers' tasks, count busy
+    /// slots, claim what fits (one append), and hand back the claims to start.
+    fn dispatch(&self, report: &mut Report, memory: &mut Memory) -> Result<Round> {
+        let now = (self.clock)();
+        let mut round = Round::default();
+        let locked = self.store.write()?;
+        let Some(mut scan) = self.start(&locked, now)? else {
+            return Ok(round);
+        };
+        let (recovered, paused) = self.recover(&locked, &scan, now)?;
+        locked.catch_up(&mut scan)?;
+        for task in &recovered {
+            let tripped: Vec<Paused> = paused
+                .iter()
+                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                .cloned()
+                .collect();
+            round.settled.push((task.clone(), tripped));
+        }
+        round.progress |= !recovered.is_empty();
+        report.recovered.extend(recovered);
+        report.paused_series.extend(paused);
+
+        let mut slots = Slots::new(&self.settings.lanes);
+        // The executing occurrence of each series, for `--overlap`.
+        let mut running: HashMap<String, Task> = HashMap::new();
+        for entry in scan
+            .entries
+            .iter()
+            .filter(|e| e.status == Status::Executing)
+        {
+            match locked.load(entry) {
+                Ok(task) => {
+                    slots.take(task.lane.as_deref());
+                    if let Some(series) = &task.series {
+                        running.insert(series.id.clone(), task);
+                    }
+                }
+                Err(_) => slots.take(None),
+            }
+        }
+
+        let mut batch = Batch::default();
+        for id in due(&scan, now) {
+            if stop::requested() {
+                break;
+            }
+            if memory.taken.contains(&id) {
+                continue;
+            }
+            let Some(task) = self.load_due(&locked, &mut scan, &id, &mut report.bad)? else {
+                continue;
+            };
+            let program = Program::choose(&task, self.settings.executor.as_deref());
+            let lane = task.lane.as_deref();
+            let mut replaces = None;
+            if let Some(previous) = task.series.as_ref().and_then(|s| running.get(&s.id)) {
+                match task.overlap.unwrap_or(Overlap::Queue) {
+                    // Runs once the previous one ended, under the missed policy (§12).
+                    Overlap::Queue => continue,
+                    Overlap::Skip => {
+                        memory.taken.insert(id);
+                        let missed = batch.overlap_missed(&task, now, self, &scan);
+                        round.settled.push((missed, Vec::new()));
+                        continue;
+                    }
+                    Overlap::Replace => replaces = Some(previous.clone()),
+                    Overlap::Allow => {}
+                }
+            }
+            if let Some(previous) = &replaces {
+                slots.free(previous.lane.as_deref());
+            }
+            if program.is_some() && !slots.fits(lane) {
+                memory.waiting_since.entry(id).or_insert(now);
+                if let Some(previous) = &replaces {
+                    slots.take(previous.lane.as_deref());
+                }
+                continue;
+            }
+            let task_lock = match program {
+                Some(_) => match TaskLock::try_take(&self.paths.task_lock_path(&id))? {
+                    Some(lock) => Some(lock),
+                    None => continue,
+                },
+                None => None,
+            };
+            let judged_at = memory.waiting_since.get(&id).copied().unwrap_or(now);
+            let step = self.claim_at(&task, judged_at, now, &scan, &batch);
+            memory.taken.insert(id.clone());
+            if step.missed() {
+                batch.push(&step, step.next.clone());
+                round.settled.push((step.snapshot.clone(), Vec::new()));
+                continue;
+            }
+            let claimed = step.snapshot.clone();
+            let prompt_path = match self.write_prompt(&claimed) {
+                Ok(path) => path,
+                Err(e) => {
+                    report.failures.push(e.context(format!(
+                        "task {id} was not run and stays scheduled; the runner could not prepare it"
+                    )));
+                    continue;
+                }
+            };
+            match task_lock {
+                // No executor: the prompt is the outcome, recorded in the same append.
+                None => {
+                    let began = Instant::now();
+                    let completed = lifecycle::complete(
+                        &claimed,
+                        ResultType::PromptPrepared,
+                        &prompt_path,
+                        Output::default(),
+                        now,
+                    );
+                    let done = attempt::record(&claimed, completed, &Facts::took(began), now);
+                    let mut tripped = Vec::new();
+                    let next = match &step.next {
+                        Some(next) => {
+                            Some(chain::after_outcome(&done, next).map_or(next.clone(), |(n, _)| n))
+                        }
+                        None => self.breaker(&locked, &scan, &done, &mut tripped),
+                    };
+                    batch.push_done(&step, done.clone(), next);
+                    report.paused_series.extend(tripped.iter().cloned());
+                    round.settled.push((done, tripped));
+                }
+                Some(lock) => {
+                    slots.take(lane);
+                    if let Some(series) = &claimed.series {
+                        running.insert(series.id.clone(), claimed.clone());
+                    }
+                    if let Some(previous) = replaces {
+                        batch.replace(previous, &claimed, now);
+                    }
+                    batch.push(&step, step.next.clone());
+                    round.started.push(Start {
+                        before: task,
+                        claimed,
+                        prompt_path,
+                        lock,
+                    });
+                }
+            }
+        }
+        if !batch.writes.is_empty() {
+            // Every claim of this dispatch and what it links: one append, one fsync.
+            let writes: Vec<&Task> = batch.writes.iter().collect();
+            if let Err(e) = locked.append(&writes) {
+                drop(locked);
+                for start in round.started.drain(..) {
+                    drop(start.lock);
+                }
+                round
+                    .settled
+                    .retain(|(task, _)| report.recovered.iter().any(|r| r.id == task.id));
+                report.failures.push(e.context(
+                    "the due tasks were not run and stay scheduled; the runner could not claim them",
+                ));
+                return Ok(round);
+            }
+            round.progress = true;
+            locked.catch_up(&mut scan)?;
+        }
+        report.bad.extend(scan.bad.iter().cloned());
+        drop(locked);
+        for step in &batch.steps {
+            self.log_claim(step, now);
+            if !step.missed() {
+                (self.notify)(&super::Notice::Claimed {
+                    id: step.snapshot.id.clone(),
+                });
+            }
+        }
+        for done in &batch.done {
+            self.log_outcome(done);
+        }
+        let missed = batch.steps.iter().filter(|s| s.missed());
+        report
+            .executed
+            .extend(missed.map(|s| s.snapshot.clone()).chain(batch.done));
+        // A replaced occurrence is stopped before its successor starts.
+        for previous in &batch.replaced {
+            if let Some(process) = &previous.executor {
+                executor::process::stop_orphan(process, self.settings.limits.kill_grace);
+            }
+        }
+        round.scan = Some(scan);
+        Ok(round)
+    }
+
+    /// The scheduled task `id` of the scan, loaded (a series' other occurrences added
+    /// to a partial scan); `None` when it is not scheduled or cannot be read (a bad line).
+    fn load_due(
+        &self,
+        locked: &Locked<Exclusive>,
+        scan: &mut Scan,
+        id: &str,
+        bad: &mut Vec<BadLine>,
+    ) -> Result<Option<Task>> {
+        let Some(entry) = scan.get(id).filter(|e| e.status == Status::Scheduled) else {
+            return Ok(None);
+        };
+        let task = match locked.load(entry) {
+            Ok(task) => task,
+            Err(e) => {
+                let line_no = match entry.line_no {
+                    0 => locked.line_number_at(entry.offset)?,
+                    n => n,
+                };
+                bad.push(BadLine {
+                    line_no,
+                    offset: entry.offset,
+                    reason: format!("{e:#}"),
+                });
+                return Ok(None);
+            }
+        };
+        if let Some(series) = task.series.as_ref().filter(|_| scan.is_partial()) {
+            locked.absorb_mentioning(scan, format!("\"{}\"", series.id).as_bytes())?;
+        }
+        Ok(Some(task))
+    }
+
+    /// The claim of `task` at `now`, its lateness judged at `judged_at` (when this run
+    /// first found it due, §19).
+    fn claim_at(
+        &self,
+        task: &Task,
+        judged_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        scan: &Scan,
+        batch: &Batch,
+    ) -> ClaimStep {
+        let mut step = chain::claim(
+            task,
+            judged_at,
+            self.settings.grace.0,
+            Trigger::Due,
+            |series, k| scan.occurrence(series, k).is_some() || batch.links(series, k),
+            || ids::generate(now),
+        );
+        if step.snapshot.started_at.is_some() {
+            step.snapshot.started_at = Some(now.into());
+        }
+        step
+    }
+
+    /// A worker: runs the claimed task's executor, records its outcome, lets its lock go,
+    /// tells the supervisor, then reports and hooks it (SPEC §14) on this thread.
+    fn work(&self, start: Start, tx: &mpsc::Sender<Message>) {
+        let Start {
+            before,
+            claimed,
+            prompt_path,
+            lock,
+        } = start;
+        let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
+            Ok(attempt) => attempt,
+            Err(e) => {
+                let failure = self.release(&before, e);
+                lock.release();
+                let _ = tx.send(Message::Finished(Finished {
+                    done: None,
+                    paused: Vec::new(),
+                    failure: Some(failure),
+                }));
+                return;
+            }
+        };
+        let recorded = self.record_finished(&done);
+        // Only once the outcome is in the store: until then the task stays live. If it
+        // could not be recorded, the next run recovers it (the lock is gone with us).
+        lock.release();
+        let (paused, failure) = match recorded {
+            Ok(Some(paused)) => (paused, file_error.map(|e| incomplete_output(&done, &e))),
+            Ok(None) => {
+                // Replaced meanwhile (`--overlap replace`): its record says so.
+                let _ = tx.send(Message::Finished(Finished {
+                    done: None,
+                    paused: Vec::new(),
+                    failure: None,
+                }));
+                return;
+            }
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        // Reported before the supervisor hears of the free slot, hooked after.
+        if let Some(notice) = super::Notice::outcome(&done) {
+            (self.notify)(&notice);
+        }
+        for p in &paused {
+            (self.notify)(&super::Notice::SeriesPaused {
+                series: p.series.clone(),
+                failures: p.failures,
+            });
+        }
+        let hook = super::Hook::for_status(done.status);
+        let _ = tx.send(Message::Finished(Finished {
+            done: Some(done.clone()),
+            paused,
+            failure,
+        }));
+        if let Some(hook) = hook {
+            self.run_hook(hook, &done);
+        }
+    }
+
+    /// Appends a worker's outcome and the breaker's update of the series' pending
+    /// occurrence, in one write, found by reading the store under its lock (the worker
+    /// keeps no scan: the store may have been compacted since the claim). `None` when
+    /// the task is no longer `executing` (replaced): nothing is written.
+    fn record_finished(&self, done: &Task) -> Result<Option<Vec<Paused>>> {
+        let locked = self.store.write()?;
+        let mut latest = None;
+        locked.records_mentioning(format!("\"{}\"", done.id).as_bytes(), |task| {
+            if task.id == done.id {
+                latest = Some(task.status);
+            }
+        })?;
+        if latest.is_some_and(|status| status != Status::Executing) {
+            return Ok(None);
+        }
+        let mut scan = locked.listed(&Summary::default());
+        if let Some(series) = &done.series {
+            locked.absorb_mentioning(&mut scan, format!("\"{}\"", series.id).as_bytes())?;
+        }
+        let mut paused = Vec::new();
+        let follow = self.breaker(&locked, &scan, done, &mut paused);
+        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        locked.append(&writes)?;
+        drop(locked);
+        self.log_paused(&paused, (self.clock)());
+        Ok(Some(paused))
+    }
+}
+
+/// What one dispatch appends, in order, and what it logs afterwards.
+#[derive(Default)]
+struct Batch {
+    writes: Vec<Task>,
+    steps: Vec<ClaimStep>,
+    /// Outcomes recorded in the batch (prompt only).
+    done: Vec<Task>,
+    /// Executing occurrences cancelled by `--overlap replace`, to stop.
+    replaced: Vec<Task>,
+}
+
+impl Batch {
+    fn push(&mut self, step: &ClaimStep, next: Option<Task>) {
+        self.writes.push(step.snapshot.clone());
+        self.writes.extend(next);
+        self.steps.push(step.clone());
+    }
+
+    fn push_done(&mut self, step: &ClaimStep, done: Task, next: Option<Task>) {
+        self.writes.push(done.clone());
+        self.writes.extend(next);
+        self.steps.push(step.clone());
+        self.done.push(done);
+    }
+
+    /// True when this batch links occurrence `k` of `series` already.
+    fn links(&self, series: &str, k: u32) -> bool {
+        self.writes.iter().any(|t| {
+            t.series
+                .as_ref()
+                .is_some_and(|s| s.id == series && s.occurrence == k)
+        })
+    }
+
+    /// `--overlap skip`: the fire is `missed` (reason `overlap`); the series goes on.
+    fn overlap_missed(
+        &mut self,
+        task: &Task,
+        now: DateTime<Utc>,
+        runner: &Runner,
+        scan: &Scan,
+    ) -> Task {
+        let step = runner.claim_at(task, now, now, scan, self);
+        let late_by = (now - task.run_at.at()).num_seconds().max(0) as u64;
+        let mut snapshot = chain::missed(
+            task,
+            Lateness {
+                late_by,
+                missed_fires: None,
+            },
+            now,
+        );
+        if let Some(result) = snapshot.result.as_mut() {
+            result.extra.insert("reason".into(), "overlap".into());
+        }
+        let step = ClaimStep {
+            snapshot,
+            next: step.next,
+        };
+        self.push(&step, step.next.clone());
+        step.snapshot
+    }
+
+    /// `--overlap replace`: `previous` is recorded `cancelled`, replaced by `claimed`.
+    fn replace(&mut self, previous: Task, claimed: &Task, now: DateTime<Utc>) {
+        let k = claimed.series.as_ref().map_or(0, |s| s.occurrence);
+        let cancelled = Task {
+            status: Status::Cancelled,
+            cancelled_at: Some(now.into()),
+            cancel_reason: Some(Some(format!("replaced by occurrence {k}"))),
+            ..previous.clone()
+        };
+        self.writes.push(cancelled);
+        self.replaced.push(previous);
+    }
+}
+
+/// Scheduled tasks due at `now`: oldest `run_at` first, then by id (§20).
+fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
+    let mut due: Vec<_> = scan
+        .entries
+        .iter()
+        .filter(|e| e.status == Status::Scheduled && e.run_at.at() <= now)
+        .collect();
+    due.sort_by(|a, b| a.run_at.cmp(&b.run_at).then_with(|| a.id.cmp(&b.id)));
+    due.into_iter().map(|e| e.id.clone()).collect()
+}
