@@ -21,6 +21,7 @@ mod hooks;
 mod hostile;
 mod kill;
 mod kubernetes;
+mod lanes;
 mod list;
 mod man;
 mod mcp;

@@ -1,0 +1,363 @@
+//! Lanes (SPEC §20): due tasks run side by side within `DEFER_MAX_PARALLEL` and their
+//! lane's limit, a long task never holds back one with a free slot, a run started while
+//! another supervises takes the free slots, the supervising run starts tasks that
+//! become due meanwhile, and bad `DEFER_LANES` / `DEFER_MAX_PARALLEL` / `--lane` values
+//! are refused with nothing written. Overlap is judged on the start and end instants
+//! the executor records, not on wall time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::support::{schedule_due, wait_until, Env};
+
+/// An executor that appends `start <id> <ns>` and `end <id> <ns>` to `$TRACE` around
+/// a nap of `$NAP` seconds (default 2), or until `$GATE/<id>` exists when `$GATE` is set.
+fn tracer(env: &Env) -> (PathBuf, PathBuf) {
+    let trace = env.root().join("trace");
+    let exe = env.write_executor(
+        "tracer",
+        r#"cat > /dev/null
+echo "start $DEFER_TASK_ID $(date +%s%N)" >> "$TRACE"
+if [ -n "$GATE" ]; then
+  i=0; while [ ! -e "$GATE/$DEFER_TASK_ID" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+else
+  sleep "${NAP:-2}"
+fi
+echo "end $DEFER_TASK_ID $(date +%s%N)" >> "$TRACE""#,
+    );
+    (exe, trace)
+}
+
+/// Each task's (start, end) in nanoseconds, from the trace.
+fn intervals(trace: &Path) -> BTreeMap<String, (u128, u128)> {
+    let text = std::fs::read_to_string(trace).unwrap_or_default();
+    let mut starts = BTreeMap::new();
+    let mut spans = BTreeMap::new();
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let (what, id, at) = (parts[0], parts[1].to_string(), parts[2].parse().unwrap());
+        match what {
+            "start" => assert!(starts.insert(id, at).is_none(), "started twice: {text}"),
+            _ => {
+                let start = starts[&id];
+                assert!(
+                    spans.insert(id, (start, at)).is_none(),
+                    "ended twice: {text}"
+                );
+            }
+        }
+    }
+    spans
+}
+
+/// The most tasks of `ids` executing at one instant.
+fn most_at_once(spans: &BTreeMap<String, (u128, u128)>, ids: &[&str]) -> usize {
+    ids.iter()
+        .map(|id| spans[*id].0)
+        .map(|t| {
+            ids.iter()
+                .filter(|other| spans[**other].0 <= t && t < spans[**other].1)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn run_cmd(env: &Env, exe: &Path, trace: &Path) -> crate::support::Cmd {
+    env.cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("TRACE", trace.to_str().unwrap())
+}
+
+fn spawn(cmd: crate::support::Cmd) -> Child {
+    cmd.command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn three_due_tasks_run_side_by_side_with_three_slots() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    for id in ["a", "b", "c"] {
+        schedule_due(&env, id, &[]);
+    }
+    run_cmd(&env, &exe, &trace)
+        .env("DEFER_MAX_PARALLEL", "3")
+        .success()
+        .assert_stderr_empty();
+    let spans = intervals(&trace);
+    assert_eq!(spans.len(), 3, "{spans:?}");
+    // All three were running at once: the last start is before the first end.
+    let last_start = spans.values().map(|s| s.0).max().unwrap();
+    let first_end = spans.values().map(|s| s.1).min().unwrap();
+    assert!(last_start < first_end, "{spans:?}");
+    for id in ["a", "b", "c"] {
+        assert_eq!(crate::runner::archived(&env, id)["status"], "completed");
+    }
+    assert_eq!(env.log_events("runner claimed").len(), 3);
+}
+
+#[test]
+fn one_slot_runs_due_tasks_one_after_another_by_fire_then_id() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    for id in ["b", "a", "c"] {
+        env.cmd(&[
+            "schedule",
+            "--when",
+            "2020-01-01T00:00:00Z",
+            "--summary",
+            id,
+            "--id",
+            id,
+        ])
+        .success();
+    }
+    run_cmd(&env, &exe, &trace)
+        .env("DEFER_MAX_PARALLEL", "1")
+        .env("NAP", "0.1")
+        .success();
+    let spans = intervals(&trace);
+    assert_eq!(most_at_once(&spans, &["a", "b", "c"]), 1, "{spans:?}");
+    let mut order: Vec<_> = spans.iter().collect();
+    order.sort_by_key(|(_, span)| span.0);
+    let order: Vec<&str> = order.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(order, ["a", "b", "c"]);
+}
+
+#[test]
+fn a_lane_never_runs_more_than_its_limit_and_unlaned_tasks_share_the_total() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    for id in ["r1", "r2", "r3"] {
+        schedule_due(&env, id, &["--lane", "repo-a"]);
+    }
+    for id in ["s1", "s2", "s3"] {
+        schedule_due(&env, id, &["--lane", "research"]);
+    }
+    schedule_due(&env, "free", &[]);
+    assert_eq!(env.task("r1")["lane"], "repo-a");
+    assert!(env.task("free").get("lane").is_none());
+    run_cmd(&env, &exe, &trace)
+        .env("DEFER_MAX_PARALLEL", "8")
+        .env("DEFER_LANES", "research=2")
+        .env("NAP", "0.6")
+        .success()
+        .assert_stderr_empty();
+    let spans = intervals(&trace);
+    assert_eq!(spans.len(), 7, "{spans:?}");
+    // repo-a is not listed: one at a time; research=2: two at a time, not three.
+    assert_eq!(most_at_once(&spans, &["r1", "r2", "r3"]), 1, "{spans:?}");
+    assert_eq!(most_at_once(&spans, &["s1", "s2", "s3"]), 2, "{spans:?}");
+    // The lanes did not hold the unlaned task back: it ran beside the first ones.
+    let all = ["r1", "r2", "r3", "s1", "s2", "s3", "free"];
+    assert!(most_at_once(&spans, &all) >= 4, "{spans:?}");
+}
+
+#[test]
+fn the_total_caps_every_lane() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let ids = ["t1", "t2", "t3", "t4"];
+    for (i, id) in ids.iter().enumerate() {
+        schedule_due(&env, id, &["--lane", &format!("l{i}")]);
+    }
+    run_cmd(&env, &exe, &trace)
+        .env("DEFER_MAX_PARALLEL", "2")
+        .env("NAP", "0.5")
+        .success();
+    assert_eq!(most_at_once(&intervals(&trace), &ids), 2);
+}
+
+/// A long task gated on a file; the gate dir is opened on drop so no test leaks one.
+struct Gate(PathBuf);
+
+impl Gate {
+    fn new(env: &Env) -> Gate {
+        let dir = env.root().join("gate");
+        std::fs::create_dir_all(&dir).unwrap();
+        Gate(dir)
+    }
+
+    fn open(&self, id: &str) {
+        std::fs::write(self.0.join(id), "").unwrap();
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        for id in ["long", "short1", "short2", "soon", "late"] {
+            let _ = std::fs::write(self.0.join(id), "");
+        }
+    }
+}
+
+#[test]
+fn a_long_task_does_not_hold_back_the_others() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    schedule_due(&env, "long", &[]);
+    schedule_due(&env, "short1", &[]);
+    schedule_due(&env, "short2", &[]);
+    gate.open("short1");
+    gate.open("short2");
+    let runner = spawn(run_cmd(&env, &exe, &trace).env("GATE", gate.0.to_str().unwrap()));
+    wait_until(
+        "the short tasks to complete",
+        Duration::from_secs(20),
+        || {
+            ["short1", "short2"].iter().all(|id| {
+                env.latest()
+                    .get(*id)
+                    .is_some_and(|t| t["status"] == "completed")
+            })
+        },
+    );
+    assert_eq!(env.task("long")["status"], "executing");
+    gate.open("long");
+    let out = runner.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+    let spans = intervals(&trace);
+    assert!(spans["short2"].1 < spans["long"].1, "{spans:?}");
+}
+
+#[test]
+fn a_run_started_while_another_supervises_takes_the_free_slots() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    schedule_due(&env, "long", &[]);
+    // The first run has one slot: busy with `long`, it cannot start anything else.
+    let first = spawn(
+        run_cmd(&env, &exe, &trace)
+            .env("GATE", gate.0.to_str().unwrap())
+            .env("DEFER_MAX_PARALLEL", "1"),
+    );
+    wait_until("long to start", Duration::from_secs(20), || trace.exists());
+    schedule_due(&env, "short1", &[]);
+    gate.open("short1");
+    // The next minute's run (two slots) is not skipped: the runner lock is free while
+    // the first run supervises, and one slot is free.
+    run_cmd(&env, &exe, &trace)
+        .env("GATE", gate.0.to_str().unwrap())
+        .env("DEFER_MAX_PARALLEL", "2")
+        .timeout(Duration::from_secs(20))
+        .success()
+        .assert_stderr_empty();
+    // Completed, and archived by that run's sweep as it ended.
+    assert_eq!(crate::runner::archived(&env, "short1")["status"], "completed");
+    assert_eq!(env.task("long")["status"], "executing");
+    assert!(env.log_events("runner skipped").is_empty());
+    gate.open("long");
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+    assert_eq!(crate::runner::archived(&env, "long")["status"], "completed");
+}
+
+#[test]
+fn the_supervising_run_starts_what_becomes_due_meanwhile() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    schedule_due(&env, "long", &[]);
+    let runner = spawn(run_cmd(&env, &exe, &trace).env("GATE", gate.0.to_str().unwrap()));
+    wait_until("long to start", Duration::from_secs(20), || trace.exists());
+    // Due in two seconds; no other `run` is started (a systemd timer would not start
+    // one while this one is active).
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    env.cmd(&[
+        "schedule",
+        "--when",
+        &soon,
+        "--summary",
+        "soon",
+        "--id",
+        "soon",
+    ])
+    .success();
+    gate.open("soon");
+    wait_until("soon to complete", Duration::from_secs(20), || {
+        env.latest()
+            .get("soon")
+            .is_some_and(|t| t["status"] == "completed")
+    });
+    assert_eq!(env.task("long")["status"], "executing");
+    gate.open("long");
+    let out = runner.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
+#[test]
+fn bad_lane_settings_are_refused_naming_the_variable_and_nothing_is_written() {
+    let env = Env::new();
+    schedule_due(&env, "a", &[]);
+    let before = env.store_bytes();
+    for (var, value) in [
+        ("DEFER_MAX_PARALLEL", "0"),
+        ("DEFER_MAX_PARALLEL", "257"),
+        ("DEFER_MAX_PARALLEL", "many"),
+        ("DEFER_LANES", "repo-a"),
+        ("DEFER_LANES", "repo-a=0"),
+        ("DEFER_LANES", "Repo=1"),
+    ] {
+        let out = env.cmd(&["run"]).env(var, value).failure(1);
+        let line = out.error_line();
+        assert!(line.contains(&format!("{var} ")), "{line}");
+        assert!(line.contains(value), "{line}");
+        assert!(line.contains("accepted:"), "{line}");
+        assert_eq!(env.store_bytes(), before, "{var}={value} wrote");
+    }
+    assert_eq!(env.task("a")["status"], "scheduled");
+}
+
+#[test]
+fn a_bad_lane_or_overlap_is_refused_and_nothing_is_written() {
+    let env = Env::new();
+    for lane in ["Repo", "-x", "a b", &"a".repeat(65)] {
+        let out = env
+            .cmd(&["schedule", "--when", "1h", "--summary", "s", "--lane", lane])
+            .failure(1);
+        assert!(
+            out.error_line()
+                .starts_with(&format!("defer: invalid --lane '{lane}'")),
+            "{}",
+            out.error_line()
+        );
+    }
+    let out = env
+        .cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            "s",
+            "--overlap",
+            "skip",
+        ])
+        .failure(1);
+    assert!(
+        out.error_line().contains("--overlap 'skip'"),
+        "{}",
+        out.error_line()
+    );
+    env.cmd(&[
+        "schedule",
+        "--every",
+        "1h",
+        "--summary",
+        "s",
+        "--overlap",
+        "sometimes",
+    ])
+    .failure(1);
+    assert!(!env.store_exists());
+}
