@@ -252,7 +252,10 @@ fn a_run_started_while_another_supervises_takes_the_free_slots() {
         .success()
         .assert_stderr_empty();
     // Completed, and archived by that run's sweep as it ended.
-    assert_eq!(crate::runner::archived(&env, "short1")["status"], "completed");
+    assert_eq!(
+        crate::runner::archived(&env, "short1")["status"],
+        "completed"
+    );
     assert_eq!(env.task("long")["status"], "executing");
     assert!(env.log_events("runner skipped").is_empty());
     gate.open("long");
