@@ -364,3 +364,61 @@ fn a_bad_lane_or_overlap_is_refused_and_nothing_is_written() {
     .failure(1);
     assert!(!env.store_exists());
 }
+
+#[test]
+fn doctor_shows_each_lanes_use_and_tasks_waiting_for_a_slot() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    schedule_due(&env, "long", &["--lane", "repo"]);
+    let runner = spawn(run_cmd(&env, &exe, &trace).env("GATE", gate.0.to_str().unwrap()));
+    wait_until("long to start", Duration::from_secs(20), || trace.exists());
+    // Due long ago, in the same lane of one: it waits for `long`'s slot.
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "2020-01-01T00:00:00Z",
+        "--summary",
+        "late",
+        "--id",
+        "late",
+        "--lane",
+        "repo",
+    ])
+    .success();
+    let rows = |extra: &[(&str, &str)]| -> Vec<serde_json::Value> {
+        let mut cmd = env.cmd(&["doctor"]);
+        for (k, v) in extra {
+            cmd = cmd.env(k, v);
+        }
+        let out = cmd.timeout(Duration::from_secs(20)).run();
+        out.json().as_array().unwrap().clone()
+    };
+    let find = |rows: &[serde_json::Value], check: &str| {
+        rows.iter().find(|r| r["check"] == check).unwrap().clone()
+    };
+    let found = rows(&[("DEFER_LANES", "research=3")]);
+    let lanes = find(&found, "lanes");
+    assert_eq!(lanes["status"], "warn", "{lanes}");
+    let detail = lanes["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(
+            "1 task(s) waiting for a free slot for over 10 minutes (the oldest, late in lane repo,"
+        ),
+        "{detail}"
+    );
+    assert!(
+        detail.ends_with("all lanes 1/4, repo 1/1, research 0/3"),
+        "{detail}"
+    );
+    // Waiting for a slot is not a missing runner, and `long` is no orphan.
+    assert_eq!(find(&found, "overdue")["status"], "ok");
+    assert_eq!(find(&found, "orphans")["status"], "ok");
+    gate.open("long");
+    gate.open("late");
+    let out = runner.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let after = find(&rows(&[]), "lanes");
+    assert_eq!(after["status"], "ok", "{after}");
+    assert_eq!(after["detail"], "all lanes 0/4");
+}
