@@ -276,7 +276,7 @@ fn command_retry_and_replace_are_checked_and_stored() {
 fn lane_and_overlap_are_checked_and_kept() {
     let mut req = request();
     req.lane = Some("repo-a".into());
-    assert_eq!(build_ok(&req).task.lane.as_deref(), Some("repo-a"));
+    assert_eq!(build_ok(&req).lane.as_deref(), Some("repo-a"));
     req.lane = Some("Repo A".into());
     let err = build_err(&req);
     assert!(err.starts_with("invalid --lane 'Repo A'"), "{err}");
@@ -285,8 +285,5 @@ fn lane_and_overlap_are_checked_and_kept() {
     let err = build_err(&req);
     assert!(err.starts_with("invalid --overlap 'skip'"), "{err}");
     req.series.every = Some("1h".into());
-    assert_eq!(
-        build_ok(&req).task.overlap,
-        Some(crate::task::Overlap::Skip)
-    );
+    assert_eq!(build_ok(&req).overlap, Some(crate::task::Overlap::Skip));
 }
