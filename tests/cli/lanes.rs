@@ -422,3 +422,145 @@ fn doctor_shows_each_lanes_use_and_tasks_waiting_for_a_slot() {
     assert_eq!(after["status"], "ok", "{after}");
     assert_eq!(after["detail"], "all lanes 0/4");
 }
+
+/// A series (`--every 1m`, `--overlap <overlap>`) whose first occurrence is executing
+/// under a supervising run (fake clock 10:00:05) held by the gate; returns the run and
+/// the ids of occurrences 1 and 2 (2 is due at 10:01).
+fn overlapping_series(
+    env: &Env,
+    gate: &Gate,
+    exe: &Path,
+    trace: &Path,
+    overlap: &str,
+) -> (Child, String, String) {
+    env.at(
+        "2026-12-01 09:59:50",
+        &[
+            "schedule",
+            "--every",
+            "1m",
+            "--when",
+            "2026-12-01T10:00:00Z",
+            "--summary",
+            "tick",
+            "--id",
+            "tick",
+            "--overlap",
+            overlap,
+        ],
+    )
+    .success();
+    let first = spawn(
+        run_cmd(env, exe, trace)
+            .at("2026-12-01 10:00:05")
+            .env("GATE", gate.0.to_str().unwrap()),
+    );
+    wait_until("occurrence 1 to start", Duration::from_secs(20), || {
+        trace.exists()
+    });
+    let occurrence = |k: u64| {
+        env.latest()
+            .into_iter()
+            .find(|(_, t)| t["series"]["occurrence"] == k)
+            .map(|(id, _)| id)
+            .unwrap()
+    };
+    (first, occurrence(1), occurrence(2))
+}
+
+fn second_run(env: &Env, exe: &Path, trace: &Path, gate: &Gate) -> crate::support::Cmd {
+    run_cmd(env, exe, trace)
+        .at("2026-12-01 10:01:30")
+        .env("GATE", gate.0.to_str().unwrap())
+        .timeout(Duration::from_secs(30))
+}
+
+#[test]
+fn overlap_queue_waits_for_the_running_occurrence() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    let (first, one, two) = overlapping_series(&env, &gate, &exe, &trace, "queue");
+    second_run(&env, &exe, &trace, &gate)
+        .success()
+        .assert_stderr_empty();
+    assert_eq!(env.task(&one)["status"], "executing");
+    assert_eq!(env.task(&two)["status"], "scheduled");
+    gate.open(&one);
+    gate.open(&two);
+    assert!(first.wait_with_output().unwrap().status.success());
+    // Once it ended, the queued fire runs, under its missed policy (§12).
+    run_cmd(&env, &exe, &trace)
+        .at("2026-12-01 10:01:50")
+        .env("GATE", gate.0.to_str().unwrap())
+        .success();
+    let done = crate::runner::archived(&env, &two);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["run_at"], "2026-12-01T10:01:00Z");
+}
+
+#[test]
+fn overlap_skip_misses_the_fire_and_the_series_goes_on() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    let (first, one, two) = overlapping_series(&env, &gate, &exe, &trace, "skip");
+    second_run(&env, &exe, &trace, &gate).success();
+    let missed = crate::runner::archived(&env, &two);
+    assert_eq!(missed["status"], "missed", "{missed}");
+    assert_eq!(missed["result"]["reason"], "overlap");
+    assert_eq!(env.task(&one)["status"], "executing");
+    let three: Vec<_> = env
+        .latest()
+        .into_values()
+        .filter(|t| t["series"]["occurrence"] == 3)
+        .collect();
+    assert_eq!(three.len(), 1, "{three:?}");
+    assert_eq!(three[0]["status"], "scheduled");
+    assert_eq!(three[0]["run_at"], "2026-12-01T10:02:00Z");
+    gate.open(&one);
+    assert!(first.wait_with_output().unwrap().status.success());
+    assert_eq!(crate::runner::archived(&env, &one)["status"], "completed");
+}
+
+#[test]
+fn overlap_replace_stops_the_running_occurrence_and_starts_the_new_one() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    let (first, one, two) = overlapping_series(&env, &gate, &exe, &trace, "replace");
+    gate.open(&two);
+    second_run(&env, &exe, &trace, &gate)
+        .success()
+        .assert_stderr_empty();
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+    let replaced = crate::runner::archived(&env, &one);
+    assert_eq!(replaced["status"], "cancelled", "{replaced}");
+    assert_eq!(replaced["cancel_reason"], "replaced by occurrence 2");
+    // Its worker saw the record and wrote no outcome over it.
+    let snapshots: Vec<_> = env
+        .archive_records()
+        .into_iter()
+        .filter(|t| t["id"] == one.as_str())
+        .collect();
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
+    assert_eq!(crate::runner::archived(&env, &two)["status"], "completed");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(!text.contains(&format!("end {one} ")), "{text}");
+}
+
+#[test]
+fn overlap_allow_runs_both() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    let (first, one, two) = overlapping_series(&env, &gate, &exe, &trace, "allow");
+    gate.open(&two);
+    second_run(&env, &exe, &trace, &gate).success();
+    assert_eq!(env.task(&one)["status"], "executing");
+    assert_eq!(crate::runner::archived(&env, &two)["status"], "completed");
+    gate.open(&one);
+    assert!(first.wait_with_output().unwrap().status.success());
+    assert_eq!(crate::runner::archived(&env, &one)["status"], "completed");
+}
