@@ -323,6 +323,11 @@ pub struct Task {
     /// `--overlap`: what a due occurrence does while the series' previous one executes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlap: Option<Overlap>,
+    /// When a run first found this fire due and had no free slot for it: its lateness
+    /// is measured from there (§19), not from when a slot freed. Ignored when before
+    /// `run_at` (a later fire or retry of the task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_due_at: Option<Timestamp>,
     // Lineage and attempt history (SPEC §14); each present only when used.
     /// The task whose run scheduled this one (`DEFER_TASK_ID`, or `--parent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,6 +403,7 @@ impl Task {
             missed_at: None,
             lane: None,
             overlap: None,
+            found_due_at: None,
             parent_id: None,
             history: Vec::new(),
             extra: Map::new(),

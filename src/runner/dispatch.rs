@@ -70,9 +70,6 @@ struct Round {
 struct Memory {
     /// Tasks claimed by this run: each at most once per run.
     taken: HashSet<String>,
-    /// When this run first found a task due that then waited for a slot: its lateness
-    /// is measured there (§19), not when a slot freed.
-    waiting_since: HashMap<String, DateTime<Utc>>,
 }
 
 impl Runner<'_> {
@@ -279,7 +276,13 @@ impl Runner<'_> {
                 slots.free(previous.lane.as_deref());
             }
             if program.is_some() && !slots.fits(lane) {
-                memory.waiting_since.entry(id).or_insert(now);
+                // Remembered in the store (once), for whichever run starts it.
+                if found_due_at(&task).is_none() {
+                    batch.writes.push(Task {
+                        found_due_at: Some(now.into()),
+                        ..task.clone()
+                    });
+                }
                 if let Some(previous) = &replaces {
                     slots.take(previous.lane.as_deref());
                 }
@@ -292,7 +295,7 @@ impl Runner<'_> {
                 },
                 None => None,
             };
-            let judged_at = memory.waiting_since.get(&id).copied().unwrap_or(now);
+            let judged_at = found_due_at(&task).unwrap_or(now);
             let step = self.claim_at(&task, judged_at, now, &scan, &batch);
             memory.taken.insert(id.clone());
             if step.missed() {
@@ -450,6 +453,10 @@ impl Runner<'_> {
         );
         if step.snapshot.started_at.is_some() {
             step.snapshot.started_at = Some(now.into());
+        }
+        step.snapshot.found_due_at = None;
+        if let Some(next) = step.next.as_mut() {
+            next.found_due_at = None;
         }
         step
     }
@@ -621,6 +628,13 @@ impl Batch {
         self.writes.push(cancelled);
         self.replaced.push(previous);
     }
+}
+
+/// When a run first found this fire of `task` due and waited for a slot, if it did.
+fn found_due_at(task: &Task) -> Option<DateTime<Utc>> {
+    task.found_due_at
+        .map(|at| at.at())
+        .filter(|at| *at >= task.run_at.at())
 }
 
 /// Scheduled tasks due at `now`: oldest `run_at` first, then by id (§20).

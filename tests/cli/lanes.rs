@@ -564,3 +564,52 @@ fn overlap_allow_runs_both() {
     assert!(first.wait_with_output().unwrap().status.success());
     assert_eq!(crate::runner::archived(&env, &one)["status"], "completed");
 }
+
+#[test]
+fn a_task_that_waited_for_a_slot_is_judged_late_from_when_it_was_first_found_due() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    for (id, extra) in [
+        ("long", vec!["--max-retries", "1"]),
+        ("wait", vec!["--missed", "skip", "--grace", "1m"]),
+    ] {
+        let mut args = vec![
+            "schedule",
+            "--when",
+            "2026-12-01T10:00:00Z",
+            "--summary",
+            id,
+            "--id",
+            id,
+            "--lane",
+            "repo",
+        ];
+        args.extend(extra);
+        env.at("2026-12-01 09:59:50", &args).success();
+    }
+    let mut first = spawn(
+        run_cmd(&env, &exe, &trace)
+            .at("2026-12-01 10:00:05")
+            .env("GATE", gate.0.to_str().unwrap()),
+    );
+    wait_until("long to start", Duration::from_secs(20), || trace.exists());
+    // `wait` found due at 10:00:05 with its lane busy: remembered in the store.
+    let seen = env.task("wait")["found_due_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(seen.starts_with("2026-12-01T10:00:0"), "{seen}");
+    first.kill().unwrap(); // SIGKILL: another run starts `wait`
+    first.wait().unwrap();
+    gate.open("wait");
+    run_cmd(&env, &exe, &trace)
+        .at("2026-12-01 10:05:00")
+        .env("GATE", gate.0.to_str().unwrap())
+        .success();
+    // Five minutes after its fire, but it waited for a slot: not missed (grace 1m).
+    let done = crate::runner::archived(&env, "wait");
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done.get("found_due_at").is_none(), "{done}");
+    assert_eq!(env.task("long")["last_error"], "interrupted");
+}
