@@ -759,5 +759,6 @@ pub mod hooks;
 pub mod lanes;
 pub mod liveness;
 pub mod notice;
+mod prompts;
 #[cfg(all(test, unix))]
 mod tests;

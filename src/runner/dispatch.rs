@@ -5,6 +5,7 @@
 //! has nothing executing and nothing it could start.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -13,12 +14,15 @@ use chrono::{DateTime, Utc};
 
 use super::lanes::Slots;
 use super::liveness::TaskLock;
+use super::prompts;
 use super::{incomplete_output, Paused, Report, Runner, RunnerLock};
 use crate::attempt::{self, Facts};
+use crate::audit::Event;
 use crate::command::Program;
 use crate::executor;
 use crate::ids;
 use crate::lifecycle::{self, Output};
+use crate::prompt;
 use crate::series::chain::{self, ClaimStep, Trigger};
 use crate::series::missed::Lateness;
 use crate::stop;
@@ -304,8 +308,15 @@ impl Runner<'_> {
                 continue;
             }
             let claimed = step.snapshot.clone();
-            let prompt_path = match self.write_prompt(&claimed) {
-                Ok(path) => path,
+            // The prompt before the claim; all of them made durable before the append.
+            let prompt_file = self.paths.prompt_path(&id);
+            let written =
+                prompts::write_unsynced(&prompt_file, prompt::render(&claimed).as_bytes());
+            let prompt_path = match written {
+                Ok(()) => {
+                    batch.prompts.push(prompt_file.clone());
+                    prompt_file.display().to_string()
+                }
                 Err(e) => {
                     report.failures.push(e.context(format!(
                         "task {id} was not run and stays scheduled; the runner could not prepare it"
@@ -357,7 +368,8 @@ impl Runner<'_> {
         if !batch.writes.is_empty() {
             // Every claim of this dispatch and what it links: one append, one fsync.
             let writes: Vec<&Task> = batch.writes.iter().collect();
-            if let Err(e) = locked.append(&writes) {
+            let synced = prompts::sync(&self.paths.log_dir, &batch.prompts);
+            if let Err(e) = synced.and_then(|()| locked.append(&writes)) {
                 drop(locked);
                 for start in round.started.drain(..) {
                     drop(start.lock);
@@ -375,16 +387,11 @@ impl Runner<'_> {
         }
         report.bad.extend(scan.bad.iter().cloned());
         drop(locked);
-        for step in &batch.steps {
-            self.log_claim(step, now);
-            if !step.missed() {
-                (self.notify)(&super::Notice::Claimed {
-                    id: step.snapshot.id.clone(),
-                });
-            }
-        }
-        for done in &batch.done {
-            self.log_outcome(done);
+        self.log_batch(&batch, now);
+        for step in batch.steps.iter().filter(|s| !s.missed()) {
+            (self.notify)(&super::Notice::Claimed {
+                id: step.snapshot.id.clone(),
+            });
         }
         let missed = batch.steps.iter().filter(|s| s.missed());
         report
@@ -398,6 +405,74 @@ impl Runner<'_> {
         }
         round.scan = Some(scan);
         Ok(round)
+    }
+
+    /// The audit lines of a dispatch's claims, links and prompt-only outcomes, as
+    /// `log_claim` and `log_outcome` write them one by one: one write per event kind.
+    fn log_batch(&self, batch: &Batch, now: DateTime<Utc>) {
+        type Row = Vec<(&'static str, String)>;
+        let (mut claimed, mut missed, mut linked, mut executed): (
+            Vec<Row>,
+            Vec<Row>,
+            Vec<Row>,
+            Vec<Row>,
+        ) = Default::default();
+        for step in &batch.steps {
+            let task = &step.snapshot;
+            let mut row: Row = vec![("id", task.id.clone())];
+            if let Some(late) = task.late_by_seconds {
+                row.push(("late_by", late.to_string()));
+            }
+            if let Some(fires) = task.missed_fires {
+                row.push(("missed_fires", fires.to_string()));
+            }
+            if step.missed() {
+                missed.push(row);
+            } else {
+                if task.missed_fires.is_some_and(|n| n > 0) {
+                    missed.push(row.clone());
+                }
+                claimed.push(row);
+            }
+            if let Some(next) = &step.next {
+                let (series, occurrence) = next
+                    .series
+                    .as_ref()
+                    .map(|s| (s.id.clone(), s.occurrence))
+                    .unwrap_or_default();
+                linked.push(vec![
+                    ("id", next.id.clone()),
+                    ("run_at", next.run_at.to_string()),
+                    ("series", series),
+                    ("occurrence", occurrence.to_string()),
+                ]);
+            }
+        }
+        for done in &batch.done {
+            let kind = done.result.as_ref().map(|r| r.kind.to_string());
+            executed.push(vec![
+                ("id", done.id.clone()),
+                ("result", kind.unwrap_or_default()),
+            ]);
+        }
+        for (event, rows) in [
+            (Event::RunnerClaimed, claimed),
+            (Event::Missed, missed),
+            (Event::Scheduled, linked),
+            (Event::Executed, executed),
+        ] {
+            let fields: Vec<Vec<(&str, &dyn std::fmt::Display)>> = rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[(&str, &dyn std::fmt::Display)]> =
+                fields.iter().map(Vec::as_slice).collect();
+            self.audit.record_rows(now, event, &refs);
+        }
     }
 
     /// The scheduled task `id` of the scan, loaded (a series' other occurrences added
@@ -562,6 +637,8 @@ struct Batch {
     done: Vec<Task>,
     /// Executing occurrences cancelled by `--overlap replace`, to stop.
     replaced: Vec<Task>,
+    /// Prompt files written for the claims, to make durable before the append.
+    prompts: Vec<PathBuf>,
 }
 
 impl Batch {
