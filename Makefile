@@ -17,13 +17,15 @@ install:
 	$(CARGO) install --locked --path .
 
 ## Unit and integration tests, the same again with the clock 400 days ahead (no test
-## may depend on today's date), the MCP server with the official Python SDK, then the
-## runnable examples against temp runtime dirs.
+## may depend on today's date), the MCP server with the official Python SDK and
+## registered in the Claude Code CLI, then the runnable examples against temp runtime dirs.
 test:
 	@scripts/need.sh jq faketime systemd-analyze:systemd
+	@scripts/agent-clis.sh
 	$(CARGO) test --all-targets
 	@scripts/date-check.sh
 	@scripts/mcp-sdk-test.sh
+	@scripts/claude-mcp-test.sh
 	@scripts/run-examples.sh
 
 lint:
@@ -46,3 +48,10 @@ bench:
 
 bench-quick:
 	@bench/run.sh --quick
+
+## The kill -9 soak at length: every window, the DST ones too, up to a month each
+## (scripts/soak.sh; DEFER_SOAK_STEPS=2000, DEFER_SOAK_SEED=N). See docs/lifecycle.md.
+.PHONY: soak
+soak:
+	@scripts/need.sh faketime
+	@scripts/soak.sh

@@ -356,12 +356,22 @@ impl MonthWriters {
             if repair {
                 trim_torn_tail(&file, &path)?;
             }
-            file.seek(SeekFrom::End(0))
+            let len = file
+                .seek(SeekFrom::End(0))
                 .with_context(|| format!("seeking {}", path.display()))?;
-            writers.files.insert(
-                month.clone(),
-                (path, BufWriter::with_capacity(256 * 1024, file)),
-            );
+            // A month file missing its final newline (a hand edit, a copy cut short)
+            // gets one first, as the store's own append does: its last line stays a
+            // line of its own, never glued to the next record.
+            let torn = len > 0
+                && !crate::store::ends_with_newline(&mut file, len)
+                    .with_context(|| format!("reading {}", path.display()))?;
+            let mut writer = BufWriter::with_capacity(256 * 1024, file);
+            if torn {
+                writer
+                    .write_all(b"\n")
+                    .with_context(|| format!("appending to {}", path.display()))?;
+            }
+            writers.files.insert(month.clone(), (path, writer));
         }
         Ok(writers)
     }

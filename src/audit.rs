@@ -29,6 +29,8 @@ pub enum Event {
     Missed,
     SeriesPaused,
     HookFailed,
+    /// A claim whose executor never started went back to `scheduled` (SPEC §19).
+    Released,
 }
 
 impl fmt::Display for Event {
@@ -49,6 +51,7 @@ impl fmt::Display for Event {
             Event::Missed => "missed",
             Event::SeriesPaused => "series paused",
             Event::HookFailed => "hook failed",
+            Event::Released => "released",
         })
     }
 }
@@ -123,16 +126,17 @@ fn format_line(now: DateTime<Utc>, event: Event, fields: &[(&str, &dyn fmt::Disp
 }
 
 /// Leaves plain tokens bare; quotes (as a JSON string) anything with spaces, quotes,
-/// `=` or control characters, and the empty string.
+/// `=` or unsafe characters (`text::is_unsafe`: controls, line separators, bidi
+/// controls, each escaped in the quotes), and the empty string.
 fn quote(value: &str) -> String {
     let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '"' | '=' | '\\'));
+        && value.chars().all(|c| {
+            !c.is_whitespace() && !crate::text::is_unsafe(c) && !matches!(c, '"' | '=' | '\\')
+        });
     if plain {
         value.to_string()
     } else {
-        serde_json::to_string(value).unwrap_or_default()
+        crate::text::json_quote(value)
     }
 }
 
@@ -152,6 +156,24 @@ mod tests {
             line,
             "2026-04-08T16:35:00Z retry scheduled id=t1 error=\"exit status 3\"\n"
         );
+    }
+
+    #[test]
+    fn separators_and_bidi_controls_are_escaped_in_quotes() {
+        let now = DateTime::from_timestamp(1_775_666_100, 0).unwrap();
+        let line = format_line(
+            now,
+            Event::Cancelled,
+            &[
+                ("id", &"t1"),
+                ("reason", &"r\u{202e}x\u{85}y\u{2028}z\u{2066}"),
+            ],
+        );
+        assert_eq!(
+            line,
+            "2026-04-08T16:35:00Z cancelled id=t1 reason=\"r\\u202ex\\u0085y\\u2028z\\u2066\"\n"
+        );
+        assert_eq!(quote("a\u{200f}"), "\"a\\u200f\"");
     }
 
     #[test]

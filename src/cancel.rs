@@ -25,7 +25,8 @@ pub fn cancel(
 }
 
 /// `cancel <id> --occurrence`: cancels one series occurrence and, in the same write,
-/// schedules the next (at the first fire after the cancelled one's).
+/// schedules the next (at the first fire after the cancelled one's) unless it already
+/// linked one; the next one is `paused` when the cancelled one was.
 pub fn cancel_occurrence(
     store: &Store,
     audit: &AuditLog,
@@ -58,16 +59,18 @@ fn cancel_with(
             entry.status
         );
     }
-    let task = cancelled(locked.load(entry)?, reason, now);
+    let was = entry.status;
+    let mut task = cancelled(locked.load(entry)?, reason, now);
     let next = match occurrence_only {
         false => None,
         true if task.series.is_none() => bail!(
             "invalid --occurrence: task {id} is not a series occurrence (without --occurrence, cancel cancels it)"
         ),
         true => chain::after_skip(
-            &task,
+            &mut task,
+            was,
             now,
-            |series, k| scan.occurrence(series, k).is_some(),
+            |series, k| scan.occurrence(series, k).map(|e| e.id.clone()),
             || ids::generate(now),
         ),
     };

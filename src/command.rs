@@ -77,11 +77,11 @@ impl<'a> Program<'a> {
     }
 }
 
-/// `text` with control characters escaped (`\n`, `\u{1b}`), since the error reaches
+/// `text` with unsafe characters escaped (`\n`, `\u{1b}`, `\u{202e}`), since the error reaches
 /// terminals (`defer execute`, `defer run` reports) and the name comes from a record.
 fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| match c.is_control() {
+        .map(|c| match crate::text::is_unsafe(c) {
             true => c.escape_default().to_string(),
             false => c.to_string(),
         })

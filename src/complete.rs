@@ -22,7 +22,7 @@ pub enum IdKind {
     Unfinished,
     /// `show`, `schedule --parent`: every task in the active store, unfinished first.
     Any,
-    /// `history --series`: the series ids (first occurrence's id) in the active store.
+    /// `history --series`, `stats --series`: the series ids (first occurrence's id) in the active store.
     Series,
 }
 

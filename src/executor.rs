@@ -139,20 +139,36 @@ fn is_executable(path: &Path) -> bool {
 /// Runs the executor to completion (or its limit) and returns how it ended.
 /// Errors are the runner's own (cannot write the output file), not the executor's.
 pub fn run(inv: &Invocation, limits: &Limits) -> Result<Outcome> {
-    run_with(inv, limits, &|_| Ok(()))
+    run_gated(inv, limits, &|_| Ok(()), false)
 }
 
-/// `run`, calling `started(pid)` as soon as the executor runs (the runner records its
-/// process there). If that fails, the executor's group is killed at once and the
-/// error returned: nothing may run that the store does not know about.
+/// `run`, calling `started(pid)` before the program may start (the runner records its
+/// process there); only once that returned does the program run (`gate`), so a runner
+/// that dies first leaves nothing running and the store saying so exactly. If
+/// `started` fails, the group is killed at once and the error returned: nothing may
+/// run that the store does not know about.
 pub fn run_with(
     inv: &Invocation,
     limits: &Limits,
     started: &dyn Fn(u32) -> Result<()>,
 ) -> Result<Outcome> {
+    run_gated(inv, limits, started, cfg!(unix))
+}
+
+fn run_gated(
+    inv: &Invocation,
+    limits: &Limits,
+    started: &dyn Fn(u32) -> Result<()>,
+    gated: bool,
+) -> Result<Outcome> {
     crate::stop::install();
     let mut sink = OutputSink::create(inv.output_file, limits.file_cap)?;
-    let (mut child, out_reader) = match spawn(inv) {
+    let gate = gate::wrap(inv);
+    let spawned = match gated {
+        true => spawn(&gate.invocation()),
+        false => spawn(inv),
+    };
+    let (mut child, out_reader) = match spawned {
         Ok(spawned) => spawned,
         Err(e) => {
             return Ok(Outcome {
@@ -175,7 +191,11 @@ pub fn run_with(
         let _ = child.wait();
         return Err(e);
     }
-    let ending = supervise(child, out_reader, inv.stdin, limits, &mut sink)?;
+    let stdin = match gated {
+        true => gate::open(inv.stdin),
+        false => inv.stdin.to_vec(),
+    };
+    let ending = supervise(child, out_reader, &stdin, limits, &mut sink)?;
     sink.finish(ending)
 }
 
@@ -300,6 +320,7 @@ fn private_truncate(path: &Path) -> Result<File> {
     crate::fsx::open_truncate(path)
 }
 
+mod gate;
 mod last_line;
 pub mod process;
 #[cfg(unix)]

@@ -30,13 +30,31 @@ pub fn running(claimed: &Task, process: ExecutorProcess) -> Task {
 
 /// The runner itself failed after the claim (prompt or output file unwritable, disk
 /// full), not the executor: the task is as it was before the claim — `scheduled`, same
-/// `run_at`, same `attempts` — with `last_error` naming the cause (SPEC §11).
-pub fn release(before_claim: &Task, cause: &str) -> Task {
+/// `run_at`, same `attempts` — with `last_error` naming the cause (SPEC §11). It keeps
+/// the claim's `series` (the successor it linked, `next_id`): a claim taken again must
+/// not link a second one (SPEC §19).
+pub fn release(before_claim: &Task, claimed: &Task, cause: &str) -> Task {
     Task {
         status: Status::Scheduled,
         last_error: Some(cause.to_string()),
         executor: None,
+        series: claimed.series.clone(),
         ..before_claim.clone()
+    }
+}
+
+/// An orphaned claim whose executor never started (no `executor` recorded: the runner
+/// died between the claim and the spawn) is no attempt (SPEC §19): `scheduled` again,
+/// attempts and `run_at` as claimed, without the claim's `started_at` and lateness
+/// (the next claim judges it anew); its `series` (the successor it linked) is kept.
+pub fn unclaim(claimed: &Task) -> Task {
+    Task {
+        status: Status::Scheduled,
+        started_at: None,
+        late_by_seconds: None,
+        missed_fires: None,
+        executor: None,
+        ..claimed.clone()
     }
 }
 
@@ -438,7 +456,7 @@ mod tests {
             },
         );
         assert_eq!(claimed.executor.map(|e| e.pid), Some(7));
-        let released = release(&before, "runner error: disk full");
+        let released = release(&before, &claimed, "runner error: disk full");
         assert_eq!(released.status, Status::Scheduled);
         assert_eq!((released.attempts, released.run_at), (1, before.run_at));
         assert_eq!(

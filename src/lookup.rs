@@ -62,6 +62,25 @@ fn find_active(store: &Store, id: &str) -> Result<Option<Task>> {
     Ok(found)
 }
 
+/// True when an archive month holds a record of `id`. Each month file is searched for
+/// the id's JSON text in 128 KiB blocks at memory speed; only a file with a hit is
+/// read line by line, to confirm it with a parse (the text may sit in another
+/// record's summary or `parent_id`). Never reads the active store.
+pub fn archived(dir: &Path, id: &str) -> Result<bool> {
+    let needle = needle(id);
+    for path in archive_files(dir)? {
+        let Some(file) = crate::fsx::open_read(&path)? else {
+            continue;
+        };
+        if crate::store::contains_each_in(file, &path, &[&needle])?[0]
+            && last_in_file(&path, id)?.is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// `"<id>"`: every record line that belongs to `id` contains it.
 fn needle(id: &str) -> Vec<u8> {
     format!("\"{id}\"").into_bytes()
@@ -191,5 +210,30 @@ mod tests {
         let task = last_in_file(&files[0], "a").unwrap().unwrap();
         assert_eq!(task.context.summary, "last");
         assert!(last_in_file(&files[0], "b").unwrap().is_none());
+    }
+
+    #[test]
+    fn archived_is_confirmed_by_a_parse_and_found_past_a_block() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(!archived(&tmp.path().join("none"), "a").unwrap());
+        let task = |id: &str, summary: &str| {
+            Task {
+                id: id.into(),
+                context: crate::task::Context {
+                    summary: summary.into(),
+                    ..Default::default()
+                },
+                ..Task::blank()
+            }
+            .to_line()
+        };
+        // The needle straddles the first 128 KiB block.
+        let pad = "p".repeat((1 << 17) - 9);
+        let text = format!("{}\n{}\n", task("m", &pad), task("far", "\"b\""));
+        std::fs::write(tmp.path().join("deferred_202604.jsonl"), text).unwrap();
+        assert!(archived(tmp.path(), "far").unwrap());
+        assert!(archived(tmp.path(), "m").unwrap());
+        assert!(!archived(tmp.path(), "b").unwrap(), "only mentioned");
+        assert!(!archived(tmp.path(), "c").unwrap());
     }
 }

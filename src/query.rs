@@ -16,6 +16,8 @@ pub struct Filter {
     pub run_before: Option<DateTime<Utc>>,
     /// Only tasks whose `run_at` is at or after this instant (`--after`).
     pub run_after: Option<DateTime<Utc>>,
+    /// Only tasks scheduled with this key (`--key`).
+    pub key: Option<String>,
 }
 
 impl Filter {
@@ -32,6 +34,10 @@ impl Filter {
         status_ok
             && self.run_before.is_none_or(|limit| at <= limit)
             && self.run_after.is_none_or(|limit| at >= limit)
+            && self
+                .key
+                .as_deref()
+                .is_none_or(|key| entry.key.as_deref() == Some(key))
     }
 
     fn keeps_task(&self, task: &Task) -> bool {
@@ -39,7 +45,8 @@ impl Filter {
     }
 }
 
-/// The tasks `filter` selects, in order of creation, and the store's invalid lines.
+/// The tasks `filter` selects, ordered by `run_at`, then id, and the store's invalid
+/// lines.
 /// A selected line that fails to load as a full record is reported as invalid too.
 pub fn list(store: &Store, filter: &Filter) -> Result<(Vec<Task>, Vec<BadLine>)> {
     let locked = store.read()?;
@@ -57,5 +64,34 @@ pub fn list(store: &Store, filter: &Filter) -> Result<(Vec<Task>, Vec<BadLine>)>
         }
     }
     scan.bad.sort_by_key(|b| b.line_no);
+    sort(&mut tasks);
     Ok((tasks, scan.bad))
+}
+
+/// `list`'s order: by `run_at`, then id.
+fn sort(tasks: &mut [Task]) {
+    tasks.sort_by(|a, b| (a.run_at, &a.id).cmp(&(b.run_at, &b.id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timestamp::Timestamp;
+
+    #[test]
+    fn tasks_sort_by_run_at_then_id() {
+        let task = |id: &str, at: &str| Task {
+            id: id.into(),
+            run_at: Timestamp::parse(at).unwrap(),
+            ..Task::blank()
+        };
+        let mut tasks = vec![
+            task("c", "2026-12-02T09:00:00Z"),
+            task("b", "2026-12-01T09:00:00Z"),
+            task("a", "2026-12-02T09:00:00Z"),
+        ];
+        sort(&mut tasks);
+        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "c"]);
+    }
 }

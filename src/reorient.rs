@@ -74,6 +74,81 @@ pub fn load(lookup: &Lookup) -> Result<Snapshot> {
     Ok(parse(&text, &path))
 }
 
+/// [`load`] for a caller that may not name arbitrary files (an MCP tool call, SPEC
+/// §21): the file must be named CONTEXT.md and lie under `~/data/research`, checked on
+/// the path as written (so a refused path says nothing about what exists there) and
+/// again once `..` and symlinks are resolved; it is read through the checked open (a
+/// regular file of the user's, never a FIFO), at most [`CONFINED_MAX_BYTES`].
+pub fn load_confined(lookup: &Lookup) -> Result<Snapshot> {
+    let home = lookup
+        .home
+        .as_deref()
+        .ok_or_else(|| anyhow!("reorient needs a home directory, but HOME is not set"))?;
+    let root = research_dir(home);
+    let refuse = |path: &Path| {
+        anyhow!(
+            "context file {} refused: over MCP, reorient reads only a file named {FILE_NAME} \
+             under {} (after resolving '..' and symlinks)",
+            path.display(),
+            root.display()
+        )
+    };
+    if let Some(named) = &lookup.context_file {
+        let written = normalise(&resolve(named, lookup));
+        if !confined(&written, &normalise(&root)) {
+            return Err(refuse(named));
+        }
+    }
+    let path = locate(lookup)?;
+    let real = path.canonicalize().map_err(|_| refuse(&path))?;
+    match root.canonicalize() {
+        Ok(real_root) if confined(&real, &real_root) => {}
+        _ => return Err(refuse(&path)),
+    }
+    let file = crate::fsx::open_read(&real)?.ok_or_else(|| refuse(&path))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, CONFINED_MAX_BYTES + 1),
+        &mut bytes,
+    )
+    .with_context(|| format!("cannot read context file {}", real.display()))?;
+    if bytes.len() as u64 > CONFINED_MAX_BYTES {
+        bail!(
+            "context file {} is larger than {CONFINED_MAX_BYTES} bytes",
+            real.display()
+        );
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| anyhow!("context file is not valid UTF-8: {} ({e})", real.display()))?;
+    Ok(parse(&text, &real))
+}
+
+/// The largest CONTEXT.md [`load_confined`] reads.
+pub const CONFINED_MAX_BYTES: u64 = 1 << 20;
+
+/// True when `path` is a file named CONTEXT.md inside `root`.
+fn confined(path: &Path, root: &Path) -> bool {
+    path.starts_with(root)
+        && path != root
+        && path.file_name() == Some(std::ffi::OsStr::new(FILE_NAME))
+}
+
+/// `path` with `.` dropped and `..` taking away the component before it, without
+/// touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn read_utf8(path: &Path) -> Result<String> {
     let bytes =
         fs::read(path).with_context(|| format!("cannot read context file {}", path.display()))?;
@@ -736,6 +811,53 @@ mod tests {
 
     fn err(lookup: &Lookup) -> String {
         format!("{:#}", locate(lookup).expect_err("expected an error"))
+    }
+
+    #[test]
+    fn confined_reads_only_context_md_under_research() {
+        let env = Env::new();
+        let inside = env.project("p");
+        write(&inside, "# Orientation\n- inside\n");
+        let secret = env.home.join(".env");
+        write(&secret, "API_KEY=hunter2\n");
+        let outside = env.cwd.join(FILE_NAME);
+        write(&outside, "- outside\n");
+        let with = |file: &Path| Lookup {
+            context_file: Some(file.to_path_buf()),
+            ..env.lookup()
+        };
+        let ok = load_confined(&with(&inside)).expect("inside");
+        assert_eq!(ok.summary, "inside");
+        let dotted = env.home.join("data/research/projects/p/../p/CONTEXT.md");
+        assert_eq!(
+            load_confined(&with(&dotted)).expect("dots").summary,
+            "inside"
+        );
+        let link = env.project("link");
+        fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let escape = env.home.join("data/research/../../work/CONTEXT.md");
+        let missing = env.home.join("nowhere/CONTEXT.md");
+        for path in [&secret, &outside, &link, &escape, &missing] {
+            let msg = format!("{:#}", load_confined(&with(path)).expect_err("refused"));
+            assert!(
+                msg.contains("refused: over MCP"),
+                "{}: {msg}",
+                path.display()
+            );
+            assert!(
+                !msg.contains("hunter2") && !msg.contains("not found"),
+                "{msg}"
+            );
+        }
+        // The implicit places obey the same rule: ./CONTEXT.md is outside.
+        fs::remove_dir_all(env.home.join("data/research/projects")).unwrap();
+        let msg = format!("{:#}", load_confined(&env.lookup()).expect_err("refused"));
+        assert!(msg.contains("refused: over MCP"), "{msg}");
+        assert_eq!(
+            load(&env.lookup()).expect("the CLI reads it").summary,
+            "outside"
+        );
     }
 
     #[test]

@@ -201,8 +201,10 @@ impl Runner<'_> {
         Ok(Some(scan))
     }
 
-    /// Tasks left `executing` by a runner that died count an `interrupted` attempt;
-    /// returns them, and the series the breaker paused because of them.
+    /// Tasks left `executing` by a runner that died count an `interrupted` attempt when
+    /// their executor had started; returns them, and the series the breaker paused
+    /// because of them. A claim whose executor never started goes back to `scheduled`
+    /// as it was (audit `released`), not counted.
     fn recover(
         &self,
         locked: &Locked<Exclusive>,
@@ -210,6 +212,7 @@ impl Runner<'_> {
         now: DateTime<Utc>,
     ) -> Result<(Vec<Task>, Vec<Paused>)> {
         let mut recovered = Vec::new();
+        let mut released = Vec::new();
         let mut paused = Vec::new();
         let mut stopped_groups = Vec::new();
         for entry in scan
@@ -224,6 +227,12 @@ impl Runner<'_> {
             let Ok(task) = locked.load(entry) else {
                 continue;
             };
+            // No executor recorded: it never started (it starts only once its
+            // process is recorded, see `executor::run_with`), so no attempt (SPEC §19).
+            if task.executor.is_none() {
+                released.push(lifecycle::unclaim(&task));
+                continue;
+            }
             // The dead runner's executor may still run: stop it first, so the task
             // never has two live executions (SPEC §11).
             let stopped = task.executor.is_some_and(|p| {
@@ -244,6 +253,16 @@ impl Runner<'_> {
             );
             // No clock of the dead runner's: the duration comes from `started_at`.
             recovered.push(attempt::record(&task, next, &Facts::default(), now));
+        }
+        if !released.is_empty() {
+            locked.append(&released.iter().collect::<Vec<_>>())?;
+            for task in &released {
+                self.audit.record(
+                    now,
+                    Event::Released,
+                    &[("id", &task.id), ("reason", &"executor_never_started")],
+                );
+            }
         }
         if !recovered.is_empty() {
             let follow = recovered
@@ -319,7 +338,7 @@ impl Runner<'_> {
             now,
             self.settings.grace.0,
             trigger,
-            |series, k| scan.occurrence(series, k).is_some(),
+            |series, k| scan.occurrence(series, k).map(|e| e.id.clone()),
             || ids::generate(now),
         );
         let writes: Vec<&Task> = [Some(&step.snapshot), step.next.as_ref()]
@@ -355,7 +374,7 @@ impl Runner<'_> {
         });
         let (done, file_error) = match self.execute_prepared(claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
-            Err(e) => return Err(self.release(&task, e)),
+            Err(e) => return Err(self.release(&task, claimed, e)),
         };
         let recorded = self.record_outcome(&done, scan, report);
         task_lock.release();
@@ -518,9 +537,9 @@ impl Runner<'_> {
     /// The runner failed after the claim, not the executor: the task goes back to
     /// `scheduled` at the same `run_at`, its attempts untouched, `last_error` naming
     /// the cause; returns the error `run` reports (SPEC §11).
-    fn release(&self, before_claim: &Task, e: anyhow::Error) -> anyhow::Error {
+    fn release(&self, before_claim: &Task, claimed: &Task, e: anyhow::Error) -> anyhow::Error {
         let cause = format!("runner error: {e:#}");
-        let released = lifecycle::release(before_claim, &cause);
+        let released = lifecycle::release(before_claim, claimed, &cause);
         let recorded = self.store.write().and_then(|l| l.append(&[&released]));
         let id = &before_claim.id;
         match recorded {

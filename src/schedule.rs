@@ -180,6 +180,13 @@ const LIST_FIELDS: [&str; 3] = ["key_points", "artifacts", "constraints"];
 
 fn merge_json(context: &mut Context, json: &str) -> Result<()> {
     let shown = shorten(json);
+    let depth = bounds::json_depth(json);
+    if depth > bounds::MAX_CONTEXT_DEPTH {
+        bail!(
+            "invalid --context-json '{shown}': nested {depth} levels deep (accepted: at most {})",
+            bounds::MAX_CONTEXT_DEPTH
+        );
+    }
     let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(json) else {
         bail!("invalid --context-json '{shown}' (accepted: a JSON object)");
     };
@@ -239,10 +246,11 @@ pub enum Outcome {
     Created(Task),
     /// A non-terminal task with the same `--key` exists; nothing was written.
     Existing(Task),
-    /// `--replace`: `cancelled` (the former key holder) and `task` were appended together.
+    /// `--replace`: `cancelled` (every live task that held the key: one, or a keyed
+    /// series' live occurrences) and `task` were appended together.
     Replaced {
         task: Task,
-        cancelled: Task,
+        cancelled: Vec<Task>,
     },
 }
 
@@ -254,19 +262,21 @@ pub fn persist(
     prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.write()?;
-    let cancelled = match settle(&locked, &prepared)? {
-        Some(existing) if prepared.replace => Some(replaced(existing, &prepared.task, now)?),
-        Some(existing) => return Ok(Outcome::Existing(existing)),
-        None => None,
+    let holders = settle(&locked, &prepared)?;
+    let cancelled = match prepared.replace {
+        true => replaced(holders, &prepared.task, now)?,
+        false => match holders.into_iter().next() {
+            Some(existing) => return Ok(Outcome::Existing(existing)),
+            None => Vec::new(),
+        },
     };
-    match &cancelled {
-        Some(old) => locked.append(&[old, &prepared.task])?,
-        None => locked.append(&[&prepared.task])?,
-    }
+    let writes: Vec<&Task> = cancelled.iter().chain([&prepared.task]).collect();
+    locked.append(&writes)?;
     drop(locked);
     let task = prepared.task;
-    if let Some(old) = &cancelled {
+    for old in &cancelled {
         crate::cancel::log(audit, old, now);
     }
     audit.record(
@@ -278,29 +288,40 @@ pub fn persist(
             ("intent", &task.intent),
         ],
     );
-    Ok(match cancelled {
-        Some(cancelled) => Outcome::Replaced { task, cancelled },
-        None => Outcome::Created(task),
+    Ok(match cancelled.is_empty() {
+        false => Outcome::Replaced { task, cancelled },
+        true => Outcome::Created(task),
     })
 }
 
 /// What `persist` would do, under a shared lock, writing nothing (`--dry-run`).
 pub fn preview(store: &Store, prepared: Prepared, now: DateTime<Utc>) -> Result<Outcome> {
+    bounds::check_size(&prepared.task)?;
     let locked = store.read()?;
-    Ok(match settle(&locked, &prepared)? {
-        Some(existing) if prepared.replace => Outcome::Replaced {
-            cancelled: replaced(existing, &prepared.task, now)?,
+    let holders = settle(&locked, &prepared)?;
+    Ok(match holders.first() {
+        Some(_) if prepared.replace => Outcome::Replaced {
+            cancelled: replaced(holders, &prepared.task, now)?,
             task: prepared.task,
         },
-        Some(existing) => Outcome::Existing(existing),
+        Some(existing) => Outcome::Existing(existing.clone()),
         None => Outcome::Created(prepared.task),
     })
 }
 
-/// The key holder's snapshot once `new` replaces it: `cancelled`, reason
-/// `replaced by <new id>`. A task that is executing cannot be taken back, and a task
-/// cannot replace itself (the same `--id`).
-fn replaced(existing: Task, new: &Task, now: DateTime<Utc>) -> Result<Task> {
+/// The key holders' snapshots once `new` replaces them: `cancelled`, reason
+/// `replaced by <new id>`. All of them: a keyed series holds the key in its live
+/// occurrences (a retrying one and the next), and `--replace` replaces the series
+/// (SPEC §19). A task that is executing cannot be taken back, and a task cannot
+/// replace itself (the same `--id`).
+fn replaced(holders: Vec<Task>, new: &Task, now: DateTime<Utc>) -> Result<Vec<Task>> {
+    holders
+        .into_iter()
+        .map(|existing| replaced_one(existing, new, now))
+        .collect()
+}
+
+fn replaced_one(existing: Task, new: &Task, now: DateTime<Utc>) -> Result<Task> {
     if existing.id == new.id {
         bail!("task id already exists: {} (choose another --id)", new.id);
     }
@@ -316,21 +337,25 @@ fn replaced(existing: Task, new: &Task, now: DateTime<Utc>) -> Result<Task> {
     Ok(crate::cancel::cancelled(existing, Some(&reason), now))
 }
 
-/// The store's say on a new task: the live task holding its `--key` if any; an error
+/// The store's say on a new task: the live tasks holding its `--key`, first found
+/// first (none when the key is free); an error
 /// for an explicit id already in use. A generated id is unique by construction
 /// (`ids.rs`), so a schedule without `--id` or `--key` reads nothing. One pass over the
 /// file looks for the id and the key together; only a hit scans.
-fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
+fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Vec<Task>> {
     let key = prepared.task.key.as_deref();
     let key_needle = key.map(serde_json::to_string).transpose()?;
     let id_needle = (!prepared.generated_id).then(|| quoted(&prepared.task.id));
+    if id_needle.is_some() {
+        refuse_archived(locked, &prepared.task.id)?;
+    }
     let needles: Vec<&[u8]> = [id_needle.as_deref(), key_needle.as_deref()]
         .into_iter()
         .flatten()
         .map(str::as_bytes)
         .collect();
     if needles.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let found = locked.contains_each(&needles)?;
     let (id_seen, key_seen) = match id_needle {
@@ -338,8 +363,9 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
         None => (false, found[0]),
     };
     if let (Some(key), true) = (key, key_seen) {
-        if let Some(existing) = find_by_key(locked, key)? {
-            return Ok(Some(existing));
+        let holders = find_by_key(locked, key)?;
+        if !holders.is_empty() {
+            return Ok(holders);
         }
     }
     if id_seen && locked.scan()?.get(&prepared.task.id).is_some() {
@@ -348,7 +374,21 @@ fn settle<M>(locked: &Locked<M>, prepared: &Prepared) -> Result<Option<Task>> {
             prepared.task.id
         );
     }
-    Ok(None)
+    Ok(Vec::new())
+}
+
+/// An explicit id that is archived is refused as one in the active store is (SPEC
+/// §19), before any `--key` answer: its record left the store but the id lives on in
+/// `history` and `show`. Under the store lock, while no sweep can move a record from
+/// the store to the archive. Costs only `schedule --id` (`lookup::archived`); a
+/// generated id is unique by construction and is not looked up.
+fn refuse_archived<M>(locked: &Locked<M>, id: &str) -> Result<()> {
+    match locked.archive_dir() {
+        Some(dir) if crate::lookup::archived(dir, id)? => {
+            bail!("task id already exists: {id} (choose another --id)")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The id as it appears in a record, for the pre-check.
@@ -356,11 +396,10 @@ fn quoted(id: &str) -> String {
     format!("\"{id}\"")
 }
 
-/// The live task holding `key`; scans the store.
-/// The live task holding `key`: the tasks whose records mention the key, each judged
+/// The live tasks holding `key`: the tasks whose records mention the key, each judged
 /// by its latest snapshot (which may have finished, or lost the key to a hand edit).
 /// Parses only the lines that mention the key or a candidate's id.
-fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
+fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Vec<Task>> {
     let mut candidates: Vec<String> = Vec::new();
     let needle = serde_json::to_string(key)?;
     locked.records_mentioning(needle.as_bytes(), |task| {
@@ -368,6 +407,7 @@ fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
             candidates.push(task.id);
         }
     })?;
+    let mut live = Vec::new();
     for id in candidates {
         let mut latest = None;
         locked.records_mentioning(quoted(&id).as_bytes(), |task| {
@@ -375,12 +415,9 @@ fn find_by_key<M>(locked: &Locked<M>, key: &str) -> Result<Option<Task>> {
                 latest = Some(task);
             }
         })?;
-        let live = latest.filter(|t| !t.status.is_terminal() && t.key.as_deref() == Some(key));
-        if live.is_some() {
-            return Ok(live);
-        }
+        live.extend(latest.filter(|t| !t.status.is_terminal() && t.key.as_deref() == Some(key)));
     }
-    Ok(None)
+    Ok(live)
 }
 
 /// Appears in the record as `run_at`; used for the CLI's past-time warning.
@@ -388,5 +425,6 @@ pub fn past_warning(run_at: Timestamp) -> String {
     format!("run_at {run_at} is in the past; the task will run at the next `defer run`")
 }
 
+pub mod bounds;
 #[cfg(test)]
 mod tests;

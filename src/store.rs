@@ -17,7 +17,13 @@ use crate::task::{is_valid_id, Status, Task};
 use crate::timestamp::Timestamp;
 
 pub mod fast;
+pub mod invalid;
 pub mod summary;
+
+/// The longest line `defer` writes to the store: `schedule` keeps a new record to
+/// half of it (`schedule::bounds`), and a summary entry claiming a longer line is not
+/// trusted. Reading takes any length (a hand-written line may be longer).
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
 
 /// A full scan of a store this large is read by two threads (where there are two
 /// cores): parsing, not reading, is a scan's cost.
@@ -32,6 +38,8 @@ fn parallel_cores() -> bool {
 pub struct Store {
     file: PathBuf,
     lock: PathBuf,
+    /// The archive directory, where an id lives on after its record left the store.
+    archive: Option<PathBuf>,
     /// `DEFER_ALLOW_NETWORK_FS=1`: write even on NFS/CIFS.
     allow_network_fs: bool,
 }
@@ -46,6 +54,7 @@ pub enum Exclusive {}
 #[derive(Debug)]
 pub struct Locked<M> {
     file: PathBuf,
+    archive: Option<PathBuf>,
     _lock: Option<File>,
     _mode: PhantomData<fn() -> M>,
 }
@@ -55,6 +64,7 @@ impl Store {
         Store {
             file: file.into(),
             lock: lock.into(),
+            archive: None,
             allow_network_fs: false,
         }
     }
@@ -67,6 +77,7 @@ impl Store {
         crate::trust::require(paths)?;
         Ok(Store {
             allow_network_fs,
+            archive: Some(paths.archive_dir.clone()),
             ..Store::new(&paths.tasks_file, paths.store_lock())
         })
     }
@@ -102,6 +113,7 @@ impl Store {
     fn guard<M>(&self, lock: Option<File>) -> Locked<M> {
         Locked {
             file: self.file.clone(),
+            archive: self.archive.clone(),
             _lock: lock,
             _mode: PhantomData,
         }
@@ -397,6 +409,12 @@ fn parse_entry(bytes: &[u8], line_no: usize, offset: u64) -> Result<Entry, Strin
 impl<M> Locked<M> {
     pub fn path(&self) -> &Path {
         &self.file
+    }
+
+    /// The archive directory of a store opened from its `Paths` (SPEC §19: an id
+    /// lives on there after its record left the store).
+    pub fn archive_dir(&self) -> Option<&Path> {
+        self.archive.as_deref()
     }
 
     /// The store for reading, `None` when it does not exist yet. Never blocks (a FIFO
@@ -714,37 +732,43 @@ impl<M> Locked<M> {
 
     /// For each needle, whether it occurs anywhere in the file, in one pass over it.
     pub fn contains_each(&self, needles: &[&[u8]]) -> Result<Vec<bool>> {
-        let mut found = vec![false; needles.len()];
-        let Some(mut file) = self.open()? else {
-            return Ok(found);
-        };
-        let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
-        let keep = needles
-            .iter()
-            .map(|n| n.len())
-            .max()
-            .unwrap_or(0)
-            .saturating_sub(1);
-        let mut buf = vec![0u8; 1 << 17];
-        let mut filled = 0;
-        loop {
-            let read = file
-                .read(&mut buf[filled..])
-                .with_context(|| format!("reading {}", self.file.display()))?;
-            if read == 0 {
-                return Ok(found);
-            }
-            filled += read;
-            for (finder, hit) in finders.iter().zip(found.iter_mut()) {
-                *hit = *hit || finder.find(&buf[..filled]).is_some();
-            }
-            if found.iter().all(|&hit| hit) {
-                return Ok(found);
-            }
-            let tail = filled.min(keep);
-            buf.copy_within(filled - tail..filled, 0);
-            filled = tail;
+        match self.open()? {
+            Some(file) => contains_each_in(file, &self.file, needles),
+            None => Ok(vec![false; needles.len()]),
         }
+    }
+}
+
+/// For each needle, whether it occurs anywhere in `file` (at `path`), in one streaming
+/// pass of 128 KiB blocks at memory speed (`memchr::memmem`).
+pub fn contains_each_in(mut file: File, path: &Path, needles: &[&[u8]]) -> Result<Vec<bool>> {
+    let mut found = vec![false; needles.len()];
+    let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
+    let keep = needles
+        .iter()
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(1);
+    let mut buf = vec![0u8; 1 << 17];
+    let mut filled = 0;
+    loop {
+        let read = file
+            .read(&mut buf[filled..])
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            return Ok(found);
+        }
+        filled += read;
+        for (finder, hit) in finders.iter().zip(found.iter_mut()) {
+            *hit = *hit || finder.find(&buf[..filled]).is_some();
+        }
+        if found.iter().all(|&hit| hit) {
+            return Ok(found);
+        }
+        let tail = filled.min(keep);
+        buf.copy_within(filled - tail..filled, 0);
+        filled = tail;
     }
 }
 
@@ -892,7 +916,10 @@ struct Appended {
     before: Option<Summary>,
 }
 
-fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
+/// True when the last of a file's `len` (> 0) bytes is a newline; leaves the file at its
+/// end. Every append to a JSONL file (the store, an archive month) asks it first, and
+/// writes a newline when it is false, so the next line never glues onto a torn one.
+pub(crate) fn ends_with_newline(file: &mut File, len: u64) -> std::io::Result<bool> {
     let mut last = [0u8];
     file.seek(SeekFrom::Start(len - 1))?;
     file.read_exact(&mut last)?;

@@ -48,6 +48,31 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+/// `text` as a JSON string literal in which every unsafe character (see [`is_unsafe`])
+/// is a `\uXXXX` escape (`\n`, `\r`, `\t` as such), so the literal is one line with
+/// no C1, line-separator or bidi control in it: what a log line quotes. JSON readers
+/// get `text` back unchanged.
+pub fn json_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // Every unsafe character is in the Basic Multilingual Plane: one escape.
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Bytes that should have been UTF-8 (an argument, an environment value) as one safe
 /// line: valid text escaped as [`escape_control`] does, each invalid byte as `\xFF`.
 pub fn escape_bytes(bytes: &[u8]) -> String {
@@ -114,6 +139,21 @@ mod tests {
         let escaped = escape_control(&all);
         assert!(!escaped.chars().any(is_unsafe));
         assert_eq!(escaped.lines().count(), 1);
+    }
+
+    #[test]
+    fn json_quote_is_json_on_one_line_without_unsafe_characters() {
+        assert_eq!(json_quote("plain"), "\"plain\"");
+        assert_eq!(json_quote("a \"q\" \\ b"), r#""a \"q\" \\ b""#);
+        assert_eq!(
+            json_quote("r\u{202e}x\u{85}\u{2028}\n\u{1b}"),
+            r#""r\u202ex\u0085\u2028\n\u001b""#
+        );
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let quoted = json_quote(&all);
+        assert!(!quoted.chars().any(is_unsafe));
+        let back: String = serde_json::from_str(&quoted).unwrap();
+        assert_eq!(back, all);
     }
 
     #[test]

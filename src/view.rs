@@ -1,5 +1,6 @@
 //! Human views of tasks: `list --format table`. One row per task with its id, status,
-//! local run time plus a relative form, intent and summary, cut to the terminal width.
+//! local run time plus a relative form, intent and summary, cut to the terminal width
+//! (written anywhere else, nothing is cut).
 //! Writes to any `W: Write`; JSON output stays with the CLI.
 
 use std::io::Write;
@@ -54,13 +55,14 @@ pub fn width(columns: Option<&str>) -> usize {
         .unwrap_or(DEFAULT_WIDTH)
 }
 
-/// Writes `tasks` as an aligned table no wider than `width` (when it can be).
+/// Writes `tasks` as an aligned table no wider than `width` (when it can be; `None`:
+/// every column, nothing cut).
 pub fn table<W: Write>(
     out: &mut W,
     tasks: &[Task],
     now: DateTime<Utc>,
     tz: Tz,
-    width: usize,
+    width: Option<usize>,
 ) -> Result<()> {
     if tasks.is_empty() {
         writeln!(out, "no tasks")?;
@@ -82,12 +84,13 @@ pub fn table<W: Write>(
 
 /// Writes rows of `N - 1` aligned columns and a last, summary column cut to what `width`
 /// leaves (never under `MIN_SUMMARY`); the columns in `droppable` are dropped, in that
-/// order, while the summary would get less than `COMFORTABLE_SUMMARY`. The first row is
-/// the header. Cells must already be one line (escaped).
+/// order, while the summary would get less than `COMFORTABLE_SUMMARY`. With no `width`
+/// (not a terminal) every column is shown and nothing is cut. The first row is the
+/// header. Cells must already be one line (escaped).
 pub fn write_rows<W: Write, const N: usize>(
     out: &mut W,
     rows: &[[String; N]],
-    width: usize,
+    width: Option<usize>,
     droppable: &[usize],
 ) -> Result<()> {
     let mut widths = vec![0usize; N - 1];
@@ -105,6 +108,9 @@ pub fn write_rows<W: Write, const N: usize>(
             .map(|(w, _)| w + 2)
             .sum()
     };
+    let Some(width) = width else {
+        return write_lines(out, rows, &widths, &shown, usize::MAX);
+    };
     for &column in droppable {
         if width.saturating_sub(fixed(&shown)) >= COMFORTABLE_SUMMARY {
             break;
@@ -112,9 +118,19 @@ pub fn write_rows<W: Write, const N: usize>(
         shown[column] = false;
     }
     let summary_width = width.saturating_sub(fixed(&shown)).max(MIN_SUMMARY);
+    write_lines(out, rows, &widths, &shown, summary_width)
+}
+
+fn write_lines<W: Write, const N: usize>(
+    out: &mut W,
+    rows: &[[String; N]],
+    widths: &[usize],
+    shown: &[bool],
+    summary_width: usize,
+) -> Result<()> {
     for row in rows {
         let mut line = String::new();
-        for ((cell, w), _) in row.iter().zip(&widths).zip(&shown).filter(|(_, s)| **s) {
+        for ((cell, w), _) in row.iter().zip(widths).zip(shown).filter(|(_, s)| **s) {
             line.push_str(&format!("{cell:<w$}  "));
         }
         line.push_str(&cut(&row[N - 1], summary_width));
@@ -131,7 +147,7 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
     [
         task.id.clone(),
         task.status.to_string(),
-        at.with_timezone(&tz)
+        at.with_timezone(&crate::local::zone(task, tz))
             .format("%Y-%m-%d %H:%M %Z")
             .to_string(),
         match &task.series {
@@ -185,7 +201,7 @@ mod tests {
         };
         let mut out = Vec::new();
         let now = at("2026-04-08T16:40:00Z");
-        table(&mut out, &[task], now, Tz::Europe__Paris, 80).unwrap();
+        table(&mut out, &[task], now, Tz::Europe__Paris, Some(80)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("ID"), "{text}");
@@ -215,7 +231,7 @@ mod tests {
         ];
         let mut out = Vec::new();
         let now = at("2026-04-08T16:40:00Z");
-        table(&mut out, &tasks, now, Tz::UTC, 300).unwrap();
+        table(&mut out, &tasks, now, Tz::UTC, Some(300)).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             !text.chars().any(|c| c.is_control() && c != '\n'),
@@ -232,7 +248,7 @@ mod tests {
         // Widths and cuts count the escaped form: 40 newlines are 80 characters.
         let tasks = [task("t1", &format!("a{}b", "\n".repeat(40)))];
         let mut out = Vec::new();
-        table(&mut out, &tasks, now, Tz::UTC, 80).unwrap();
+        table(&mut out, &tasks, now, Tz::UTC, Some(80)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let row = text.lines().nth(1).unwrap();
         assert_eq!(row.chars().count(), 80, "{text}");
@@ -253,7 +269,14 @@ mod tests {
         let now = at("2026-04-08T16:40:00Z");
         let render = |width| {
             let mut out = Vec::new();
-            table(&mut out, std::slice::from_ref(&task), now, Tz::UTC, width).unwrap();
+            table(
+                &mut out,
+                std::slice::from_ref(&task),
+                now,
+                Tz::UTC,
+                Some(width),
+            )
+            .unwrap();
             String::from_utf8(out).unwrap()
         };
         let wide = render(160);
@@ -272,5 +295,33 @@ mod tests {
         for line in narrow.lines() {
             assert!(line.chars().count() <= 80, "{narrow}");
         }
+    }
+
+    #[test]
+    fn without_a_width_every_column_and_the_whole_summary_are_shown() {
+        let summary = "Re-run the failing ingest job and compare row counts, then write it up";
+        let task = Task {
+            id: "task_20260408_163500_0a3kz9x2m1qp".into(),
+            run_at: Timestamp::parse("2026-04-08T18:45:00Z").unwrap(),
+            context: crate::task::Context {
+                summary: format!("{summary}\nsecond line"),
+                ..Default::default()
+            },
+            ..Task::blank()
+        };
+        let mut out = Vec::new();
+        let now = at("2026-04-08T16:40:00Z");
+        table(&mut out, &[task], now, Tz::UTC, None).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].contains("RUN AT") && lines[0].contains("INTENT"),
+            "{text}"
+        );
+        assert!(lines[1].contains("2026-04-08 18:45 UTC"), "{text}");
+        assert!(
+            lines[1].ends_with(&format!("{summary}\\nsecond line")),
+            "{text}"
+        );
     }
 }

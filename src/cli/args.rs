@@ -84,6 +84,8 @@ pub enum Command {
     /// Wait until a task finishes; exit 0 only if it completed
     #[command(after_help = WAIT_EXIT_CODES)]
     Wait(WaitArgs),
+    /// Expected fires against actual runs per series: on time, late, missed, duplicates
+    Stats(super::stats::StatsArgs),
     /// Print the crontab line for `defer run`, or install / remove it
     #[command(
         long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
@@ -151,12 +153,17 @@ Examples:
   defer mcp                          # serve (an MCP host starts this)
   defer mcp config                   # JSON for Claude Desktop, Cursor, ...
   defer mcp config --client claude   # a `claude mcp add` command line
-  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml";
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml
+  defer mcp config --allow-commands  # a server whose schedule tool accepts command";
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
     #[command(subcommand)]
     pub command: Option<McpCommand>,
+    /// Let the schedule tool take `command`, a program of the model's choosing for cron to
+    /// run (refused without this flag). With `config`: register the server with this flag
+    #[arg(long, global = true)]
+    pub allow_commands: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,7 +234,7 @@ const WHEN_EXAMPLES: &str = "  defer when next friday 9am
   defer when --every 90m";
 
 /// A value parser for a closed set: clap lists, validates and completes its names.
-fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
+pub(super) fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::names())
         .map(|name| T::from_name(&name).expect("clap only passes listed names"))
 }
@@ -285,7 +292,8 @@ pub struct ScheduleArgs {
     /// A rule the future run must follow (repeatable)
     #[arg(long = "constraint", value_name = "TEXT", allow_hyphen_values = true)]
     pub constraints: Vec<String>,
-    /// A JSON object with summary, key_points, artifacts, constraints to merge
+    /// A JSON object with summary, key_points, artifacts, constraints to merge (at most 64
+    /// levels deep)
     #[arg(long, value_name = "JSON", allow_hyphen_values = true)]
     pub context_json: Option<String>,
     /// Use this id instead of a generated one ([A-Za-z0-9][A-Za-z0-9._-]{0,127})
@@ -314,8 +322,9 @@ pub struct ScheduleArgs {
     /// Record no parent, even when DEFER_TASK_ID is set
     #[arg(long)]
     pub no_parent: bool,
-    /// With --key: cancel the live task holding the key (reason "replaced by <new id>")
-    /// and store this one instead, in one write
+    /// With --key: cancel the live tasks holding the key (for a keyed series, all its
+    /// live occurrences; reason "replaced by <new id>") and store this one instead, in
+    /// one write
     #[arg(long)]
     pub replace: bool,
     /// Wait this long before a retry (90s, 5m, 2h, 1d; default DEFER_RETRY_DELAY_SECONDS)
@@ -426,6 +435,9 @@ pub struct ListArgs {
     /// Only tasks that run at or after EXPR (a time expression, e.g. 1h)
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub after: Option<String>,
+    /// Only the task(s) scheduled with this --key
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
     /// json (default) or table (for people: local time, relative time, summary)
     #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
     pub format: Format,
@@ -510,8 +522,8 @@ pub struct CronArgs {
 const DOCTOR_HELP: &str = "\
 Prints a JSON array of {\"check\", \"status\": \"ok\"|\"warn\"|\"fail\", \"detail\", \"fix\"}; every
 row that is not ok has a one-line fix. Checks: settings, runtime_dir, files, store,
-invalid_lines, orphans, overdue, heartbeat, crontab, cron_daemon, disk_space, executor,
-hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
+invalid_lines, orphans, overdue, duplicates (a fire executed twice in 30 days: a failure),
+heartbeat, crontab, cron_daemon, disk_space, executor, hooks, timezone, skill. It creates nothing and never refuses: a broken setup is a fail row.
 
 Exit status:
   0    no check failed (warnings allowed)
@@ -575,7 +587,7 @@ pub struct CancelArgs {
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
-    /// On a series occurrence: skip only this one and schedule the next (default: end the series)
+    /// On a series occurrence: skip only this one and schedule the next, paused if the series is (default: end the series)
     #[arg(long)]
     pub occurrence: bool,
     /// One-line JSON output

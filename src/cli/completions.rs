@@ -109,6 +109,7 @@ pub fn command() -> clap::Command {
         ("show", "id", IdKind::Any),
         ("wait", "id", IdKind::Unfinished),
         ("history", "series", IdKind::Series),
+        ("stats", "series", IdKind::Series),
         ("schedule", "parent", IdKind::Any),
     ];
     wired.iter().fold(Cli::command(), |cmd, &(sub, arg, kind)| {

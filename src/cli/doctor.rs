@@ -30,3 +30,9 @@ pub fn exec(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
 pub fn rows(ctx: &Ctx) -> Vec<doctor::Row> {
     doctor::run(&ctx.env, ctx.now, &Host)
 }
+
+/// The health checks as the MCP server reports them (its own environment, compared
+/// with the crontab line's, first).
+pub fn server_rows(ctx: &Ctx) -> Vec<doctor::Row> {
+    doctor::run_for_server(&ctx.env, ctx.now, &Host)
+}

@@ -8,8 +8,9 @@ use anyhow::{anyhow, Result};
 use super::args::HistoryArgs;
 use super::{output, Ctx};
 use crate::history::{self, Filter};
+use crate::store::{invalid, BadLine};
 use crate::task::Task;
-use crate::view::{self, Format};
+use crate::view::Format;
 use crate::when;
 
 pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<ExitCode> {
@@ -17,10 +18,7 @@ pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<ExitCode> {
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
-            let width = match ctx.env.get("COLUMNS") {
-                Some(columns) => view::width(Some(columns)),
-                None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
-            };
+            let width = output::table_width(ctx.env.get("COLUMNS"));
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             history::table::write(&mut out, &tasks, ctx.now, ctx.env.timezone()?, width)?;
             out.flush()?;
@@ -33,9 +31,21 @@ pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<ExitCode> {
 pub fn tasks(ctx: &Ctx, args: &HistoryArgs) -> Result<Vec<Task>> {
     let filter = filter(ctx, args)?;
     let paths = ctx.paths()?;
-    let (tasks, skipped) = history::query(&ctx.store()?, &paths, &filter)?;
+    let store = ctx.store()?;
+    let (tasks, skipped) = history::query(&store, &paths, &filter)?;
+    // One warning per file, however many of its lines were skipped.
+    let mut files: Vec<(std::path::PathBuf, Vec<BadLine>)> = Vec::new();
     for skip in skipped {
-        output::bad_lines(&skip.file, std::slice::from_ref(&skip.line));
+        match files.iter_mut().find(|(file, _)| *file == skip.file) {
+            Some((_, lines)) => lines.push(skip.line),
+            None => files.push((skip.file, vec![skip.line])),
+        }
+    }
+    for (file, lines) in files {
+        let is_store = file == store.path();
+        if let Some(warning) = invalid::warning(&file, &lines, is_store) {
+            output::warn(&warning);
+        }
     }
     Ok(tasks)
 }

@@ -18,10 +18,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
     match args.format {
         Format::Json => output::json(&tasks, args.compact)?,
         Format::Table => {
-            let width = match ctx.env.get("COLUMNS") {
-                Some(columns) => view::width(Some(columns)),
-                None => output::terminal_width().unwrap_or(view::DEFAULT_WIDTH),
-            };
+            let width = output::table_width(ctx.env.get("COLUMNS"));
             let mut table = Vec::new();
             view::table(&mut table, &tasks, ctx.now, ctx.env.timezone()?, width)?;
             output::stdout(&table)?;
@@ -56,6 +53,7 @@ fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {
         intents: args.intents.clone(),
         run_before: [before, due].into_iter().flatten().min(),
         run_after: instant(ctx, "--after", args.after.as_deref())?,
+        key: args.key.clone(),
     })
 }
 

@@ -8,14 +8,19 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{Command, McpArgs, McpCommand};
-use super::{cancel, doctor, history, list, output, schedule, show, when, Ctx};
+use super::{cancel, control, doctor, history, list, output, schedule, show, when, Ctx};
+use crate::control::Change;
 use crate::{cron, mcp};
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
     match args.command {
         None => {
             let out = std::io::BufWriter::new(protocol_stdout()?);
-            mcp::serve(std::io::stdin().lock(), out, &ctx.env).context("serving MCP on stdio")?;
+            let policy = mcp::Policy {
+                allow_commands: args.allow_commands,
+            };
+            mcp::serve(std::io::stdin().lock(), out, &ctx.env, policy)
+                .context("serving MCP on stdio")?;
         }
         Some(McpCommand::Config(config)) => {
             let bin = super::cron::binary()?;
@@ -24,7 +29,10 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
-            let text = mcp::registration(config.client, &bin, &settings);
+            let policy = mcp::Policy {
+                allow_commands: args.allow_commands,
+            };
+            let text = mcp::registration(config.client, &bin, &settings, policy);
             output::stdout(format!("{text}\n").as_bytes())?;
         }
     }
@@ -63,6 +71,8 @@ pub struct CommandValue {
     pub value: Value,
     pub file: Option<String>,
     pub said: Vec<String>,
+    /// `schedule`: whether this call stored the task (a held key or a dry run did not).
+    pub stored: Option<bool>,
 }
 
 impl CommandValue {
@@ -72,6 +82,7 @@ impl CommandValue {
             value: serde_json::to_value(value)?,
             file: None,
             said: Vec::new(),
+            stored: None,
         })
     }
 }
@@ -84,20 +95,60 @@ pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
 
 fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
     match command {
-        Command::Schedule(args) => CommandValue::of(&schedule::task(ctx, &args)?),
+        Command::Schedule(args) => {
+            let scheduled = schedule::scheduled(ctx, &args)?;
+            Ok(CommandValue {
+                stored: Some(scheduled.stored),
+                ..CommandValue::of(&scheduled.task)?
+            })
+        }
         Command::List(args) => CommandValue::of(&list::tasks(ctx, &args)?),
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
-        Command::Doctor(_) => CommandValue::of(&doctor::rows(ctx)),
+        Command::Doctor(_) => CommandValue::of(&doctor::server_rows(ctx)),
+        Command::Pause(args) => CommandValue::of(&control::changed(ctx, &args.id, Change::Pause)?),
+        Command::Resume(args) => {
+            CommandValue::of(&control::changed(ctx, &args.id, Change::Resume)?)
+        }
+        Command::Reschedule(args) => CommandValue::of(&control::rescheduled(ctx, &args)?),
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {
             let task = show::task(ctx, &args)?;
-            let file = show::file(ctx, &args, &task)?;
+            let file = match show::file(ctx, &args, &task)? {
+                Some(show::Shown::Rendered(text)) => Some(text),
+                Some(show::Shown::File(file)) => Some(bounded(file, &task.id, &args)?),
+                None => None,
+            };
             Ok(CommandValue {
-                file: file.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                file,
                 ..CommandValue::of(&task)?
             })
         }
         _ => bail!("this command is not offered as an MCP tool"),
     }
+}
+
+/// The most of a prompt or output file one tool result carries.
+pub const FILE_MAX_BYTES: u64 = 64 * 1024;
+
+/// A file's last [`FILE_MAX_BYTES`], with a note (a text block of its own) when
+/// that is not all of it: a model's context is no place for megabytes.
+fn bounded(
+    file: crate::taskfile::Opened,
+    id: &str,
+    args: &super::args::ShowArgs,
+) -> Result<String> {
+    let tail = file.tail(FILE_MAX_BYTES)?;
+    if tail.skipped > 0 {
+        let flag = match args.prompt {
+            true => "--prompt",
+            false => "--output",
+        };
+        output::note(&format!(
+            "the file has {} bytes; this is its last {} (the whole file: defer show {id} {flag})",
+            tail.total,
+            tail.total - tail.skipped
+        ));
+    }
+    Ok(tail.text)
 }

@@ -9,6 +9,7 @@ mod cron;
 mod doctor;
 mod execute;
 mod export;
+mod front;
 mod health;
 mod history;
 mod list;
@@ -20,6 +21,7 @@ mod run;
 mod schedule;
 mod show;
 mod skill;
+mod stats;
 mod wait;
 mod when;
 
@@ -73,6 +75,9 @@ pub fn main() -> ExitCode {
 pub struct Ctx {
     pub env: Env,
     pub now: DateTime<Utc>,
+    /// Who asked: what files a command may read (SPEC §21) and how messages name
+    /// options depend on it.
+    pub front: front::Front,
     /// `env.paths()`, resolved once (it reads the file system).
     paths: std::cell::OnceCell<Paths>,
 }
@@ -82,7 +87,16 @@ impl Ctx {
         Ctx {
             env,
             now,
+            front: front::Front::Cli,
             paths: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The context of an MCP tool call.
+    pub fn for_mcp(self) -> Self {
+        Ctx {
+            front: front::Front::Mcp,
+            ..self
         }
     }
 
@@ -122,6 +136,7 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
         Command::Show(args) => show::exec(&ctx, args),
         Command::History(args) => history::exec(&ctx, args),
         Command::Wait(args) => wait::exec(&ctx, args),
+        Command::Stats(args) => stats::exec(&ctx, args),
         Command::Cron(args) => cron::exec(&ctx, args),
         Command::Doctor(args) => doctor::exec(&ctx, args),
         Command::Skill(command) => skill::exec(&ctx, command),

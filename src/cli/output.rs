@@ -1,7 +1,7 @@
 //! Printing: JSON and text to stdout (a failed write is an error, never a panic), and
 //! one-line `defer: ...` messages to stderr with control characters escaped.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -73,15 +73,10 @@ pub fn note(message: &str) {
     say(&format!("note: {message}"));
 }
 
-/// Reports each invalid store line once, with its line number.
+/// Reports the store's invalid lines on one line, however many (SPEC §21).
 pub fn bad_lines(store: &std::path::Path, bad: &[BadLine]) {
-    for line in bad {
-        warn(&format!(
-            "{}:{}: not a valid task record, skipped and kept as is ({})",
-            store.display(),
-            line.line_no,
-            line.reason
-        ));
+    if let Some(warning) = crate::store::invalid::warning(store, bad, true) {
+        warn(&warning);
     }
 }
 
@@ -105,6 +100,26 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// How wide a table on stdout may be: on a terminal, `COLUMNS` or the terminal's width;
+/// anywhere else (a pipe, a file) no limit: every column, nothing cut.
+pub fn table_width(columns: Option<&str>) -> Option<usize> {
+    width_for(io::stdout().is_terminal(), columns, terminal_width)
+}
+
+fn width_for(
+    is_terminal: bool,
+    columns: Option<&str>,
+    terminal: impl FnOnce() -> Option<usize>,
+) -> Option<usize> {
+    if !is_terminal {
+        return None;
+    }
+    Some(match columns {
+        Some(columns) => crate::view::width(Some(columns)),
+        None => terminal().unwrap_or(crate::view::DEFAULT_WIDTH),
+    })
+}
+
 /// The width of the terminal on stdout, if stdout is one (`COLUMNS` is rarely exported).
 #[cfg(unix)]
 pub fn terminal_width() -> Option<usize> {
@@ -122,6 +137,17 @@ pub fn terminal_width() -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_are_cut_on_a_terminal_only() {
+        assert_eq!(width_for(false, Some("60"), || Some(80)), None);
+        assert_eq!(width_for(true, Some("60"), || Some(80)), Some(60));
+        assert_eq!(width_for(true, None, || Some(80)), Some(80));
+        assert_eq!(
+            width_for(true, None, || None),
+            Some(crate::view::DEFAULT_WIDTH)
+        );
+    }
 
     #[test]
     fn capture_collects_what_say_printed_and_survives_a_panic() {

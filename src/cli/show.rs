@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 
 use super::args::ShowArgs;
 use super::{output, Ctx};
 use crate::task::Task;
-use crate::{follow, lineage, lookup, prompt};
+use crate::{follow, lineage, lookup, prompt, taskfile};
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     let paths = ctx.paths()?;
@@ -25,7 +25,9 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     }
     let task = task(ctx, &args)?;
     match file(ctx, &args, &task)? {
-        Some(bytes) => output::stdout(&bytes),
+        Some(Shown::Rendered(text)) => output::stdout(text.as_bytes()),
+        // Streamed: an output file of any size never sits in memory whole.
+        Some(Shown::File(file)) => file.copy_to(&mut std::io::stdout().lock()).map(drop),
         None => output::json(&task, args.compact),
     }?;
     Ok(ExitCode::SUCCESS)
@@ -38,17 +40,25 @@ pub fn task(ctx: &Ctx, args: &ShowArgs) -> Result<Task> {
         .task)
 }
 
+/// What `--prompt` or `--output` shows.
+pub enum Shown {
+    /// The prompt a task that never started would get now.
+    Rendered(String),
+    /// The prompt or output file, opened through the checked path layer.
+    File(taskfile::Opened),
+}
+
 /// The prompt (`--prompt`; before a run, the prompt it would get now) or output
-/// (`--output`) file's bytes; `None` when neither is asked for.
-pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Vec<u8>>> {
+/// (`--output`) file; `None` when neither is asked for.
+pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Shown>> {
     let paths = ctx.paths()?;
     if args.prompt && task.started_at.is_none() {
         output::note(&not_run_note(task));
-        return Ok(Some(prompt::render(task).into_bytes()));
+        return Ok(Some(Shown::Rendered(prompt::render(task))));
     }
     match (args.prompt, args.output) {
-        (true, _) => read_file("prompt", task, prompt_path(task, &paths)).map(Some),
-        (_, true) => read_file("output", task, paths.output_path(&task.id)).map(Some),
+        (true, _) => open_file("prompt", task, prompt_path(task, &paths)).map(Some),
+        (_, true) => open_file("output", task, paths.output_path(&task.id)).map(Some),
         _ => Ok(None),
     }
 }
@@ -61,17 +71,18 @@ fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
     }
 }
 
-fn read_file(what: &str, task: &Task, path: PathBuf) -> Result<Vec<u8>> {
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(anyhow!(
+/// Opens the file without following a link or blocking on a FIFO (fsx), or says why
+/// there is none.
+fn open_file(what: &str, task: &Task, path: PathBuf) -> Result<Shown> {
+    match taskfile::open(&path)? {
+        Some(file) => Ok(Shown::File(file)),
+        None => Err(anyhow!(
             "no {what} file for task {} ({}): {} does not exist{}",
             task.id,
             task.status,
             path.display(),
             hint(what, task)
         )),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
 }
 

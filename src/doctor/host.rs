@@ -1,13 +1,12 @@
 //! The real machine behind [`System`]: `/proc`, `crontab -l`, `systemctl --user`,
 //! `statvfs`/`statfs`. Every command runs with a time limit and no stdin.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{Crontab, Process, System};
+use crate::bounded::Ran;
 
 /// The time any one command may take before it is killed.
 const COMMAND_LIMIT: Duration = Duration::from_secs(3);
@@ -148,67 +147,9 @@ fn systemctl(args: &[&str]) -> Option<String> {
     }
 }
 
-/// How a bounded command went.
-enum Ran {
-    NotFound,
-    Done {
-        success: bool,
-        stdout: String,
-        stderr: String,
-    },
-    Other(String),
-}
-
 /// Runs `command` with no stdin, killing it after [`COMMAND_LIMIT`].
 fn run(command: &mut Command) -> Ran {
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ran::NotFound,
-        Err(e) => return Ran::Other(format!("cannot run it: {e}")),
-    };
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let deadline = Instant::now() + COMMAND_LIMIT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Ran::Other(format!("no answer within {}s", COMMAND_LIMIT.as_secs()));
-            }
-        }
-    };
-    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
-        let bytes = rx
-            .recv_timeout(Duration::from_millis(500))
-            .unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    Ran::Done {
-        success: status.success(),
-        stdout: collect(stdout),
-        stderr: collect(stderr),
-    }
-}
-
-/// Reads a pipe to its end on a thread (so a full pipe never blocks the child).
-fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    if let Some(mut pipe) = pipe {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            let _ = tx.send(bytes);
-        });
-    }
-    rx
+    crate::bounded::run(command, COMMAND_LIMIT)
 }
 
 #[cfg(unix)]

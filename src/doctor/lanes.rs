@@ -93,14 +93,16 @@ mod tests {
 
     #[test]
     fn busy_over_limit_per_lane_and_tasks_waiting_for_a_slot() {
-        let mut view = View::default();
-        view.tasks = vec![
-            ("run1".into(), Status::Executing, at(30)),
-            ("dead".into(), Status::Executing, at(30)),
-            ("wait".into(), Status::Scheduled, at(20)),
-            ("fresh".into(), Status::Scheduled, at(2)),
-            ("free".into(), Status::Scheduled, at(20)),
-        ];
+        let mut view = View {
+            tasks: vec![
+                ("run1".into(), Status::Executing, at(30)),
+                ("dead".into(), Status::Executing, at(30)),
+                ("wait".into(), Status::Scheduled, at(20)),
+                ("fresh".into(), Status::Scheduled, at(2)),
+                ("free".into(), Status::Scheduled, at(20)),
+            ],
+            ..View::default()
+        };
         for id in ["run1", "dead", "wait", "fresh"] {
             view.lanes.insert(id.into(), "repo".into());
         }

@@ -11,7 +11,9 @@ mod cronline;
 mod files;
 mod host;
 mod lanes;
+mod proof;
 mod runner;
+mod server;
 mod store;
 mod system;
 mod table;
@@ -136,6 +138,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
             rest.tasks.retain(|(id, _, _)| !lanes.waiting.contains(id));
             rows.push(store::overdue(&rest, now));
             rows.push(lanes.row);
+            rows.push(proof::duplicates(&paths, now));
             let last = crate::heartbeat::last_run(&paths.runner_lock());
             let fresh = !crate::heartbeat::is_stale(last, now);
             rows.push(runner::heartbeat(last, now));
@@ -159,6 +162,14 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
     rows.push(system::hooks(env));
     rows.push(system::timezone(env));
     rows.push(system::skill(env.home().as_deref()));
+    rows
+}
+
+/// Every check, as the MCP server runs them: first a row saying they read the server's
+/// own environment, warning when its runtime dir or executor is not the crontab line's.
+pub fn run_for_server(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
+    let mut rows = vec![server::environment(env, &sys.crontab())];
+    rows.extend(run(env, now, sys));
     rows
 }
 

@@ -120,6 +120,25 @@ pub(super) fn parse(bytes: &[u8]) -> View {
     view
 }
 
+/// How many line numbers the `invalid_lines` row names before it counts the rest.
+const LINES_NAMED: usize = 20;
+
+/// `lines 2, 3, 5` (the first [`LINES_NAMED`], then `and N more`): what the one-line
+/// warning of every other command points here for.
+fn line_list(bad: &[(usize, String)]) -> String {
+    let named: Vec<String> = bad
+        .iter()
+        .take(LINES_NAMED)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let more = match bad.len().saturating_sub(LINES_NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let noun = if bad.len() == 1 { "line" } else { "lines" };
+    format!("{noun} {}{more}", named.join(", "))
+}
+
 pub(super) fn invalid_lines(view: &View) -> Row {
     if let Some(reason) = &view.unreadable {
         return Row::warn(
@@ -136,8 +155,9 @@ pub(super) fn invalid_lines(view: &View) -> Row {
         Some((line, reason)) => Row::warn(
             "invalid_lines",
             format!(
-                "{} line(s) are not valid task records and are skipped (first: line {line}: {reason})",
-                view.bad.len()
+                "{} line(s) are not valid task records and are skipped (first: line {line}: {reason}): {}",
+                view.bad.len(),
+                line_list(&view.bad)
             ),
             format!("fix or delete line {line} of the store by hand (every command reports it until then)"),
         ),
@@ -241,6 +261,19 @@ mod tests {
         let row = invalid_lines(&view);
         assert_eq!(row.status, Level::Warn);
         assert!(row.detail.starts_with("2 line(s)"), "{}", row.detail);
+        assert!(row.detail.ends_with("): lines 4, 5"), "{}", row.detail);
+    }
+
+    #[test]
+    fn the_row_names_twenty_lines_and_counts_the_rest() {
+        let bad = |n: usize| (1..=n).map(|i| (i, String::new())).collect::<Vec<_>>();
+        assert_eq!(line_list(&bad(1)), "line 1");
+        let twenty: Vec<String> = (1..=20).map(|i| i.to_string()).collect();
+        assert_eq!(line_list(&bad(20)), format!("lines {}", twenty.join(", ")));
+        assert_eq!(
+            line_list(&bad(5000)),
+            format!("lines {} and 4980 more", twenty.join(", "))
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn quote(text: &str, partial: bool) -> String {
     }
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        let piece: String = if c.is_control() {
+        let piece: String = if crate::text::is_unsafe(c) {
             c.escape_default().collect()
         } else {
             c.to_string()

@@ -186,3 +186,64 @@ fn resolve_checks_the_executable_bit_and_searches_path() {
     assert!(resolve(Path::new("sh"), Some("/usr/bin:/bin")).is_some());
     assert_eq!(resolve(Path::new("sh"), None), None);
 }
+
+/// `run_with` with `started`; the program's arguments are `args`.
+fn run_gated_test(
+    fx: &Fixture,
+    body: &str,
+    args: &[String],
+    started: &dyn Fn(u32) -> Result<()>,
+) -> Result<Outcome> {
+    let program = fx.script(body);
+    let output_file = fx.dir.path().join("out.txt");
+    let inv = Invocation {
+        program: &program,
+        args,
+        stdin: b"{\"id\":1}\n",
+        env: &[],
+        output_file: &output_file,
+    };
+    run_with(&inv, &quick(), started)
+}
+
+#[test]
+fn the_program_starts_only_once_started_returned() {
+    let fx = Fixture::new();
+    let mark = fx.dir.path().join("mark");
+    let body = format!("touch '{}'; cat; printf '%s|' \"$@\"", mark.display());
+    let early = std::cell::Cell::new(None);
+    let started = |pid: u32| {
+        std::thread::sleep(Duration::from_millis(300));
+        early.set(Some((mark.exists(), process::start_time(pid))));
+        Ok(())
+    };
+    let args = ["a b".to_string(), "$(id)".to_string(), "*".to_string()];
+    let out = run_gated_test(&fx, &body, &args, &started).unwrap();
+    let (ran_early, start) = early.get().unwrap();
+    assert!(
+        !ran_early,
+        "the program ran before its process was recorded"
+    );
+    if cfg!(target_os = "linux") {
+        assert!(start.is_some());
+    }
+    assert_eq!(out.ending, Ending::Exited(0));
+    // The gate took its line only: the task JSON, then the arguments as given.
+    assert_eq!(out.output_text(), "{\"id\":1}\na b|$(id)|*|");
+    assert!(mark.exists());
+}
+
+#[test]
+fn a_failed_record_means_the_program_never_ran() {
+    let fx = Fixture::new();
+    let mark = fx.dir.path().join("mark");
+    let body = format!("touch '{}'", mark.display());
+    let started = |_: u32| {
+        std::thread::sleep(Duration::from_millis(200));
+        anyhow::bail!("disk full")
+    };
+    let err = run_gated_test(&fx, &body, &[], &started).unwrap_err();
+    assert_eq!(err.to_string(), "disk full");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!mark.exists());
+}

@@ -16,13 +16,14 @@ use crate::when;
 
 const HEADERS: [&str; 6] = ["ID", "STATUS", "ENDED", "WHEN", "TRIES", "SUMMARY"];
 
-/// Writes `tasks` as an aligned table no wider than `width` (when it can be).
+/// Writes `tasks` as an aligned table no wider than `width` (when it can be; `None`:
+/// nothing cut).
 pub fn write<W: Write>(
     out: &mut W,
     tasks: &[Task],
     now: DateTime<Utc>,
     tz: Tz,
-    width: usize,
+    width: Option<usize>,
 ) -> Result<()> {
     if tasks.is_empty() {
         writeln!(out, "no finished tasks")?;
@@ -74,7 +75,7 @@ mod tests {
         };
         let now = Timestamp::parse("2026-12-01T15:00:00Z").unwrap().at();
         let mut out = Vec::new();
-        write(&mut out, &[task], now, Tz::America__New_York, 200).unwrap();
+        write(&mut out, &[task], now, Tz::America__New_York, Some(200)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "{text}");
@@ -92,7 +93,7 @@ mod tests {
         );
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
         let mut out = Vec::new();
-        write(&mut out, &[], now, Tz::UTC, 80).unwrap();
+        write(&mut out, &[], now, Tz::UTC, Some(80)).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "no finished tasks\n");
     }
 }

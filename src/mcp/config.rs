@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use super::policy::Policy;
 use crate::task::ClosedSet;
 
 /// The host formats `defer mcp config --client` prints.
@@ -29,9 +30,19 @@ impl ClosedSet for Client {
     }
 }
 
-/// The registration for `client`: `bin mcp` with `settings` (name, value) as its env.
-pub fn registration(client: Client, bin: &Path, settings: &[(String, String)]) -> String {
+/// The registration for `client`: `bin mcp` with `settings` (name, value) as its env;
+/// `bin mcp --allow-commands` only when `policy` allows commands.
+pub fn registration(
+    client: Client,
+    bin: &Path,
+    settings: &[(String, String)],
+    policy: Policy,
+) -> String {
     let bin = bin.display().to_string();
+    let mut args = vec!["mcp"];
+    if policy.allow_commands {
+        args.push("--allow-commands");
+    }
     match client {
         Client::Json => {
             let env: Map<String, Value> = settings
@@ -39,7 +50,7 @@ pub fn registration(client: Client, bin: &Path, settings: &[(String, String)]) -
                 .map(|(name, value)| (name.clone(), json!(value)))
                 .collect();
             let config = json!({"mcpServers": {"defer": {
-                "command": bin, "args": ["mcp"], "env": env,
+                "command": bin, "args": args, "env": env,
             }}});
             serde_json::to_string_pretty(&config).expect("a JSON value serializes")
         }
@@ -52,13 +63,16 @@ pub fn registration(client: Client, bin: &Path, settings: &[(String, String)]) -
                 words.push("-e".into());
                 words.push(shell_quote(&format!("{name}={value}")));
             }
-            words.extend(["--".into(), shell_quote(&bin), "mcp".into()]);
+            words.extend(["--".into(), shell_quote(&bin)]);
+            words.extend(args.iter().map(|arg| arg.to_string()));
             words.join(" ")
         }
         Client::Codex => {
+            let args: Vec<String> = args.iter().map(|arg| toml_string(arg)).collect();
             let mut toml = format!(
-                "[mcp_servers.defer]\ncommand = {}\nargs = [\"mcp\"]\n",
-                toml_string(&bin)
+                "[mcp_servers.defer]\ncommand = {}\nargs = [{}]\n",
+                toml_string(&bin),
+                args.join(", ")
             );
             if !settings.is_empty() {
                 toml.push_str("\n[mcp_servers.defer.env]\n");
@@ -105,7 +119,7 @@ fn toml_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if crate::text::is_unsafe(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -117,6 +131,10 @@ fn toml_string(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const CLOSED: Policy = Policy {
+        allow_commands: false,
+    };
+
     fn settings() -> Vec<(String, String)> {
         vec![
             ("DEFER_RUNTIME_DIR".into(), "/data/my runtime".into()),
@@ -126,13 +144,13 @@ mod tests {
 
     #[test]
     fn json_is_an_mcp_servers_object() {
-        let text = registration(Client::Json, Path::new("/opt/defer"), &settings());
+        let text = registration(Client::Json, Path::new("/opt/defer"), &settings(), CLOSED);
         let value: Value = serde_json::from_str(&text).unwrap();
         let server = &value["mcpServers"]["defer"];
         assert_eq!(server["command"], "/opt/defer");
         assert_eq!(server["args"], json!(["mcp"]));
         assert_eq!(server["env"]["DEFER_RUNTIME_DIR"], "/data/my runtime");
-        let bare = registration(Client::Json, Path::new("/opt/defer"), &[]);
+        let bare = registration(Client::Json, Path::new("/opt/defer"), &[], CLOSED);
         assert_eq!(
             serde_json::from_str::<Value>(&bare).unwrap()["mcpServers"]["defer"]["env"],
             json!({})
@@ -141,7 +159,12 @@ mod tests {
 
     #[test]
     fn claude_is_a_quoted_command_line() {
-        let text = registration(Client::Claude, Path::new("/opt/it's/defer"), &settings());
+        let text = registration(
+            Client::Claude,
+            Path::new("/opt/it's/defer"),
+            &settings(),
+            CLOSED,
+        );
         assert_eq!(
             text,
             "claude mcp add --scope user defer -e 'DEFER_RUNTIME_DIR=/data/my runtime' \
@@ -153,7 +176,7 @@ mod tests {
     fn codex_is_a_toml_table_with_escaped_strings() {
         let mut settings = settings();
         settings.push(("DEFER_EXECUTOR".into(), "C:\\x \"q\"".into()));
-        let text = registration(Client::Codex, Path::new("/opt/defer"), &settings);
+        let text = registration(Client::Codex, Path::new("/opt/defer"), &settings, CLOSED);
         assert!(
             text.starts_with("[mcp_servers.defer]\ncommand = \"/opt/defer\"\nargs = [\"mcp\"]\n")
         );
@@ -161,6 +184,33 @@ mod tests {
             text.contains("\n[mcp_servers.defer.env]\nDEFER_RUNTIME_DIR = \"/data/my runtime\"\n")
         );
         assert!(text.contains("DEFER_EXECUTOR = \"C:\\\\x \\\"q\\\"\""));
-        assert!(!registration(Client::Codex, Path::new("/d"), &[]).contains("env"));
+        assert!(!registration(Client::Codex, Path::new("/d"), &[], CLOSED).contains("env"));
+    }
+
+    #[test]
+    fn allow_commands_is_added_only_when_asked() {
+        let open = Policy {
+            allow_commands: true,
+        };
+        let bin = Path::new("/opt/defer");
+        let json: Value =
+            serde_json::from_str(&registration(Client::Json, bin, &[], open)).unwrap();
+        assert_eq!(
+            json["mcpServers"]["defer"]["args"],
+            json!(["mcp", "--allow-commands"])
+        );
+        let claude = registration(Client::Claude, bin, &[], open);
+        assert!(
+            claude.ends_with("-- /opt/defer mcp --allow-commands"),
+            "{claude}"
+        );
+        let codex = registration(Client::Codex, bin, &[], open);
+        assert!(
+            codex.contains("args = [\"mcp\", \"--allow-commands\"]"),
+            "{codex}"
+        );
+        for client in [Client::Json, Client::Claude, Client::Codex] {
+            assert!(!registration(client, bin, &[], CLOSED).contains("allow-commands"));
+        }
     }
 }

@@ -3,23 +3,32 @@
 //! Protocol details and a transcript: docs/mcp.md.
 
 mod config;
+mod policy;
 mod protocol;
 mod schema;
 mod tools;
 mod transport;
+mod words;
 
 use std::io::{self, BufRead, Write};
 
 pub use config::{registration, Client};
+pub use policy::Policy;
 pub use protocol::{Server, SUPPORTED_VERSIONS};
 
 use crate::config::Env;
 
 /// Serves requests from `input` until it ends, answering on `output`. Only protocol
 /// messages go to `output`; a bad message gets an error reply and serving goes on. A
-/// closed `output` (the host went away) ends serving quietly.
-pub fn serve(input: impl BufRead, mut output: impl Write, env: &Env) -> io::Result<()> {
-    let mut server = Server::new(env.clone());
+/// closed `output` (the host went away) ends serving quietly. `policy` is what the
+/// server's callers may do (`defer mcp --allow-commands`).
+pub fn serve(
+    input: impl BufRead,
+    mut output: impl Write,
+    env: &Env,
+    policy: Policy,
+) -> io::Result<()> {
+    let mut server = Server::new(env.clone()).with_policy(policy);
     let mut reader = transport::Reader::new(input);
     while let Some(frame) = reader.next_frame()? {
         let reply = match frame {

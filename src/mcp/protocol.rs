@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::policy::Policy;
 use super::tools;
 use crate::config::Env;
 
@@ -35,8 +36,9 @@ pub mod code {
 const INSTRUCTIONS: &str = "defer schedules work for later: a task is a compact snapshot \
 (summary, key points, artifacts, constraints, a prompt) that cron hands to a fresh run \
 when it is due. Preview times with `when`, store tasks with `schedule` (pass a `key` so a \
-retry never stores two), check them with `list`, `show` and `history`, withdraw them with `cancel`; \
-`doctor` says why tasks do not run.";
+retry never stores two), check them with `list`, `show` and `history`, hold or move them with \
+`pause`, `resume` and `reschedule`, withdraw them with `cancel`; `doctor` says why tasks do not \
+run. Task objects carry run_at_local and due_in: tell the user times in local time.";
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +104,7 @@ impl Version {
 /// One server's state: the version `initialize` settled on, if any.
 pub struct Server {
     env: Env,
+    policy: Policy,
     negotiated: Option<&'static str>,
 }
 
@@ -109,8 +112,14 @@ impl Server {
     pub fn new(env: Env) -> Self {
         Server {
             env,
+            policy: Policy::default(),
             negotiated: None,
         }
+    }
+
+    /// The server with what its callers may do (default: no `command`).
+    pub fn with_policy(self, policy: Policy) -> Self {
+        Server { policy, ..self }
     }
 
     /// Handles one message; `Some` is the reply to write, `None` for notifications and
@@ -206,8 +215,8 @@ impl Server {
             "initialize" => self.initialize(params)?,
             "server/discover" => discover(),
             "ping" => json!({}),
-            "tools/list" => tools_list(version),
-            "tools/call" => tools_call(version, params, &self.env)?,
+            "tools/list" => tools_list(version, self.policy),
+            "tools/call" => tools_call(version, params, &self.env, self.policy)?,
             _ => {
                 return Err(RpcError::new(
                     code::METHOD_NOT_FOUND,
@@ -270,8 +279,8 @@ fn discover() -> Value {
     })
 }
 
-fn tools_list(version: Version) -> Value {
-    let mut result = json!({"tools": tools::list(version)});
+fn tools_list(version: Version, policy: Policy) -> Value {
+    let mut result = json!({"tools": tools::list(version, policy)});
     if version.stateless {
         result["ttlMs"] = json!(0);
         result["cacheScope"] = json!("public");
@@ -279,7 +288,12 @@ fn tools_list(version: Version) -> Value {
     result
 }
 
-fn tools_call(version: Version, params: &Map<String, Value>, env: &Env) -> Result<Value, RpcError> {
+fn tools_call(
+    version: Version,
+    params: &Map<String, Value>,
+    env: &Env,
+    policy: Policy,
+) -> Result<Value, RpcError> {
     let Some(Value::String(name)) = params.get("name") else {
         return Err(RpcError::new(
             code::INVALID_PARAMS,
@@ -296,7 +310,7 @@ fn tools_call(version: Version, params: &Map<String, Value>, env: &Env) -> Resul
             ))
         }
     };
-    tools::call(name, arguments, env, version)
+    tools::call(name, arguments, env, version, policy)
 }
 
 #[cfg(test)]

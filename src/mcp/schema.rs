@@ -76,7 +76,35 @@ pub fn properties(shape: &Shape) -> Vec<Property> {
             None => properties.push(property),
         }
     }
+    // Descriptions speak in argument names, as the model passes them.
+    let names: Vec<(String, String)> = properties
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.long.as_deref()?.trim_start_matches('-').to_string(),
+                p.name.clone(),
+            ))
+        })
+        .collect();
+    for property in &mut properties {
+        if let Some(Value::String(help)) = property.schema.get("description") {
+            let words = super::words::mcp_words(help, &names);
+            property.schema["description"] = json!(words);
+        }
+    }
     properties
+}
+
+/// Defaults clap does not hold (the option is absent unless given) but the command
+/// applies: (clap argument id, default).
+fn implied_default(id: &str) -> Option<Value> {
+    match id {
+        "backoff" => Some(json!(crate::task::ClosedSet::name(
+            crate::task::Backoff::default()
+        ))),
+        "pause_after" => Some(json!(crate::series::DEFAULT_PAUSE_AFTER)),
+        _ => None,
+    }
 }
 
 fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
@@ -98,8 +126,15 @@ fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
         .iter()
         .find(|(from, _)| *from == id)
         .map_or(default_name, |(_, to)| to.to_string());
+    let mut schema = property_schema(arg, kind);
+    if kind == Kind::Integer && refuses_zero(command, arg) {
+        schema["minimum"] = json!(1);
+    }
+    if let Some(default) = implied_default(id) {
+        schema["default"] = default;
+    }
     Property {
-        schema: property_schema(arg, kind),
+        schema,
         required: arg.is_required_set(),
         name,
         kind,
@@ -140,6 +175,22 @@ fn accepts_text(command: &clap::Command, arg: &Arg) -> bool {
         .clone()
         .try_get_matches_from([command.get_name().to_string(), format!("--{long}=1m")]);
     !probe.is_err_and(|err| {
+        matches!(
+            err.kind(),
+            clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+        )
+    })
+}
+
+/// True when the option's parser refuses 0 (`--count 0`): its minimum is 1.
+fn refuses_zero(command: &clap::Command, arg: &Arg) -> bool {
+    let Some(long) = arg.get_long() else {
+        return false;
+    };
+    let probe = command
+        .clone()
+        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=0")]);
+    probe.is_err_and(|err| {
         matches!(
             err.kind(),
             clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue

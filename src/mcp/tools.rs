@@ -6,12 +6,13 @@ use chrono::Utc;
 use clap::Parser;
 use serde_json::{json, Map, Value};
 
+use super::policy::Policy;
 use super::protocol::{code, RpcError, Version};
 use super::schema::{self, Shape};
 use crate::cli::{self, Cli, Ctx};
 use crate::config::Env;
 use crate::query::Filter;
-use crate::task::{AuraLevel, ClosedSet, Intent, Mode, Status};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, ResultType, Status};
 
 /// What a tool's result object looks like.
 #[derive(Debug, Clone, Copy)]
@@ -45,23 +46,38 @@ store is a plain file). The future run sees only this snapshot, not this convers
 summary = one line naming the next concrete step; key_points = 3-7 facts it needs; \
 artifacts = absolute paths, URLs, ids it will open; constraints = rules it must follow; \
 prompt_template = the instruction for the run (default: the summary). Pass a key when you \
-might retry: if a live task has it, that task is returned and nothing is stored. `when` \
-takes 10m, 2h, in 2 hours, tomorrow 9am, next friday 14:00, 2026-12-01 09:00 or an ISO \
-instant (no zone suffixes); check one with the `when` tool. For recurring work give every \
-(15m, 1d) or cron ('0 9 * * 1-5') instead of, or with, when (the first occurrence). Tell \
-the user the id and the local time it runs.";
+might retry: if a live task has it, that task is returned with stored: false and nothing \
+is stored (replace: true swaps it for this one). `when` takes 10m, 2h, in 2 hours, \
+tomorrow 9am, next friday 14:00, 2026-12-01 09:00 or an ISO instant (no zone suffixes); \
+check one with the `when` tool. For recurring work give every (15m, 1d) or cron \
+('0 9 * * 1-5') instead of, or with, when (the first occurrence). The result is the \
+stored record (UTC) plus run_at_local (the run time in the task's zone, with its offset), \
+due_in and stored. Tell the user the id and run_at_local.";
 
-const LIST: &str = "List pending tasks as {\"tasks\": [...]}: scheduled and executing by \
-default. Narrow with statuses, intents, due (waiting to run now), before/after (time \
-expressions). Finished tasks leave this list: look one up with `show`.";
+const LIST: &str = "List pending tasks as {\"tasks\": [...]}, ordered by run_at then id: \
+scheduled, executing and paused by default. Narrow with statuses, intents, key, due \
+(waiting to run now), before/after (time expressions). Each task carries run_at_local \
+and due_in beside run_at (UTC). Finished tasks leave this list: see `history`, or look \
+one up with `show`.";
 
-const SHOW: &str = "One task's latest record by id, from the active store or an archive. \
-include_prompt adds the prompt file written when it ran; include_output adds the \
-executor's full output (each as a second text block).";
+const SHOW: &str = "One task's latest record by id, from the active store or an archive, \
+with run_at_local and due_in. include_prompt adds the prompt file written when it ran; \
+include_output adds the executor's full output (each as a second text block).";
 
-const CANCEL: &str = "Cancel a scheduled task, by id or by the key it was scheduled with. \
-Only scheduled tasks can be cancelled; otherwise the error names the current status. \
-reason is kept in the record.";
+const CANCEL: &str = "Cancel a scheduled or paused task, by id or by the key it was \
+scheduled with. A task in any other status cannot be cancelled; the error names its \
+status. reason is kept in the record (cancel_reason). On an occurrence of a recurring \
+series this ends the series; occurrence: true skips only that occurrence.";
+
+const PAUSE: &str = "Pause a scheduled task, by id or by its key: the runner skips it \
+until `resume`. Only a scheduled task can be paused; the error names any other status.";
+
+const RESUME: &str = "Resume a paused task, by id or by its key. It runs at its run_at, \
+at once if that has passed.";
+
+const RESCHEDULE: &str = "Give a scheduled or paused task a new run time, by id or by its \
+key. when takes a time expression, as for `schedule`. The record keeps the old time as \
+rescheduled_from; a paused task stays paused.";
 
 const WHEN: &str = "Preview what a time expression means, storing nothing: the instant in \
 UTC, local time, the zone, how far away it is, and whether it is in the past. Use it to \
@@ -69,8 +85,10 @@ confirm a time before `schedule` and to tell the user a task's run_at in their l
 With every (a fixed interval) or cron (a cron expression) instead of expression, the next \
 `next` fires of that recurrence, as {\"fires\": [...]}.";
 
-const HISTORY: &str = "Finished tasks (completed, failed, cancelled, ...) from the store \
-and the archives, newest first, as {\"tasks\": [...]}: what `list` no longer shows. Narrow \
+const HISTORY: &str = "Finished tasks (completed, failed, missed, cancelled) from the \
+store and the archives, newest first, as {\"tasks\": [...]}: what `list` no longer shows. \
+Failures are of two kinds: failed (the run failed) and missed (it never ran: too late \
+under its missed policy); to find them pass statuses: [\"failed\", \"missed\"]. Narrow \
 with since (a duration ago such as 2h, or a past time such as yesterday), statuses, \
 intents, key, series and limit. Report a failure to the user with the task id and its \
 error text.";
@@ -78,8 +96,10 @@ error text.";
 const DOCTOR: &str = "Check that deferred tasks will actually run, as {\"checks\": [...]}: \
 settings, file permissions, the store's invalid lines, orphaned and overdue tasks, whether \
 cron runs `defer run` (the heartbeat), the executor. Each check has a status (ok, warn, \
-fail), a detail and, when something is wrong, a fix to tell the user. Use it when tasks \
-do not run, or once after setting defer up.";
+fail), a detail and, when something is wrong, a fix to tell the user. The checks read this \
+server's own environment (what the host started it with), which may not be cron's: the \
+first check, mcp_server, says so and warns when the crontab line's runtime dir or \
+executor differs. Use it when tasks do not run, or once after setting defer up.";
 
 /// Every tool. A new CLI command becomes a tool with one entry here and one arm in
 /// `cli::command_value`.
@@ -134,6 +154,43 @@ pub const TOOLS: &[Tool] = &[
         output: Output::Task,
     },
     Tool {
+        name: "pause",
+        title: "Pause a task",
+        description: PAUSE,
+        shape: Shape {
+            command: "pause",
+            renames: &[],
+            hidden: &[],
+        },
+        hints: (false, false, true),
+        output: Output::Task,
+    },
+    Tool {
+        name: "resume",
+        title: "Resume a paused task",
+        description: RESUME,
+        shape: Shape {
+            command: "resume",
+            renames: &[],
+            hidden: &[],
+        },
+        hints: (false, false, true),
+        output: Output::Task,
+    },
+    Tool {
+        name: "reschedule",
+        title: "Reschedule a task",
+        description: RESCHEDULE,
+        shape: Shape {
+            command: "reschedule",
+            renames: &[],
+            hidden: &[],
+        },
+        // A relative time (2h) moves the task again on every call.
+        hints: (false, false, false),
+        output: Output::Task,
+    },
+    Tool {
         name: "when",
         title: "Preview a time",
         description: WHEN,
@@ -171,7 +228,8 @@ pub const TOOLS: &[Tool] = &[
     },
 ];
 
-/// `cancel`'s argument that the CLI does not have: the key, resolved to an id here.
+/// The argument of `cancel`, `pause`, `resume` and `reschedule` that the CLI does not
+/// have: the key, resolved to an id here.
 const KEY: &str = "key";
 
 fn key_schema() -> Value {
@@ -179,24 +237,36 @@ fn key_schema() -> Value {
         "The key the task was scheduled with (instead of id): the live task holding it"})
 }
 
+/// True for the tools that take a task by `id` or by `key`.
+fn by_id_or_key(tool: &Tool) -> bool {
+    matches!(tool.name, "cancel" | "pause" | "resume" | "reschedule")
+}
+
 fn extra(tool: &Tool) -> Vec<(&'static str, Value)> {
-    match tool.name {
-        "cancel" => vec![(KEY, key_schema())],
-        _ => Vec::new(),
+    match by_id_or_key(tool) {
+        true => vec![(KEY, key_schema())],
+        false => Vec::new(),
     }
 }
 
 /// The `tools/list` entries, with what `version` knows: annotations since 2025-03-26,
-/// titles and output schemas since 2025-06-18.
-pub fn list(version: Version) -> Vec<Value> {
+/// titles and output schemas since 2025-06-18; `policy` decides what `schedule` says.
+pub fn list(version: Version, policy: Policy) -> Vec<Value> {
     TOOLS
         .iter()
         .map(|tool| {
             let properties = schema::properties(&tool.shape);
             let mut input = schema::input_schema(&properties, &extra(tool));
-            if tool.name == "cancel" {
+            if by_id_or_key(tool) {
                 input["description"] = json!("Give id or key.");
+                if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
+                    required.retain(|name| name != "id");
+                    if required.is_empty() {
+                        input.as_object_mut().map(|o| o.remove("required"));
+                    }
+                }
             }
+            policy.describe(tool.name, &mut input);
             let mut entry = json!({
                 "name": tool.name,
                 "description": tool.description,
@@ -209,12 +279,12 @@ pub fn list(version: Version) -> Vec<Value> {
                     "readOnlyHint": read_only,
                     "destructiveHint": destructive,
                     "idempotentHint": idempotent,
-                    "openWorldHint": false,
+                    "openWorldHint": policy.open_world(tool.name),
                 });
             }
             if version.at_least("2025-06-18") {
                 entry["title"] = json!(tool.title);
-                entry["outputSchema"] = output_schema(tool.output);
+                entry["outputSchema"] = output_schema(tool.output, tool.name == "schedule");
             }
             entry
         })
@@ -228,6 +298,7 @@ pub fn call(
     mut arguments: Map<String, Value>,
     env: &Env,
     version: Version,
+    policy: Policy,
 ) -> Result<Value, RpcError> {
     let Some(tool) = TOOLS.iter().find(|tool| tool.name == name) else {
         let names: Vec<&str> = TOOLS.iter().map(|tool| tool.name).collect();
@@ -241,27 +312,17 @@ pub fn call(
     let ctx = Ctx::new(
         env.clone(),
         crate::timestamp::Timestamp::new(Utc::now()).at(),
-    );
-    let key = match extra(tool).is_empty() {
-        true => None,
-        false => match arguments.remove(KEY) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(key)) => Some(key),
-            Some(other) => {
-                return Err(invalid(schema::BadArguments(format!(
-                    "argument 'key' must be a string, not {other}"
-                ))))
+    )
+    .for_mcp();
+    if by_id_or_key(tool) {
+        match target(&ctx, &mut arguments) {
+            Ok(Target::Given) => {}
+            Ok(Target::Id(id)) => {
+                arguments.insert("id".into(), Value::String(id));
             }
-        },
-    };
-    if let Some(key) = key {
-        if arguments.get("id").is_some_and(|id| !id.is_null()) {
-            return Ok(failure("give id or key, not both"));
+            Err(Refused::Arguments(e)) => return Err(invalid(e)),
+            Err(Refused::Message(message)) => return Ok(failure(&message)),
         }
-        match id_for_key(&ctx, &key) {
-            Ok(id) => arguments.insert("id".into(), Value::String(id)),
-            Err(e) => return Ok(failure(&format!("{e:#}"))),
-        };
     }
     let properties = schema::properties(&tool.shape);
     let argv = schema::argv(&tool.shape, &properties, &arguments).map_err(invalid)?;
@@ -269,14 +330,59 @@ pub fn call(
         Ok(cli) => cli,
         Err(err) => return Ok(failure(&clap_message(&err, &argv))),
     };
+    if let Some(refused) = policy.refusal(&cli.command) {
+        return Ok(failure(refused));
+    }
     // A bug in one command must not take the server (and the host's session) down.
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         cli::command_value(&ctx, cli.command)
     }));
     match ran {
-        Ok(Ok(done)) => Ok(success(tool.output, done, version)),
+        Ok(Ok(done)) => Ok(success(tool.output, done, version, &ctx)),
         Ok(Err(err)) => Ok(failure(&format!("{err:#}"))),
         Err(_) => Ok(failure(&format!("internal error in {name} (see stderr)"))),
+    }
+}
+
+/// What `id`/`key` came to.
+enum Target {
+    /// `id` was given: the command resolves it.
+    Given,
+    /// `key` was given: the live task holding it.
+    Id(String),
+}
+
+/// Why a call's `id`/`key` cannot name a task.
+enum Refused {
+    /// A wrong JSON type: a protocol error.
+    Arguments(schema::BadArguments),
+    /// The command's kind of error: an `isError` result with this message.
+    Message(String),
+}
+
+/// The task a by-id-or-key tool acts on: `id` as given, or the live task holding `key`
+/// (removed from `arguments`). The one place that resolves them, so a library selector
+/// (task id | series id | key) can take its place.
+fn target(ctx: &Ctx, arguments: &mut Map<String, Value>) -> Result<Target, Refused> {
+    let key = match arguments.remove(KEY) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) => Some(key),
+        Some(other) => {
+            return Err(Refused::Arguments(schema::BadArguments(format!(
+                "argument 'key' must be a string, not {other}"
+            ))))
+        }
+    };
+    let has_id = arguments.get("id").is_some_and(|id| !id.is_null());
+    match (key, has_id) {
+        (Some(_), true) => Err(Refused::Message("give id or key, not both".into())),
+        (None, true) => Ok(Target::Given),
+        (None, false) => Err(Refused::Message(
+            "give id or key: which task? (see the list tool)".into(),
+        )),
+        (Some(key), false) => id_for_key(ctx, &key)
+            .map(Target::Id)
+            .map_err(|e| Refused::Message(format!("{e:#}"))),
     }
 }
 
@@ -307,13 +413,40 @@ fn clap_message(err: &clap::Error, argv: &[String]) -> String {
     head.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
+fn success(output: Output, done: cli::CommandValue, version: Version, ctx: &Ctx) -> Value {
     let cli::CommandValue {
-        text,
-        value,
+        mut text,
+        mut value,
         file,
         said,
+        stored,
     } = done;
+    // Task objects get their local time for people and models; `schedule` says whether
+    // it stored anything. The text is the same JSON.
+    let tz = ctx.env.timezone().unwrap_or(chrono_tz::Tz::UTC);
+    let add_local = |task: &mut Value| {
+        if let Ok(parsed) = serde_json::from_value::<crate::task::Task>(task.clone()) {
+            let (run_at_local, due_in) = crate::local::fields(&parsed, ctx.now, tz);
+            *task = after_run_at(task, run_at_local, due_in);
+        }
+    };
+    let changed = match (output, &mut value) {
+        (Output::Task, task @ Value::Object(_)) => {
+            add_local(task);
+            true
+        }
+        (Output::Wrapped("tasks"), Value::Array(tasks)) => {
+            tasks.iter_mut().for_each(add_local);
+            true
+        }
+        _ => false,
+    };
+    if let (Some(stored), Value::Object(object)) = (stored, &mut value) {
+        object.insert("stored".into(), json!(stored));
+    }
+    if changed {
+        text = value.to_string();
+    }
     let mut content = vec![json!({"type": "text", "text": text})];
     if let Some(file) = file {
         content.push(json!({"type": "text", "text": file}));
@@ -334,6 +467,22 @@ fn success(output: Output, done: cli::CommandValue, version: Version) -> Value {
     result
 }
 
+/// `task` with `run_at_local` and `due_in` right after `run_at`.
+fn after_run_at(task: &Value, run_at_local: String, due_in: String) -> Value {
+    let Value::Object(fields) = task else {
+        return task.clone();
+    };
+    let mut out = Map::new();
+    for (name, value) in fields {
+        out.insert(name.clone(), value.clone());
+        if name == "run_at" {
+            out.insert("run_at_local".into(), json!(run_at_local));
+            out.insert("due_in".into(), json!(due_in));
+        }
+    }
+    Value::Object(out)
+}
+
 /// An error result: the line the CLI prints on stderr (`defer: ...`, control
 /// characters escaped).
 fn failure(message: &str) -> Value {
@@ -347,12 +496,15 @@ fn names<T: ClosedSet>() -> Value {
 
 fn task_schema() -> Value {
     let strings = json!({"type": "array", "items": {"type": "string"}});
-    json!({
-        "type": "object",
-        "properties": {
+    let utc = |what: &str| json!({"type": "string", "description": format!("{what}, UTC (YYYY-MM-DDTHH:MM:SSZ)")});
+    let text = |what: &str| json!({"type": "string", "description": what});
+    let count = |what: &str| json!({"type": "integer", "minimum": 0, "description": what});
+    let mut properties = json!({
             "id": {"type": "string"},
-            "created_at": {"type": "string", "description": "UTC, YYYY-MM-DDTHH:MM:SSZ"},
-            "run_at": {"type": "string", "description": "when it is due, UTC"},
+            "created_at": utc("when it was scheduled"),
+            "run_at": utc("when it is due"),
+            "run_at_local": text("run_at in the task's zone (its series' zone, else the server's DEFER_TIMEZONE), RFC 3339 with the offset; not stored"),
+            "due_in": text("run_at relative to now: 'in 1d 8h', '3m ago', 'now'; not stored"),
             "type": {"type": "string"},
             "intent": {"type": "string", "enum": names::<Intent>()},
             "context": {
@@ -370,18 +522,101 @@ fn task_schema() -> Value {
                     "mode": {"type": "string", "enum": names::<Mode>()},
                     "prompt_template": {"type": "string"},
                     "aura_level": {"type": "string", "enum": names::<AuraLevel>()},
+                    "command": {"type": "array", "items": {"type": "string"},
+                        "description": "the program run instead of DEFER_EXECUTOR, and its arguments"},
                 },
             },
             "status": {"type": "string", "enum": names::<Status>()},
-            "attempts": {"type": "integer"},
-            "max_retries": {"type": "integer"},
-        },
+            "attempts": count("finished attempts"),
+            "max_retries": count("retries allowed after a failed attempt"),
+            "reorient_requested": {"type": "boolean"},
+            "reorient": {"type": "object", "description": "project and context_file asked for, and what CONTEXT.md gave"},
+            "key": text("the idempotency key it was scheduled with"),
+    });
+    let more = json!({
+            "retry": {
+                "type": "object",
+                "properties": {
+                    "delay_seconds": {"type": ["integer", "null"], "minimum": 0},
+                    "backoff": {"type": "string", "enum": names::<Backoff>()},
+                },
+            },
+            "started_at": utc("when the latest attempt started"),
+            "completed_at": utc("when it completed"),
+            "failed_at": utc("when it failed for good"),
+            "cancelled_at": utc("when it was cancelled"),
+            "cancel_reason": {"type": ["string", "null"], "description": "why it was cancelled, as given"},
+            "last_attempt_at": utc("when the latest failed attempt ended"),
+            "last_error": text("the latest failed attempt's error (a retry follows)"),
+            "error": text("why it failed for good"),
+            "result": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "enum": names::<ResultType>()},
+                    "output": {"type": "string"},
+                    "output_truncated": {"type": "boolean"},
+                    "prompt_path": {"type": "string"},
+                    "next_run_at": {"type": "string"},
+                },
+                "description": "what the latest attempt produced",
+            },
+            "rescheduled_from": utc("the run_at the latest reschedule replaced"),
+            "executor": {
+                "type": "object",
+                "properties": {"pid": {"type": "integer"}, "started": {"type": "integer"}},
+                "description": "the running executor's process (while executing)",
+            },
+            "missed": {"type": "string", "enum": names::<MissedPolicy>(), "description": "a one-shot task's missed-run policy"},
+            "grace_seconds": count("a one-shot task's lateness allowed before missed applies"),
+    });
+    let last = json!({
+            "series": {
+                "type": "object",
+                "properties": {
+                    "id": text("the series id: its first occurrence's id"),
+                    "every": {"type": ["string", "null"]},
+                    "cron": {"type": ["string", "null"]},
+                    "timezone": text("the IANA zone its schedule steps in"),
+                    "until": {"type": ["string", "null"]},
+                    "count": {"type": ["integer", "null"], "minimum": 1},
+                    "occurrence": {"type": "integer", "minimum": 1},
+                    "missed": {"type": "string", "enum": names::<MissedPolicy>()},
+                    "grace_seconds": {"type": "integer", "minimum": 0},
+                    "pause_after": {"type": "integer", "minimum": 0},
+                    "consecutive_failures": {"type": "integer", "minimum": 0},
+                },
+                "description": "present on an occurrence of a recurring series",
+            },
+            "late_by_seconds": count("how late the run started after the fire it stands for"),
+            "missed_fires": count("earlier fires that did not run"),
+            "missed_at": utc("when it was recorded missed"),
+            "parent_id": text("the task whose run scheduled this one"),
+            "history": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "one entry per finished attempt, oldest first",
+            },
+    });
+    for group in [more, last] {
+        if let (Value::Object(all), Value::Object(group)) = (&mut properties, group) {
+            all.extend(group);
+        }
+    }
+    json!({
+        "type": "object",
+        "properties": properties,
         "required": ["id", "run_at", "intent", "context", "execution", "status"],
     })
 }
 
-fn output_schema(output: Output) -> Value {
+fn output_schema(output: Output, says_stored: bool) -> Value {
     match output {
+        Output::Task if says_stored => {
+            let mut schema = task_schema();
+            schema["properties"]["stored"] = json!({"type": "boolean", "description":
+                "true when this call stored the task; false when a live task already held the key (that task is returned) or on a dry run"});
+            schema
+        }
         Output::Task => task_schema(),
         Output::Wrapped(key) => {
             let items = match key {
@@ -442,7 +677,7 @@ mod tests {
 
     #[test]
     fn tools_have_the_spec_names_and_hints() {
-        let tools = list(LATEST);
+        let tools = list(LATEST, Policy::default());
         let find = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap().clone();
         let hints = |name: &str| {
             let a = &find(name)["annotations"];
@@ -469,17 +704,25 @@ mod tests {
 
     #[test]
     fn older_versions_get_fewer_fields() {
-        let old = list(Version {
-            name: "2024-11-05",
-            stateless: false,
-        });
+        let old = list(
+            Version {
+                name: "2024-11-05",
+                stateless: false,
+            },
+            Policy::default(),
+        );
         assert!(old[0].get("annotations").is_none() && old[0].get("outputSchema").is_none());
-        assert!(list(LATEST)[0].get("outputSchema").is_some());
+        assert!(list(LATEST, Policy::default())[0]
+            .get("outputSchema")
+            .is_some());
     }
 
     #[test]
     fn a_bad_value_is_the_cli_message_and_a_bad_type_a_protocol_error() {
-        let call = |args: Value| call("when", args.as_object().unwrap().clone(), &env(), LATEST);
+        let call = |args: Value| {
+            let args = args.as_object().unwrap().clone();
+            call("when", args, &env(), LATEST, Policy::default())
+        };
         let bad = call(json!({"expression": "yesterday-ish"})).unwrap();
         assert_eq!(bad["isError"], true);
         let text = bad["content"][0]["text"].as_str().unwrap();
@@ -492,7 +735,7 @@ mod tests {
         assert_eq!(good["structuredContent"]["utc"], "2030-01-01T00:00:00Z");
         let wrong = call(json!({"expression": ["2h"]})).unwrap_err();
         assert_eq!(wrong.code, code::INVALID_PARAMS);
-        let err = super::call("nope", Map::new(), &env(), LATEST).unwrap_err();
+        let err = super::call("nope", Map::new(), &env(), LATEST, Policy::default()).unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);
     }
 }

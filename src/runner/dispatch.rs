@@ -54,7 +54,7 @@ struct Finished {
 /// What a supervised thread tells the supervising one.
 enum Message {
     Notice(super::Notice),
-    Finished(Finished),
+    Finished(Box<Finished>),
 }
 
 /// What one dispatch did.
@@ -520,15 +520,16 @@ impl Runner<'_> {
     ) -> ClaimStep {
         let mut step = chain::claim(
             task,
-            judged_at,
+            now,
             self.settings.grace.0,
-            Trigger::Due,
-            |series, k| scan.occurrence(series, k).is_some() || batch.links(series, k),
+            Trigger::Due(judged_at),
+            |series, k| {
+                scan.occurrence(series, k)
+                    .map(|e| e.id.clone())
+                    .or_else(|| batch.linked(series, k))
+            },
             || ids::generate(now),
         );
-        if step.snapshot.started_at.is_some() {
-            step.snapshot.started_at = Some(now.into());
-        }
         step.snapshot.found_due_at = None;
         if let Some(next) = step.next.as_mut() {
             next.found_due_at = None;
@@ -548,13 +549,13 @@ impl Runner<'_> {
         let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
             Ok(attempt) => attempt,
             Err(e) => {
-                let failure = self.release(&before, e);
+                let failure = self.release(&before, &claimed, e);
                 lock.release();
-                let _ = tx.send(Message::Finished(Finished {
+                let _ = tx.send(Message::Finished(Box::new(Finished {
                     done: None,
                     paused: Vec::new(),
                     failure: Some(failure),
-                }));
+                })));
                 return;
             }
         };
@@ -566,11 +567,11 @@ impl Runner<'_> {
             Ok(Some(paused)) => (paused, file_error.map(|e| incomplete_output(&done, &e))),
             Ok(None) => {
                 // Replaced meanwhile (`--overlap replace`): its record says so.
-                let _ = tx.send(Message::Finished(Finished {
+                let _ = tx.send(Message::Finished(Box::new(Finished {
                     done: None,
                     paused: Vec::new(),
                     failure: None,
-                }));
+                })));
                 return;
             }
             Err(e) => (Vec::new(), Some(e)),
@@ -586,11 +587,11 @@ impl Runner<'_> {
             });
         }
         let hook = super::Hook::for_status(done.status);
-        let _ = tx.send(Message::Finished(Finished {
+        let _ = tx.send(Message::Finished(Box::new(Finished {
             done: Some(done.clone()),
             paused,
             failure,
-        }));
+        })));
         if let Some(hook) = hook {
             self.run_hook(hook, &done);
         }
@@ -655,13 +656,16 @@ impl Batch {
         self.done.push(done);
     }
 
-    /// True when this batch links occurrence `k` of `series` already.
-    fn links(&self, series: &str, k: u32) -> bool {
-        self.writes.iter().any(|t| {
-            t.series
-                .as_ref()
-                .is_some_and(|s| s.id == series && s.occurrence == k)
-        })
+    /// The id of occurrence `k` of `series` when this batch links it already.
+    fn linked(&self, series: &str, k: u32) -> Option<String> {
+        self.writes
+            .iter()
+            .find(|t| {
+                t.series
+                    .as_ref()
+                    .is_some_and(|s| s.id == series && s.occurrence == k)
+            })
+            .map(|t| t.id.clone())
     }
 
     /// `--overlap skip`: the fire is `missed` (reason `overlap`); the series goes on.

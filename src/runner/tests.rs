@@ -38,7 +38,28 @@ impl Fixture {
     }
 
     fn add(&self, id: &str, run_min: u32, max_retries: u32, status: Status) {
+        self.add_task(id, run_min, max_retries, status, None);
+    }
+
+    /// An orphan whose executor had started (a process long gone): an attempt.
+    fn add_orphan(&self, id: &str, run_min: u32, max_retries: u32) {
+        let gone = crate::task::ExecutorProcess {
+            pid: 999_999_999,
+            started: Some(1),
+        };
+        self.add_task(id, run_min, max_retries, Status::Executing, Some(gone));
+    }
+
+    fn add_task(
+        &self,
+        id: &str,
+        run_min: u32,
+        max_retries: u32,
+        status: Status,
+        executor: Option<crate::task::ExecutorProcess>,
+    ) {
         let task = Task {
+            executor,
             id: id.into(),
             created_at: at(0).into(),
             run_at: at(run_min).into(),
@@ -242,10 +263,27 @@ fn a_non_executable_executor_fails_at_once() {
 }
 
 #[test]
+fn a_claim_whose_executor_never_started_is_released_uncounted() {
+    let fx = Fixture::new();
+    // Claimed, but the runner died before the executor's process was recorded.
+    fx.add("never", 50, 0, Status::Executing);
+    let report = fx.run_at(at(40));
+    assert!(report.recovered.is_empty());
+    let never = fx.task("never");
+    assert_eq!((never.status, never.attempts), (Status::Scheduled, 0));
+    assert_eq!(never.run_at, at(50).into());
+    assert!(never.result.is_none() && never.history.is_empty());
+    assert!(fx
+        .log()
+        .contains("released id=never reason=executor_never_started"));
+    assert!(!fx.log().contains("interrupted"));
+}
+
+#[test]
 fn orphans_are_recovered() {
     let fx = Fixture::new();
-    fx.add("again", 10, 1, Status::Executing);
-    fx.add("dead", 10, 0, Status::Executing);
+    fx.add_orphan("again", 10, 1);
+    fx.add_orphan("dead", 10, 0);
     let report = fx.run_at(at(40));
     assert_eq!(report.recovered.len(), 2);
     let again = fx.task("again");
@@ -405,7 +443,7 @@ fn a_recovered_orphan_that_fails_calls_the_failure_hook_outside_the_store_lock()
         ),
     );
     fx.hooks(&[("DEFER_ON_FAILURE", &hook)]);
-    fx.add("orphan", 10, 0, Status::Executing);
+    fx.add_orphan("orphan", 10, 0);
     let (_, notices) = fx.run_noting(at(40));
     assert_eq!(
         std::fs::read_to_string(&trail).unwrap(),

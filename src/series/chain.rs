@@ -1,7 +1,13 @@
 //! The series as a chain of tasks: what a claim appends (the claimed or missed
 //! snapshot, and the next occurrence in the same write), the circuit breaker's update
 //! of the pending occurrence after an outcome, and `cancel --occurrence`'s next link.
-//! Pure: `now`, the store's knowledge (`exists`) and the id source are passed in.
+//! Pure: `now`, the store's knowledge (`stored`) and the id source are passed in.
+//!
+//! Never two links (SPEC §19): the occurrence that links its successor remembers it
+//! (`series.next_id`, written in the claim or cancelled snapshot and kept through a
+//! release, a retry and a cancel), and nothing links from an occurrence that has one.
+//! That survives compaction, which the store lookup (`stored`, the second guard) does
+//! not: a successor already archived is no longer in the active store.
 
 use chrono::{DateTime, Utc};
 use serde_json::Map;
@@ -11,12 +17,23 @@ use super::Series;
 use crate::lifecycle;
 use crate::task::{MissedPolicy, ResultType, Status, Task, TaskResult};
 
-/// Who claims: the runner because the task is due, or a person or agent with
-/// `execute --id`, which runs the task now even if its policy would skip it (§13).
+/// Who claims: the runner because the task is due (found so at the start of its run,
+/// the instant lateness is measured at), or a person or agent with `execute --id`,
+/// which runs the task now even if its policy would skip it (§13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
-    Due,
+    Due(DateTime<Utc>),
     Explicit,
+}
+
+impl Trigger {
+    /// When the run that found the task due started; `None` for an explicit execute.
+    pub fn found_due_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            Trigger::Due(at) => Some(at),
+            Trigger::Explicit => None,
+        }
+    }
 }
 
 /// What claiming a task writes, in one append.
@@ -34,15 +51,18 @@ impl ClaimStep {
     }
 }
 
-/// Claims `task` at `now` under its missed-run policy. `default_grace` is
-/// `DEFER_GRACE_SECONDS` (a one-shot task without `--grace`); `exists(series, k)` says
-/// whether occurrence `k` of a series is already stored; `new_id` names a next one.
+/// Claims `task` at `now` under its missed-run policy, judged when the run that found
+/// it due started (`Trigger::Due`; SPEC §19: a task is never late because another ran
+/// before it), at `now` for an explicit execute. `default_grace` is
+/// `DEFER_GRACE_SECONDS` (a one-shot task without `--grace`); `stored(series, k)` is
+/// the id of occurrence `k` of a series when the store holds it; `new_id` names a next
+/// one.
 pub fn claim(
     task: &Task,
     now: DateTime<Utc>,
     default_grace: u64,
     trigger: Trigger,
-    exists: impl Fn(&str, u32) -> bool,
+    stored: impl Fn(&str, u32) -> Option<String>,
     new_id: impl FnOnce() -> String,
 ) -> ClaimStep {
     let fire = task.run_at.at();
@@ -63,8 +83,9 @@ pub fn claim(
         (Trigger::Explicit, MissedPolicy::Skip, None) => MissedPolicy::Run,
         _ => policy,
     };
-    let decision = decide(fire, now, grace, policy, schedule.as_ref());
-    let snapshot = match decision.claim {
+    let judged_at = trigger.found_due_at().map_or(now, |at| at.min(now));
+    let decision = decide(fire, judged_at, grace, policy, schedule.as_ref());
+    let mut snapshot = match decision.claim {
         Claim::Run { fire, late } => Task {
             run_at: fire.into(),
             late_by_seconds: late.map(|l| l.late_by),
@@ -74,10 +95,31 @@ pub fn claim(
         Claim::Miss(lateness) => missed(task, lateness, now),
     };
     let next = match (&task.series, decision.next_fire) {
-        (Some(series), Some(at)) => link(task, series, at, now, &exists, new_id),
-        _ => None,
+        (Some(series), Some(at)) => link(task, series, at, now, &stored, new_id),
+        _ => Link::None,
     };
+    let next = remember(&mut snapshot, next);
     ClaimStep { snapshot, next }
+}
+
+/// What linking found: a new occurrence to append, one already stored, or none.
+enum Link {
+    New(Box<Task>),
+    Stored(String),
+    None,
+}
+
+/// Notes the successor in `snapshot` (`series.next_id`); returns the one to append.
+fn remember(snapshot: &mut Task, link: Link) -> Option<Task> {
+    let (id, next) = match link {
+        Link::New(next) => (next.id.clone(), Some(*next)),
+        Link::Stored(id) => (id, None),
+        Link::None => return None,
+    };
+    if let Some(series) = snapshot.series.as_mut() {
+        series.next_id = Some(id);
+    }
+    next
 }
 
 /// A series' policy applied to a single run: `skip` stays, the rest run.
@@ -108,21 +150,30 @@ pub fn missed(task: &Task, lateness: Lateness, now: DateTime<Utc>) -> Task {
     }
 }
 
-/// Occurrence k+1 at `at`, unless `--count` or `--until` ends the series there or it
-/// is already stored (a claim taken twice must not fork the series).
+/// Occurrence k+1 at `at`, unless this occurrence already linked it (`next_id`), or
+/// `--count` or `--until` ends the series there, or it is already stored (a claim
+/// taken twice must not fork the series).
 fn link(
     task: &Task,
     series: &Series,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-    exists: &impl Fn(&str, u32) -> bool,
+    stored: &impl Fn(&str, u32) -> Option<String>,
     new_id: impl FnOnce() -> String,
-) -> Option<Task> {
-    let occurrence = series.occurrence.checked_add(1)?;
-    if !series.allows(occurrence) || !series.within_until(at) || exists(&series.id, occurrence) {
-        return None;
+) -> Link {
+    if series.next_id.is_some() {
+        return Link::None;
     }
-    Some(Task {
+    let Some(occurrence) = series.occurrence.checked_add(1) else {
+        return Link::None;
+    };
+    if !series.allows(occurrence) || !series.within_until(at) {
+        return Link::None;
+    }
+    if let Some(id) = stored(&series.id, occurrence) {
+        return Link::Stored(id);
+    }
+    Link::New(Box::new(Task {
         id: new_id(),
         created_at: now.into(),
         run_at: at.into(),
@@ -144,25 +195,36 @@ fn link(
         history: Vec::new(),
         series: Some(Series {
             occurrence,
+            next_id: None,
             ..series.clone()
         }),
         ..task.clone()
-    })
+    }))
 }
 
 /// `cancel <id> --occurrence`: the occurrence after a cancelled one, at the first fire
-/// strictly after the fire it stood for.
+/// strictly after the fire it stood for, unless it already linked one. The next one is
+/// `paused` when the skipped one was (a paused series stays paused, SPEC §19), else
+/// `scheduled`. The successor is noted in `cancelled` (`series.next_id`).
 pub fn after_skip(
-    cancelled: &Task,
+    cancelled: &mut Task,
+    was: Status,
     now: DateTime<Utc>,
-    exists: impl Fn(&str, u32) -> bool,
+    stored: impl Fn(&str, u32) -> Option<String>,
     new_id: impl FnOnce() -> String,
 ) -> Option<Task> {
     let series = cancelled.series.as_ref()?;
     let schedule = series.schedule().ok()?;
     let fire = cancelled.run_at.at();
     let at = schedule.next_after(fire, fire)?;
-    link(cancelled, series, at, now, &exists, new_id)
+    let link = match link(cancelled, series, at, now, &stored, new_id) {
+        Link::New(mut next) if was == Status::Paused => {
+            next.status = Status::Paused;
+            Link::New(next)
+        }
+        other => other,
+    };
+    remember(cancelled, link)
 }
 
 /// The circuit breaker. After occurrence `done` ended, the pending occurrence `next`

@@ -34,7 +34,7 @@ impl Default for Grace {
 pub const DEFAULT_PAUSE_AFTER: u32 = 5;
 
 /// A series occurrence's `series` object. Fields are in the record's order; the first
-/// nine are SPEC §12's, the last two are this implementation's (see
+/// nine are SPEC §12's, the last three are this implementation's (see
 /// `references/task-schema.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
@@ -60,6 +60,11 @@ pub struct Series {
     /// Consecutive `failed` occurrences just before this one (the breaker's count).
     #[serde(default)]
     pub consecutive_failures: u32,
+    /// The id of the occurrence this one linked (k+1), once it has: no claim or
+    /// `cancel --occurrence` of this occurrence links another (SPEC §19). Not copied
+    /// to the next occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_id: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -99,6 +99,7 @@ pub fn plan(req: &SeriesRequest, now: DateTime<Utc>, tz: Tz, default_grace: u64)
             grace_seconds: grace.unwrap_or(default_grace),
             pause_after: req.pause_after.unwrap_or(DEFAULT_PAUSE_AFTER),
             consecutive_failures: 0,
+            next_id: None,
             extra: Map::new(),
         }),
         missed: None,

@@ -178,6 +178,20 @@ impl Summary {
         !self.overflow && !self.bad && self.beyond.is_none_or(|b| b > now)
     }
 
+    /// True when every listed line lies inside a store of `len` bytes, ends before
+    /// its last byte (a listed line has its newline) and is within the store's line
+    /// limit: a summary that fails is corrupt and not trusted (a full scan), never an
+    /// allocation of whatever a `len` says.
+    fn fits(&self, len: u64) -> bool {
+        let inside = |s: &Slot| {
+            s.len <= crate::store::MAX_LINE_BYTES
+                && s.offset.checked_add(s.len).is_some_and(|end| end < len)
+        };
+        self.due.iter().all(inside)
+            && self.executing.iter().all(inside)
+            && self.terminal.iter().all(inside)
+    }
+
     /// The terminal snapshots were archived: their bytes are dead, nothing is pending.
     pub fn archived_terminal(&mut self) {
         self.dead += self.terminal.iter().map(|s| s.len + 1).sum::<u64>();
@@ -323,7 +337,7 @@ pub fn load(store: &Path, current: Identity) -> Option<Summary> {
     let file = crate::fsx::open_read(&path_for(store)).ok()??;
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_BYTES), &mut text).ok()?;
     let (identity, summary) = decode(&text)?;
-    (identity == current).then_some(summary)
+    (identity == current && summary.fits(current.file_len())).then_some(summary)
 }
 
 /// The store's identity now, if it exists.

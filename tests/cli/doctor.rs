@@ -20,6 +20,7 @@ const CHECKS: &[&str] = &[
     "orphans",
     "overdue",
     "lanes",
+    "duplicates",
     "heartbeat",
     "crontab",
     "cron_daemon",

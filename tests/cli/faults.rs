@@ -146,6 +146,8 @@ fn absurd_timestamps_in_the_store_do_not_panic_the_runner() {
                 ("created_at", json!("0000-01-01T00:00:00Z")),
                 ("started_at", json!("9999-12-31T23:59:59Z")),
                 ("max_retries", json!(1)),
+                // Its executor had started (a dead process), so this is an attempt.
+                ("executor", json!({"pid": 999_999_999u32, "started": 1})),
             ],
         ),
     ];
@@ -199,8 +201,8 @@ exit 3"#
         lines
             .iter()
             .find(|l| l.starts_with(&prefix))
+            .copied()
             .unwrap()
-            .clone()
     };
     assert_eq!(
         line("f"),

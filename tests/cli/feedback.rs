@@ -118,6 +118,7 @@ fn verbose_names_an_interrupted_task_and_its_retry() {
                 ("status", json!("executing")),
                 ("max_retries", json!(1)),
                 ("started_at", json!("2026-04-08T16:45:00Z")),
+                ("executor", json!({"pid": 999_999_999u32, "started": 1})),
             ],
         ) + "\n",
     );
@@ -135,7 +136,11 @@ fn verbose_names_an_interrupted_task_and_its_retry() {
     env.write_store(
         record_with(
             "orphan",
-            &[("status", json!("executing")), ("max_retries", json!(1))],
+            &[
+                ("status", json!("executing")),
+                ("max_retries", json!(1)),
+                ("executor", json!({"pid": 999_999_999u32, "started": 1})),
+            ],
         ) + "\n",
     );
     env.cmd(&["run"]).success().assert_stderr_empty();

@@ -385,6 +385,7 @@ fn every_kind_of_attempt_is_recorded() {
             ("status", json!("executing")),
             ("started_at", json!("2026-12-01T09:59:00Z")),
             ("max_retries", json!(1)),
+            ("executor", json!({"pid": 999_999_999u32, "started": 1})),
         ],
     );
     let mut store = std::fs::read_to_string(env.store_path()).unwrap_or_default();

@@ -52,7 +52,8 @@ fn default_shows_scheduled_and_executing() {
     let env = one_of_each();
     let out = env.cmd(&["list"]).success();
     out.assert_stderr_empty();
-    assert_eq!(ids(&out.json()), ["s1", "e1", "s2"]);
+    // One run_at for all: ordered by id.
+    assert_eq!(ids(&out.json()), ["e1", "s1", "s2"]);
 }
 
 #[test]
@@ -64,7 +65,7 @@ fn status_is_repeatable() {
         .cmd(&["list", "--status", "cancelled", "--status", "completed"])
         .success()
         .json();
-    assert_eq!(ids(&two), ["c1", "x1"], "creation order, not flag order");
+    assert_eq!(ids(&two), ["c1", "x1"], "list order, not flag order");
     let scheduled = env.cmd(&["list", "--status", "scheduled"]).success().json();
     assert_eq!(ids(&scheduled), ["s1", "s2"]);
 }
@@ -84,7 +85,7 @@ fn bad_status_is_a_bad_value() {
 fn all_shows_every_status() {
     let env = one_of_each();
     let all = env.cmd(&["list", "--all"]).success().json();
-    assert_eq!(ids(&all), ["s1", "e1", "c1", "f1", "x1", "s2"]);
+    assert_eq!(ids(&all), ["c1", "e1", "f1", "s1", "s2", "x1"]);
 }
 
 #[test]
@@ -102,17 +103,49 @@ fn compact_is_one_line_pretty_is_not() {
 }
 
 #[test]
-fn order_is_creation_order_and_latest_snapshot_wins() {
+fn order_is_run_at_then_id_and_latest_snapshot_wins() {
     let env = Env::new();
-    for id in ["c", "a", "b"] {
-        env.schedule(id, id);
+    // Created b, a, c; c runs first, a and b at the same time.
+    for (id, when) in [
+        ("b", "2030-01-01T10:00:00Z"),
+        ("a", "2030-01-01T10:00:00Z"),
+        ("c", "2030-01-01T09:00:00Z"),
+    ] {
+        env.cmd(&["schedule", "--when", when, "--summary", id, "--id", id])
+            .success();
     }
     env.cmd(&["cancel", "c"]).success();
-    let all = env.list_all();
-    let all = Value::Array(all);
+    let all = env.cmd(&["list", "--all"]).success().json();
     assert_eq!(ids(&all), ["c", "a", "b"]);
     assert_eq!(all[0]["status"], "cancelled");
     assert_eq!(ids(&env.cmd(&["list"]).success().json()), ["a", "b"]);
+    let table = env.cmd(&["list", "--format", "table"]).success().stdout;
+    let rows: Vec<&str> = table.lines().skip(1).map(|l| &l[..2]).collect();
+    assert_eq!(rows, ["a ", "b "], "{table}");
+}
+
+#[test]
+fn key_selects_the_task_scheduled_with_it() {
+    let env = Env::new();
+    for (id, key) in [("t1", "nightly"), ("t2", "weekly")] {
+        env.cmd(&[
+            "schedule",
+            "--when",
+            "1h",
+            "--summary",
+            id,
+            "--id",
+            id,
+            "--key",
+            key,
+        ])
+        .success();
+    }
+    env.schedule("t3", "no key");
+    let out = env.cmd(&["list", "--key", "weekly"]).success();
+    assert_eq!(ids(&out.json()), ["t2"]);
+    let none = env.cmd(&["list", "--key", "monthly"]).success().json();
+    assert_eq!(none, serde_json::json!([]));
 }
 
 #[test]

@@ -11,11 +11,11 @@ use crate::support::{Env, Output, BIN};
 const LATEST: &str = "2025-11-25";
 const STATELESS: &str = "2026-07-28";
 
-fn request(id: u64, method: &str, params: Value) -> String {
+pub(crate) fn request(id: u64, method: &str, params: Value) -> String {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
 }
 
-fn call(id: u64, tool: &str, arguments: Value) -> String {
+pub(crate) fn call(id: u64, tool: &str, arguments: Value) -> String {
     request(
         id,
         "tools/call",
@@ -23,7 +23,7 @@ fn call(id: u64, tool: &str, arguments: Value) -> String {
     )
 }
 
-fn initialize() -> String {
+pub(crate) fn initialize() -> String {
     request(
         0,
         "initialize",
@@ -424,8 +424,11 @@ fn options_added_to_the_cli_reach_the_tool_unchanged() {
     let env = Env::new();
     let args = json!({"when": "1h", "summary": "s", "id": "via-mcp", "max_retries": 1,
                       "retry_delay": "90s", "command": ["echo", "-n", "hi there"]});
-    let (replies, _) = serve(&env, &[initialize(), call(1, "schedule", args)]);
-    assert_eq!(replies[1]["result"]["isError"], false, "{}", replies[1]);
+    // `command` needs a server started with --allow-commands (mcp_security.rs).
+    let input = [initialize(), call(1, "schedule", args)].join("\n") + "\n";
+    let out = env.cmd(&["mcp", "--allow-commands"]).stdin(input).success();
+    let reply: Value = serde_json::from_str(out.stdout.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
     env.cmd(&[
         "schedule",
         "--when",

@@ -86,8 +86,10 @@ fn cancelled_task_is_still_swept() {
 #[test]
 fn orphan_written_by_hand_is_recovered() {
     let env = idle_env();
-    let orphan = record_line("orphan", "runner died")
-        .replace(r#""status":"scheduled""#, r#""status":"executing""#);
+    let orphan = record_line("orphan", "runner died").replace(
+        r#""status":"scheduled""#,
+        r#""status":"executing","executor":{"pid":999999999,"started":1}"#,
+    );
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(env.store_path())

@@ -24,6 +24,18 @@ MODES = ["legacy", "auto", "2026-07-28"]
 EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28", "2026-07-28": "2026-07-28"}
 
 results = []
+# Fields the server adds to MCP task objects (SPEC §21); the CLI's JSON has none of them.
+MCP_ONLY = ("run_at_local", "due_in", "stored")
+
+
+def cli_view(task):
+    """An MCP task object as the CLI prints it: UTC only."""
+    return {k: v for k, v in task.items() if k not in MCP_ONLY}
+
+
+def has_flag(text):
+    """True when `text` names a CLI flag (`--name`) instead of an argument."""
+    return re.search(r"--[a-z]", text or "") is not None
 
 
 def check(name, condition, detail=""):
@@ -45,8 +57,8 @@ class World:
         }
         os.makedirs(self.env["HOME"])
 
-    def params(self):
-        return StdioServerParameters(command=BIN, args=["mcp"], env=self.env)
+    def params(self, *flags):
+        return StdioServerParameters(command=BIN, args=["mcp", *flags], env=self.env)
 
     def cli(self, *args):
         env = {k: v for k, v in os.environ.items() if not k.startswith("DEFER_")}
@@ -79,7 +91,8 @@ async def session(mode):
         # Tools, schemas, annotations.
         tools = {t.name: t for t in (await client.list_tools()).tools}
         check(f"{tag} tools listed",
-              {"schedule", "list", "show", "cancel", "when", "history", "doctor"} <= set(tools),
+              {"schedule", "list", "show", "cancel", "pause", "resume", "reschedule", "when",
+               "history", "doctor"} <= set(tools),
               sorted(tools))
         hints = {n: (t.annotations.read_only_hint, t.annotations.destructive_hint)
                  for n, t in tools.items() if t.annotations}
@@ -107,6 +120,32 @@ async def session(mode):
               and props["intent"]["enum"] == ["resume_task", "notify", "execute_action"],
               props)
         check(f"{tag} output schemas", all(t.output_schema for t in tools.values()))
+        flags = [(n, p) for n, t in tools.items()
+                 for p, d in [("", t.description)] + [(p, s.get("description"))
+                                                      for p, s in t.input_schema["properties"].items()]
+                 if has_flag(d)]
+        check(f"{tag} descriptions speak in argument names, never --flags", not flags, flags)
+        check(f"{tag} bounds and defaults in the schema",
+              props["count"].get("minimum") == 1 and props["backoff"].get("default") == "fixed"
+              and props["max_retries"].get("default") == 0
+              and tools["when"].input_schema["properties"]["next"].get("minimum") == 1
+              and tools["history"].input_schema["properties"]["limit"].get("default") == 50,
+              (props["count"], props["backoff"]))
+        record = tools["show"].output_schema["properties"]
+        check(f"{tag} the output schema lists the record's fields",
+              {"key", "series", "error", "result", "history", "late_by_seconds", "missed_at",
+               "cancel_reason", "run_at_local", "due_in"} <= set(record), sorted(record))
+        check(f"{tag} cancel: scheduled or paused; history: failed and missed",
+              "scheduled or paused" in tools["cancel"].description
+              and '["failed", "missed"]' in tools["history"].description,
+              (tools["cancel"].description, tools["history"].description))
+        by_key = all("key" in tools[n].input_schema["properties"]
+                     and "id" not in tools[n].input_schema.get("required", [])
+                     for n in ["cancel", "pause", "resume", "reschedule"])
+        check(f"{tag} cancel, pause, resume, reschedule take id or key", by_key)
+        check(f"{tag} pause/resume/reschedule annotations",
+              all(hints[n] == (False, False) for n in ["pause", "resume", "reschedule"])
+              and tools["reschedule"].annotations.idempotent_hint is False, hints)
 
         # Schedule with a key twice: one task.
         args = {"when": "2h", "summary": f"Check the build {mode}", "key": "build-check",
@@ -121,8 +160,15 @@ async def session(mode):
               json.loads(first.content[0].text) == task, first.content[0].text)
         check(f"{tag} schedule twice with a key: same task",
               not second.is_error and second.structured_content["id"] == task["id"])
+        check(f"{tag} stored: true, then false for the key hit",
+              task.get("stored") is True and second.structured_content.get("stored") is False,
+              (task.get("stored"), second.structured_content.get("stored")))
+        check(f"{tag} run_at_local (with the zone's offset) and due_in",
+              task["run_at_local"] == task["run_at"].replace("Z", "+00:00")
+              and task["due_in"] in ("in 2h", "in 1h 59m"), task)
         check(f"{tag} the CLI's warning reaches the model",
               any(c.text.startswith("defer: warning: a task with key 'build-check' already")
+                  and c.text.endswith("(replace replaces it)")
                   for c in second.content[1:]), second.content)
         check(f"{tag} list items are stored as given",
               task["context"]["key_points"] == ["job 4312 failed", "--not-a-flag"]
@@ -130,6 +176,8 @@ async def session(mode):
         stored = world.cli_json("list")
         check(f"{tag} the CLI sees exactly one task", [t["id"] for t in stored] == [task["id"]],
               stored)
+        check(f"{tag} the CLI's JSON keeps UTC only",
+              not any(f in stored[0] for f in MCP_ONLY), stored[0])
 
         # The CLI writes, the server reads.
         by_cli = world.cli_json("schedule", "--when", "1d", "--summary", "from the CLI",
@@ -143,8 +191,24 @@ async def session(mode):
               [t["id"] for t in only_notify.structured_content["tasks"]] == [by_cli["id"]])
 
         shown = await client.call_tool("show", {"id": task["id"]})
-        check(f"{tag} show equals `defer show`",
-              shown.structured_content == world.cli_json("show", task["id"]))
+        check(f"{tag} show equals `defer show`, plus local time",
+              cli_view(shown.structured_content) == world.cli_json("show", task["id"])
+              and "run_at_local" in shown.structured_content)
+
+        # Pause, reschedule, resume by key; the CLI sees each.
+        paused = await client.call_tool("pause", {"key": "build-check"})
+        check(f"{tag} pause by key",
+              not paused.is_error and paused.structured_content["status"] == "paused"
+              and world.cli_json("show", task["id"])["status"] == "paused", paused.content)
+        moved = await client.call_tool("reschedule", {"key": "build-check", "when": "3h"})
+        check(f"{tag} reschedule by key keeps it paused",
+              not moved.is_error and moved.structured_content["status"] == "paused"
+              and moved.structured_content["rescheduled_from"] == task["run_at"],
+              moved.content)
+        resumed = await client.call_tool("resume", {"key": "build-check"})
+        check(f"{tag} resume by key",
+              not resumed.is_error and resumed.structured_content["status"] == "scheduled"
+              and world.cli_json("show", task["id"])["status"] == "scheduled", resumed.content)
         prompt = await client.call_tool("show", {"id": task["id"], "include_prompt": True})
         cli = world.cli("show", task["id"], "--prompt")
         same = (prompt.is_error and cli.returncode == 1
@@ -165,7 +229,7 @@ async def session(mode):
         check(f"{tag} history wraps the finished task, as `defer history`",
               not history.is_error
               and [t["id"] for t in history.structured_content["tasks"]] == [task["id"]]
-              and history.structured_content["tasks"]
+              and [cli_view(t) for t in history.structured_content["tasks"]]
               == world.cli_json("history", "--key", "build-check"), history.content)
         again = await client.call_tool("cancel", {"id": task["id"]})
         cli_again = world.cli("cancel", task["id"])
@@ -211,23 +275,78 @@ async def session(mode):
               == [f["input"] for f in cli_fires], fires.content)
         doctor = await client.call_tool("doctor", {})
         cli_doctor = json.loads(world.cli("doctor", "--compact").stdout)
-        check(f"{tag} doctor: the CLI's checks, wrapped",
+        checks = doctor.structured_content["checks"] if not doctor.is_error else []
+        check(f"{tag} doctor: the CLI's checks, wrapped, after the server's own",
               not doctor.is_error and hints.get("doctor", (None,))[0] is True
-              and [(c["check"], c["status"]) for c in doctor.structured_content["checks"]]
+              and [(c["check"], c["status"]) for c in checks[1:]]
               == [(c["check"], c["status"]) for c in cli_doctor], doctor.content)
+        check(f"{tag} doctor says it checked the server's own environment",
+              checks and checks[0]["check"] == "mcp_server"
+              and "this MCP server's own environment" in checks[0]["detail"], checks[:1])
 
         preview = await client.call_tool("when", {"expression": "2026-12-01T09:00:00Z"})
         check(f"{tag} when", preview.structured_content["utc"] == "2026-12-01T09:00:00Z"
               and preview.structured_content["in_past"] in (True, False))
 
 
+async def security(mode):
+    """What a model may not do (docs/security.md): install a program for cron, or read
+    a file outside ~/data/research through reorient."""
+    world = World()
+    tag = f"[{mode}]"
+    home = world.env["HOME"]
+    project = os.path.join(home, "data", "research", "projects", "good")
+    os.makedirs(project)
+    with open(os.path.join(project, "CONTEXT.md"), "w") as f:
+        f.write("# Orientation\n- the good project\n")
+    secret = os.path.join(home, ".env")
+    with open(secret, "w") as f:
+        f.write("API_KEY=sk-live-sdk\n")
+    command = {"when": "1h", "summary": "runs a program", "command": ["touch", "/tmp/x"]}
+    async with Client(world.params(), mode=mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        check(f"{tag} schedule is closed-world without --allow-commands",
+              tools["schedule"].annotations.open_world_hint is False,
+              tools["schedule"].annotations)
+        for dry in (False, True):
+            refused = await client.call_tool("schedule", {**command, "dry_run": dry})
+            check(f"{tag} command refused without --allow-commands (dry_run={dry})",
+                  refused.is_error and refused.content[0].text.startswith(
+                      "defer: argument 'command' is refused")
+                  and "defer mcp --allow-commands" in refused.content[0].text,
+                  refused.content)
+        read = await client.call_tool("schedule", {"when": "1h", "reorient": True,
+                                                   "context_file": secret, "dry_run": True})
+        check(f"{tag} reorient refuses a file outside ~/data/research",
+              read.is_error and "refused: over MCP" in read.content[0].text
+              and all("sk-live" not in c.text for c in read.content), read.content)
+        good = await client.call_tool("schedule", {"when": "1h", "reorient": True,
+                                                   "project": "good", "dry_run": True})
+        check(f"{tag} reorient reads a project's CONTEXT.md",
+              not good.is_error
+              and good.structured_content["context"]["summary"] == "the good project",
+              good.content)
+        check(f"{tag} nothing stored by refused calls", world.cli_json("list", "--all") == [])
+    async with Client(world.params("--allow-commands"), mode=mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        check(f"{tag} schedule is open-world with --allow-commands",
+              tools["schedule"].annotations.open_world_hint is True,
+              tools["schedule"].annotations)
+        stored = await client.call_tool("schedule", command)
+        check(f"{tag} command stored with --allow-commands",
+              not stored.is_error
+              and stored.structured_content["execution"]["command"] == ["touch", "/tmp/x"],
+              stored.content)
+
+
 async def main():
     for mode in MODES:
-        try:
-            await session(mode)
-        except Exception:
-            traceback.print_exc()
-            check(f"[{mode}] session ran to the end", False)
+        for part in (session, security):
+            try:
+                await part(mode)
+            except Exception:
+                traceback.print_exc()
+                check(f"[{mode}] {part.__name__} ran to the end", False)
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
     print(f"mcp sdk: {passed} passed, {failed} failed")

@@ -21,14 +21,20 @@ fn occurrence(k: u32, run_at: &str, policy: MissedPolicy) -> Task {
             grace_seconds: 600,
             pause_after: 2,
             consecutive_failures: 0,
+            next_id: None,
             extra: Map::new(),
         }),
         ..Task::blank()
     }
 }
 
-fn never(_: &str, _: u32) -> bool {
-    false
+/// Found due at the claim itself: lateness judged at `now`.
+fn due() -> Trigger {
+    Trigger::Due(DateTime::<Utc>::MAX_UTC)
+}
+
+fn never(_: &str, _: u32) -> Option<String> {
+    None
 }
 
 #[test]
@@ -38,7 +44,7 @@ fn on_time_claim_links_the_next_fire() {
         &task,
         utc("2026-12-01T10:00:30Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n2".into(),
     );
@@ -59,8 +65,8 @@ fn an_existing_next_occurrence_is_not_forked() {
         &task,
         utc("2026-12-01T10:00:30Z"),
         600,
-        Trigger::Due,
-        |s, k| s == "occ1" && k == 2,
+        due(),
+        |s, k| (s == "occ1" && k == 2).then(|| "n2".to_string()),
         || unreachable!(),
     );
     assert!(step.next.is_none());
@@ -73,7 +79,7 @@ fn late_run_once_moves_run_at_to_the_latest_fire() {
         &task,
         utc("2026-12-01T10:12:00Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n".into(),
     );
@@ -95,7 +101,7 @@ fn skip_makes_a_missed_snapshot() {
         &task,
         utc("2026-12-01T10:12:00Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n".into(),
     );
@@ -119,7 +125,7 @@ fn count_and_until_end_the_chain() {
         &task,
         utc("2026-12-01T10:00:00Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n".into()
     )
@@ -131,7 +137,7 @@ fn count_and_until_end_the_chain() {
         &task,
         utc("2026-12-01T10:00:00Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n".into()
     )
@@ -142,7 +148,7 @@ fn count_and_until_end_the_chain() {
         &task,
         utc("2026-12-01T10:00:00Z"),
         600,
-        Trigger::Due,
+        due(),
         never,
         || "n".into()
     )
@@ -158,16 +164,16 @@ fn one_shot_tasks_use_their_own_or_the_default_grace() {
     };
     task.missed = Some(MissedPolicy::Skip);
     let now = utc("2026-12-01T10:05:00Z");
-    assert!(!claim(&task, now, 600, Trigger::Due, never, || unreachable!()).missed());
-    assert!(claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
+    assert!(!claim(&task, now, 600, due(), never, || unreachable!()).missed());
+    assert!(claim(&task, now, 60, due(), never, || unreachable!()).missed());
     task.grace_seconds = Some(600);
-    assert!(!claim(&task, now, 60, Trigger::Due, never, || unreachable!()).missed());
+    assert!(!claim(&task, now, 60, due(), never, || unreachable!()).missed());
     task.missed = None;
     let run = claim(
         &task,
         utc("2026-12-01T13:00:00Z"),
         60,
-        Trigger::Due,
+        due(),
         never,
         || unreachable!(),
     );
@@ -178,9 +184,83 @@ fn one_shot_tasks_use_their_own_or_the_default_grace() {
 #[test]
 fn cancel_occurrence_links_the_next() {
     let task = occurrence(2, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
-    let next = after_skip(&task, utc("2026-12-01T09:00:00Z"), never, || "n3".into()).unwrap();
+    let mut cancelled = task.clone();
+    let now = utc("2026-12-01T09:00:00Z");
+    let next = after_skip(&mut cancelled, Status::Scheduled, now, never, || {
+        "n3".into()
+    })
+    .unwrap();
     assert_eq!(next.run_at.to_string(), "2026-12-01T11:00:00Z");
-    assert_eq!(next.series.unwrap().occurrence, 3);
+    assert_eq!(next.status, Status::Scheduled);
+    let series = next.series.unwrap();
+    assert_eq!((series.occurrence, series.next_id), (3, None));
+    assert_eq!(cancelled.series.unwrap().next_id.as_deref(), Some("n3"));
+    // A paused series stays paused.
+    let mut cancelled = task.clone();
+    let next = after_skip(&mut cancelled, Status::Paused, now, never, || "n3".into()).unwrap();
+    assert_eq!(next.status, Status::Paused);
+}
+
+#[test]
+fn an_occurrence_that_linked_never_links_again() {
+    let mut task = occurrence(2, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    task.series.as_mut().unwrap().next_id = Some("n3".into());
+    // Whatever the store says (the successor archived and compacted away).
+    let step = claim(
+        &task,
+        utc("2026-12-01T10:00:30Z"),
+        600,
+        due(),
+        never,
+        || unreachable!(),
+    );
+    assert!(step.next.is_none());
+    assert_eq!(step.snapshot.series.unwrap().next_id.as_deref(), Some("n3"));
+    let mut cancelled = task.clone();
+    let now = utc("2026-12-01T10:00:30Z");
+    assert!(after_skip(
+        &mut cancelled,
+        Status::Scheduled,
+        now,
+        never,
+        || unreachable!()
+    )
+    .is_none());
+    // A successor the store holds (a record from before `next_id`) is noted, not forked.
+    let task = occurrence(2, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let stored = |_: &str, _: u32| Some("old3".to_string());
+    let step = claim(&task, now, 600, due(), stored, || unreachable!());
+    assert!(step.next.is_none());
+    assert_eq!(
+        step.snapshot.series.unwrap().next_id.as_deref(),
+        Some("old3")
+    );
+}
+
+#[test]
+fn lateness_is_judged_when_the_run_found_the_task_due() {
+    let task = Task {
+        run_at: utc("2026-12-01T10:00:00Z").into(),
+        missed: Some(MissedPolicy::Skip),
+        grace_seconds: Some(60),
+        ..Task::blank()
+    };
+    // Found due 30 s after its time; reached 20 minutes later behind a slow task.
+    let found = utc("2026-12-01T10:00:30Z");
+    let reached = utc("2026-12-01T10:20:30Z");
+    let step = claim(
+        &task,
+        reached,
+        600,
+        Trigger::Due(found),
+        never,
+        || unreachable!(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, None);
+    assert_eq!(step.snapshot.started_at, Some(reached.into()));
+    let step = claim(&task, reached, 600, due(), never, || unreachable!());
+    assert!(step.missed());
 }
 
 #[test]

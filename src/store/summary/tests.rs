@@ -155,3 +155,24 @@ fn a_full_scan_lists_the_earliest_and_counts_dead_bytes() {
     assert!(s.unsure, "a scan cannot tell whether it was archived");
     assert_eq!(s.dead, 9000 - 3000 - 11);
 }
+
+#[test]
+fn only_entries_inside_the_store_and_the_line_limit_fit() {
+    let listed = |offset: u64, len: u64| Summary {
+        executing: vec![Slot {
+            len,
+            ..slot("a", Status::Executing, 0, offset)
+        }],
+        ..Summary::default()
+    };
+    // A 100-byte store: a listed line must end before its last byte (the newline).
+    assert!(listed(0, 99).fits(100));
+    assert!(listed(89, 10).fits(100));
+    assert!(!listed(90, 10).fits(100));
+    assert!(!listed(0, 1_000_000_000_000_000).fits(100));
+    assert!(!listed(u64::MAX, 10).fits(100), "no overflow");
+    let huge = crate::store::MAX_LINE_BYTES;
+    assert!(listed(0, huge).fits(huge + 1));
+    assert!(!listed(0, huge + 1).fits(u64::MAX), "over the line limit");
+    assert!(Summary::default().fits(0));
+}
