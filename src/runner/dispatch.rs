@@ -106,8 +106,9 @@ impl Runner<'_> {
                         notify: &forward,
                     };
                     job(&runner);
-                });
+                })
             };
+            let mut threads = Vec::new();
             let mut lock = Some(lock);
             let mut mine = 0usize;
             loop {
@@ -121,7 +122,9 @@ impl Runner<'_> {
                     for start in round.started {
                         mine += 1;
                         let tx = tx.clone();
-                        spawn(Box::new(move |runner: &Runner| runner.work(start, &tx)));
+                        threads.push(spawn(Box::new(move |runner: &Runner| {
+                            runner.work(start, &tx)
+                        })));
                     }
                     // Hooks of outcomes the dispatch recorded: here, outside the store
                     // lock, when nothing of ours runs; else beside the executors, so they never
@@ -132,21 +135,38 @@ impl Runner<'_> {
                             self.settle(task, paused);
                         }
                     } else if !settled.is_empty() {
-                        spawn(Box::new(move |runner: &Runner| {
+                        threads.push(spawn(Box::new(move |runner: &Runner| {
                             for (task, paused) in &settled {
                                 runner.settle(task, paused);
                             }
-                        }));
+                        })));
                     }
                     if round.progress && mine == 0 && !stop::requested() {
                         lock = Some(held);
                         continue;
                     }
-                    if mine == 0 {
+                    if mine == 0 && threads.is_empty() {
                         if let Some(mut scan) = round.scan {
                             self.sweep_after(&mut scan, &mut report)?;
                         }
                         drop(held);
+                        return Ok(());
+                    }
+                    if mine == 0 {
+                        // The sweep comes after every hook of this run has ended (a hook
+                        // may read its task from the store), without holding the runner
+                        // lock meanwhile: whoever holds it then sweeps instead.
+                        drop(held);
+                        for thread in threads.drain(..) {
+                            let _ = thread.join();
+                        }
+                        for message in rx.try_iter() {
+                            self.take(message, &mut report);
+                        }
+                        if let Some(_held) = RunnerLock::acquire(&self.paths.runner_lock(), false)?
+                        {
+                            self.sweep_now(&mut report)?;
+                        }
                         return Ok(());
                     }
                     drop(held);
@@ -204,6 +224,16 @@ impl Runner<'_> {
             });
         }
         Ok(())
+    }
+
+    /// The sweep from a fresh look at the store, under the runner lock.
+    fn sweep_now(&self, report: &mut Report) -> Result<()> {
+        let locked = self.store.write()?;
+        let Some(mut scan) = self.start(&locked, (self.clock)())? else {
+            return Ok(());
+        };
+        drop(locked);
+        self.sweep_after(&mut scan, report)
     }
 
     /// One dispatch, under the runner lock: recover dead workers' tasks, count busy
