@@ -613,3 +613,91 @@ fn a_task_that_waited_for_a_slot_is_judged_late_from_when_it_was_first_found_due
     assert!(done.get("found_due_at").is_none(), "{done}");
     assert_eq!(env.task("long")["last_error"], "interrupted");
 }
+
+#[test]
+fn mcp_schedule_takes_lane_and_overlap() {
+    use crate::mcp::{call, initialize};
+    let env = Env::new();
+    let input = [
+        initialize(),
+        call(
+            1,
+            "schedule",
+            serde_json::json!({"every": "1h", "summary": "s", "id": "m1", "lane": "repo-a",
+                               "overlap": "skip"}),
+        ),
+        call(
+            2,
+            "schedule",
+            serde_json::json!({"when": "1h", "summary": "s", "lane": "Repo A"}),
+        ),
+    ]
+    .join("\n")
+        + "\n";
+    let out = env.cmd(&["mcp"]).stdin(input).success();
+    let replies: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(replies[1]["result"]["isError"], false, "{}", replies[1]);
+    assert_eq!(replies[2]["result"]["isError"], true, "{}", replies[2]);
+    let text = replies[2]["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("invalid --lane 'Repo A'"), "{text}");
+    let task = env.task("m1");
+    assert_eq!(task["lane"], "repo-a");
+    assert_eq!(task["overlap"], "skip");
+    assert_eq!(env.records().len(), 1);
+}
+
+#[test]
+fn list_table_shows_a_lane_column_when_a_task_has_a_lane() {
+    let env = Env::new();
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "plain",
+        "--id",
+        "p",
+    ])
+    .success();
+    let plain = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "200")
+        .success();
+    assert!(!plain.stdout.contains("LANE"), "{}", plain.stdout);
+    env.cmd(&[
+        "schedule",
+        "--when",
+        "1h",
+        "--summary",
+        "laned",
+        "--id",
+        "l",
+        "--lane",
+        "repo-a",
+    ])
+    .success();
+    let table = env
+        .cmd(&["list", "--format", "table"])
+        .env("COLUMNS", "200")
+        .success();
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[0].contains("INTENT") && lines[0].contains("LANE  "),
+        "{}",
+        table.stdout
+    );
+    let lane_at = lines[0].find("LANE").unwrap();
+    let row = |id: &str| *lines.iter().find(|l| l.starts_with(id)).unwrap();
+    assert!(
+        row("l")[lane_at..].starts_with("repo-a"),
+        "{}",
+        table.stdout
+    );
+    assert!(row("p")[lane_at..].starts_with('-'), "{}", table.stdout);
+    let shown = env.cmd(&["show", "l"]).success().json();
+    assert_eq!(shown["lane"], "repo-a");
+}
