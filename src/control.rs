@@ -52,6 +52,9 @@ impl Change {
                 task.status
             );
         }
+        if let Change::Reschedule(run_at) = self {
+            refuse_past_until(task, run_at)?;
+        }
         let mut next = task.clone();
         match self {
             Change::Pause => next.status = Status::Paused,
@@ -84,6 +87,22 @@ impl Change {
             ),
         }
     }
+}
+
+/// A series occurrence is never moved past its series' `--until` (SPEC §19): no
+/// occurrence runs after it.
+fn refuse_past_until(task: &Task, run_at: Timestamp) -> Result<()> {
+    let Some(until) = task.series.as_ref().and_then(|s| s.until) else {
+        return Ok(());
+    };
+    if run_at.at() > until.at() {
+        bail!(
+            "cannot reschedule task {} to {run_at}: after its series' --until {until} \
+             (accepted: a time up to {until})",
+            task.id
+        );
+    }
+    Ok(())
 }
 
 /// Applies `change` to task `id` and appends the result; an unknown id or a status the
@@ -148,6 +167,30 @@ mod tests {
                 "2026-04-08T16:45:00Z"
             );
         }
+    }
+
+    #[test]
+    fn a_series_occurrence_moves_up_to_its_until_and_no_further() {
+        let mut occurrence = task(Status::Scheduled);
+        occurrence.series = Some(
+            serde_json::from_value(serde_json::json!({
+                "id": "t1", "every": "1h", "cron": null, "timezone": "UTC",
+                "until": "2026-04-09T09:00:00Z", "count": null, "occurrence": 1,
+                "missed": "run-once", "grace_seconds": 600
+            }))
+            .unwrap(),
+        );
+        assert!(Change::Reschedule(later()).apply(&occurrence).is_ok());
+        let past = Timestamp::parse("2026-04-09T09:00:01Z").unwrap();
+        let err = Change::Reschedule(past).apply(&occurrence).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot reschedule task t1 to 2026-04-09T09:00:01Z: after its series' --until \
+             2026-04-09T09:00:00Z (accepted: a time up to 2026-04-09T09:00:00Z)"
+        );
+        assert!(Change::Reschedule(past)
+            .apply(&task(Status::Scheduled))
+            .is_ok());
     }
 
     #[test]

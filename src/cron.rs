@@ -4,12 +4,14 @@
 //! the environment can change the line's structure: only known settings are baked in, a
 //! control character is refused, and values are quoted for both cron (`%`) and `sh`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use crate::config::KNOWN_VARS;
+use crate::config::{Env, KNOWN_VARS};
 use crate::text;
+
+pub mod percent;
 
 /// Ends our line, so we can find it again: `... run # defer-runner`.
 pub const MARKER: &str = "# defer-runner";
@@ -74,13 +76,31 @@ fn refuse_controls(what: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A `PATH` with each directory once, first occurrence kept, empty entries dropped.
+/// A `PATH` with each absolute directory once, first occurrence kept. Relative entries
+/// (`.`, `bin`, and an empty one, which means `.`) are dropped: cron starts jobs in
+/// `$HOME`, where they would name other directories ([`relative_dirs`] lists them).
 fn unique_dirs(path: &str) -> String {
     let mut seen = std::collections::HashSet::new();
     path.split(':')
-        .filter(|dir| !dir.is_empty() && seen.insert(*dir))
+        .filter(|dir| dir.starts_with('/') && seen.insert(*dir))
         .collect::<Vec<_>>()
         .join(":")
+}
+
+/// The relative entries of a `PATH` that the crontab line leaves out, each once, in
+/// order (an empty entry as `''`), for the note that says so.
+pub fn relative_dirs(path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for dir in path.split(':').filter(|dir| !dir.starts_with('/')) {
+        let shown = match dir.is_empty() {
+            true => "''".to_string(),
+            false => format!("'{}'", text::escape_control(dir)),
+        };
+        if !out.contains(&shown) {
+            out.push(shown);
+        }
+    }
+    out
 }
 
 fn absolute(name: &str, value: &str, cwd: &Path) -> String {
@@ -109,11 +129,8 @@ pub fn line(bin: &Path, settings: &[(String, String)]) -> Result<String> {
     Ok(words.join(" "))
 }
 
-/// Shell-quotes a word for `sh` (plain words stay bare) and escapes `%` as `\%`, which
-/// cron would otherwise turn into a newline (crontab(5)); cron removes the backslash
-/// before the shell sees the line. Cron reads a backslash as escaping the next character
-/// whatever it is, so a `%` right after a backslash of the value gets `''` between them
-/// (an empty shell word piece) to keep the two apart.
+/// Shell-quotes a word for `sh` (plain words stay bare) and escapes its `%` for cron
+/// ([`percent::escape`]), so cron hands the shell the quoted word unchanged.
 pub fn quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
@@ -123,32 +140,48 @@ pub fn quote(word: &str) -> String {
         true => word.to_string(),
         false => format!("'{}'", word.replace('\'', r"'\''")),
     };
-    let mut out = String::with_capacity(quoted.len() + 4);
-    for c in quoted.chars() {
-        if c == '%' {
-            if out.ends_with('\\') {
-                out.push_str("''");
-            }
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    percent::escape(&quoted)
 }
 
-/// True for a crontab line this program wrote.
+/// True for a crontab line this program wrote (for any runtime dir).
 pub fn is_ours(line: &str) -> bool {
     let line = line.trim_end();
     !line.trim_start().starts_with('#') && line.ends_with(MARKER)
 }
 
-/// `existing` with our line in it: a marked line is replaced in place (further marked
-/// lines are dropped), else `line` is appended. Other lines are kept as they are.
-pub fn install(existing: &str, line: &str) -> String {
+/// The runtime dir the runner of a crontab line serves: the line's
+/// `DEFER_RUNTIME_DIR`, or the default under `home` (cron sets `HOME`) for a line that
+/// bakes none in (lines written before the dir was always baked in). `None` for a line
+/// that cannot be read.
+pub fn runtime_dir_of(line: &str, home: Option<&str>) -> Option<PathBuf> {
+    let parsed = crate::doctor::cronline::parse(line)?;
+    let mut vars: Vec<(&str, &str)> = home.map(|h| ("HOME", h)).into_iter().collect();
+    vars.extend(
+        parsed
+            .assignments
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    Env::from_pairs(vars).paths().ok().map(|p| p.runtime_dir)
+}
+
+/// True when two runtime dirs are the same directory (canonical paths when they exist).
+pub fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// `existing` with our line in it. One line per runtime dir: a marked line for which
+/// `own` holds (the line of this runtime dir) is replaced in place (further ones are
+/// dropped), else `line` is appended. The lines of other runtime dirs, and every other
+/// line, are kept as they are.
+pub fn install(existing: &str, line: &str, own: impl Fn(&str) -> bool) -> String {
     let mut out = Vec::new();
     let mut placed = false;
     for current in existing.lines() {
-        match (is_ours(current), placed) {
+        match (is_ours(current) && own(current), placed) {
             (false, _) => out.push(current),
             (true, false) => {
                 out.push(line);
@@ -163,9 +196,12 @@ pub fn install(existing: &str, line: &str) -> String {
     joined(&out)
 }
 
-/// `existing` without our lines.
-pub fn uninstall(existing: &str) -> String {
-    let kept: Vec<&str> = existing.lines().filter(|l| !is_ours(l)).collect();
+/// `existing` without the marked lines for which `own` holds.
+pub fn uninstall(existing: &str, own: impl Fn(&str) -> bool) -> String {
+    let kept: Vec<&str> = existing
+        .lines()
+        .filter(|l| !(is_ours(l) && own(l)))
+        .collect();
     joined(&kept)
 }
 
@@ -232,29 +268,9 @@ mod tests {
         assert_eq!(quote("/a/b-c_d.e"), "/a/b-c_d.e");
     }
 
-    /// What cron does to a command (crontab(5), Vixie cron and cronie): a backslash
-    /// escapes the next character (`\%` becomes `%`, `\x` stays `\x`); an unescaped `%`
-    /// ends the command (the rest is stdin).
+    /// What cron hands the shell.
     fn cron_command(line: &str) -> String {
-        let mut out = String::new();
-        let mut escaped = false;
-        for c in line.chars() {
-            if escaped {
-                if c == '%' {
-                    out.pop();
-                }
-                out.push(c);
-                escaped = false;
-                continue;
-            }
-            match c {
-                '%' => break,
-                '\\' => escaped = true,
-                _ => {}
-            }
-            out.push(c);
-        }
-        out
+        percent::read(line).command
     }
 
     /// The one word `sh` reads from `text` (single quotes and backslashes only).
@@ -274,7 +290,7 @@ mod tests {
     fn percent_signs_survive_cron() {
         assert_eq!(quote("100%%"), r"'100\%\%'");
         assert_eq!(quote(r"a\%b"), r"'a\''\%b'");
-        assert_eq!(quote(r"a\\%"), r"'a\\''\%'");
+        assert_eq!(quote(r"a\\%"), r"'a\''\''\%'");
         for word in ["50%", r"a\%b", r"\%%\\%", "it's 5%", r"a\", "%"] {
             let after_cron = cron_command(&quote(word));
             assert!(!after_cron.contains('\n'));
@@ -324,28 +340,65 @@ mod tests {
         );
     }
 
+    /// Lines for the runtime dir /home/u/data/runtime (the default under HOME, or
+    /// baked in) are "own"; the rest serve other runtime dirs.
+    fn own(line: &str) -> bool {
+        runtime_dir_of(line, Some("/home/u"))
+            .is_some_and(|d| d == Path::new("/home/u/data/runtime"))
+    }
+
     #[test]
     fn install_appends_once_and_keeps_other_lines() {
         let other = "MAILTO=me\n0 3 * * * backup\n";
-        let once = install(other, LINE);
+        let once = install(other, LINE, own);
         assert_eq!(once, format!("{other}{LINE}\n"));
-        assert_eq!(install(&once, LINE), once);
-        assert_eq!(install("", LINE), format!("{LINE}\n"));
+        assert_eq!(install(&once, LINE, own), once);
+        assert_eq!(install("", LINE, own), format!("{LINE}\n"));
     }
 
     #[test]
     fn install_replaces_in_place_and_drops_duplicates() {
         let old = "* * * * * /old/defer run # defer-runner";
         let existing = format!("a\n{old}\nb\n{old}\n");
-        assert_eq!(install(&existing, LINE), format!("a\n{LINE}\nb\n"));
+        assert_eq!(install(&existing, LINE, own), format!("a\n{LINE}\nb\n"));
+    }
+
+    #[test]
+    fn one_line_per_runtime_dir() {
+        let mine = "* * * * * DEFER_RUNTIME_DIR=/home/u/data/runtime /old/defer run # defer-runner";
+        let theirs = "* * * * * DEFER_RUNTIME_DIR=/srv/other /usr/bin/defer run # defer-runner";
+        let existing = format!("{theirs}\n{mine}\n");
+        // Install replaces only this dir's line; the other store keeps its runner.
+        assert_eq!(install(&existing, LINE, own), format!("{theirs}\n{LINE}\n"));
+        assert_eq!(install(theirs, LINE, own), format!("{theirs}\n{LINE}\n"));
+        // Uninstall removes only this dir's line, old format (no dir baked in) too.
+        assert_eq!(uninstall(&existing, own), format!("{theirs}\n"));
+        assert_eq!(
+            uninstall(&format!("{LINE}\n{theirs}\n"), own),
+            format!("{theirs}\n")
+        );
+        assert_eq!(
+            runtime_dir_of(theirs, Some("/home/u")),
+            Some(PathBuf::from("/srv/other"))
+        );
+        assert_eq!(runtime_dir_of("* * * * * 'open", None), None);
     }
 
     #[test]
     fn uninstall_removes_only_ours() {
         let existing = format!("a\n{LINE}\n# {LINE}\nb\n");
-        assert_eq!(uninstall(&existing), format!("a\n# {LINE}\nb\n"));
-        assert_eq!(uninstall(&format!("{LINE}\n")), "");
-        assert_eq!(uninstall("a\n"), "a\n");
+        assert_eq!(uninstall(&existing, own), format!("a\n# {LINE}\nb\n"));
+        assert_eq!(uninstall(&format!("{LINE}\n"), own), "");
+        assert_eq!(uninstall("a\n", own), "a\n");
+    }
+
+    #[test]
+    fn relative_path_entries_are_dropped_and_named() {
+        let path = ".:/a/bin::bin:/usr/bin:.:./x";
+        let kept = settings([("PATH", path)], Path::new("/work")).unwrap();
+        assert_eq!(kept, [("PATH".to_string(), "/a/bin:/usr/bin".to_string())]);
+        assert_eq!(relative_dirs(path), ["'.'", "''", "'bin'", "'./x'"]);
+        assert!(relative_dirs("/usr/bin:/bin").is_empty());
     }
 
     #[test]

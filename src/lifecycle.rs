@@ -38,6 +38,10 @@ pub fn release(before_claim: &Task, claimed: &Task, cause: &str) -> Task {
         status: Status::Scheduled,
         last_error: Some(cause.to_string()),
         executor: None,
+        // The fire the claim chose (run-once may move it) and the fires it folded stay:
+        // the successor it linked follows that fire.
+        run_at: claimed.run_at,
+        missed_fires: claimed.missed_fires,
         series: claimed.series.clone(),
         ..before_claim.clone()
     }
@@ -45,14 +49,14 @@ pub fn release(before_claim: &Task, claimed: &Task, cause: &str) -> Task {
 
 /// An orphaned claim whose executor never started (no `executor` recorded: the runner
 /// died between the claim and the spawn) is no attempt (SPEC §19): `scheduled` again,
-/// attempts and `run_at` as claimed, without the claim's `started_at` and lateness
-/// (the next claim judges it anew); its `series` (the successor it linked) is kept.
+/// attempts, `run_at` and `missed_fires` as claimed (the fire it stands for and those
+/// it folded), without the claim's `started_at` and lateness (the next claim judges it
+/// anew); its `series` (the successor it linked) is kept.
 pub fn unclaim(claimed: &Task) -> Task {
     Task {
         status: Status::Scheduled,
         started_at: None,
         late_by_seconds: None,
-        missed_fires: None,
         executor: None,
         ..claimed.clone()
     }
@@ -458,7 +462,7 @@ mod tests {
         assert_eq!(claimed.executor.map(|e| e.pid), Some(7));
         let released = release(&before, &claimed, "runner error: disk full");
         assert_eq!(released.status, Status::Scheduled);
-        assert_eq!((released.attempts, released.run_at), (1, before.run_at));
+        assert_eq!((released.attempts, released.run_at), (1, claimed.run_at));
         assert_eq!(
             released.last_error.as_deref(),
             Some("runner error: disk full")

@@ -89,9 +89,10 @@ pub enum Command {
     /// Print the crontab line for `defer run`, or install / remove it
     #[command(
         long_about = "Print the crontab line for `defer run`, or install / remove it.\n\n\
-The line holds this binary's absolute path, PATH, and the defer settings (DEFER_RUNTIME_DIR, \
-DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* variables are left out. \
-A setting holding a control character is refused."
+The line holds this binary's absolute path, PATH (absolute entries only), the runtime dir, and \
+the defer settings (DEFER_EXECUTOR, DEFER_TIMEZONE, ...) set in this shell; other DEFER_* \
+variables are left out. A setting holding a control character is refused. One line per runtime \
+dir: --install and --uninstall touch only the line of this shell's runtime dir."
     )]
     Cron(CronArgs),
     /// Check that tasks will run: runtime dir, store, runner, cron, executor, zone, disk
@@ -408,6 +409,15 @@ pub struct SeriesArgs {
     pub pause_after: Option<u32>,
 }
 
+/// `--next`: 1 to `MAX_PREVIEW` fires.
+fn preview_count(text: &str) -> Result<u32, String> {
+    use crate::series::schedule::MAX_PREVIEW;
+    match text.parse() {
+        Ok(n) if (1..=MAX_PREVIEW).contains(&n) => Ok(n),
+        _ => Err(format!("accepted: a whole number from 1 to {MAX_PREVIEW}")),
+    }
+}
+
 fn positive(text: &str) -> Result<u32, String> {
     match text.parse() {
         Ok(n) if n > 0 => Ok(n),
@@ -511,10 +521,10 @@ pub struct WaitArgs {
 
 #[derive(Debug, Args)]
 pub struct CronArgs {
-    /// Add the line to your crontab (replacing an older defer line)
+    /// Add the line to your crontab (replacing this runtime dir's older defer line)
     #[arg(long, conflicts_with = "uninstall")]
     pub install: bool,
-    /// Remove the defer line from your crontab
+    /// Remove this runtime dir's defer line from your crontab
     #[arg(long)]
     pub uninstall: bool,
 }
@@ -616,8 +626,8 @@ pub struct WhenArgs {
         conflicts_with = "expr"
     )]
     pub cron: Option<String>,
-    /// How many fires --every/--cron previews
-    #[arg(long, value_name = "N", default_value = "5", value_parser = positive, allow_hyphen_values = true)]
+    /// How many fires --every/--cron previews (1 to 1000)
+    #[arg(long, value_name = "N", default_value = "5", value_parser = preview_count, allow_hyphen_values = true)]
     pub next: u32,
     /// One-line JSON output
     #[arg(long)]

@@ -1,7 +1,7 @@
 //! `defer cron`: print the crontab line for this binary and settings; `--install` and
-//! `--uninstall` edit the user's crontab through `crontab`.
+//! `--uninstall` edit the user's crontab through `crontab`, one line per runtime dir.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -11,22 +11,33 @@ use super::{output, Ctx};
 use crate::{cron, crontab};
 
 pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
+    let runtime_dir = ctx.env.paths()?.runtime_dir;
+    let home = ctx.env.get("HOME");
+    // The crontab's defer line for this runtime dir; other dirs' lines are left alone.
+    let own = |line: &str| {
+        cron::runtime_dir_of(line, home).is_some_and(|dir| cron::same_dir(&dir, &runtime_dir))
+    };
+    let dir = runtime_dir.display();
     if args.uninstall {
         let existing = crontab::read()?;
-        let updated = cron::uninstall(&existing);
+        let updated = cron::uninstall(&existing, own);
         match updated == existing {
-            true => output::say("no defer line in your crontab; nothing to remove"),
+            true => output::say(&format!(
+                "no defer line for {dir} in your crontab; nothing to remove"
+            )),
             false => {
                 crontab::write(&updated)?;
-                output::say("removed the defer line from your crontab");
+                output::say(&format!(
+                    "removed the defer line for {dir} from your crontab"
+                ));
             }
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let line = line(ctx)?;
+    let line = line(ctx, &runtime_dir)?;
     if args.install {
         let existing = crontab::read()?;
-        let updated = cron::install(&existing, &line);
+        let updated = cron::install(&existing, &line, own);
         match updated == existing {
             true => output::say("crontab already up to date"),
             false => {
@@ -43,10 +54,25 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn line(ctx: &Ctx) -> Result<String> {
+/// The line, with the runtime dir always baked in (it names the line's store), and a
+/// note naming the relative `PATH` entries left out.
+fn line(ctx: &Ctx, runtime_dir: &Path) -> Result<String> {
     let bin = binary()?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let settings = cron::settings(ctx.env.vars(), &cwd)?;
+    let dir = runtime_dir.display().to_string();
+    let baked = ctx
+        .env
+        .get("DEFER_RUNTIME_DIR")
+        .is_none()
+        .then_some(("DEFER_RUNTIME_DIR", dir.as_str()));
+    let settings = cron::settings(ctx.env.vars().chain(baked), &cwd)?;
+    let dropped = cron::relative_dirs(ctx.env.get("PATH").unwrap_or_default());
+    if !dropped.is_empty() {
+        output::note(&format!(
+            "left out of the crontab line's PATH: {} (relative entries; cron starts jobs in $HOME)",
+            dropped.join(", ")
+        ));
+    }
     cron::line(&bin, &settings)
 }
 

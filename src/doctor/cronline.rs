@@ -1,10 +1,10 @@
 //! Reading back a crontab line: its schedule, the `NAME=value` assignments before the
-//! command, the program and its arguments, as cron and `sh` would see them (cron turns
-//! `\%` into `%` and cuts the command at a bare `%`; `sh` handles the quotes).
+//! command, the program and its arguments, as cron and `sh` would see them (cron's `%`
+//! rule is `cron::percent`'s; `sh` handles the quotes).
 
 /// One crontab command line, taken apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct CronLine {
+pub(crate) struct CronLine {
     pub schedule: String,
     pub assignments: Vec<(String, String)>,
     pub program: String,
@@ -13,13 +13,13 @@ pub(super) struct CronLine {
 
 /// `None` for a line that is not a job (blank, comment, `NAME=value` setting) or
 /// whose quoting does not close.
-pub(super) fn parse(line: &str) -> Option<CronLine> {
+pub(crate) fn parse(line: &str) -> Option<CronLine> {
     let line = line.trim_start();
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
     let (schedule, command) = split_schedule(line)?;
-    let words = shell_words(&cron_command(command))?;
+    let words = shell_words(&crate::cron::percent::read(command).command)?;
     let mut words = words.into_iter().peekable();
     let mut assignments = Vec::new();
     while let Some((name, value)) = words.peek().and_then(|w| assignment(w)) {
@@ -50,23 +50,6 @@ fn split_schedule(line: &str) -> Option<(String, &str)> {
         return None;
     }
     Some((taken.join(" "), rest))
-}
-
-/// What cron hands to `sh`: `\%` is a literal `%`, a bare `%` ends the command.
-fn cron_command(command: &str) -> String {
-    let mut out = String::new();
-    let mut chars = command.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('\\', Some('%')) => {
-                out.push('%');
-                chars.next();
-            }
-            ('%', _) => break,
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// `sh` word splitting for the quoting `defer cron` writes (and the usual hand-written
@@ -167,6 +150,10 @@ mod tests {
         assert_eq!(parsed.args, ["run"]);
         // A bare % ends the command (the rest is stdin).
         assert_eq!(parse("* * * * * /bin/echo a%b").unwrap().args, ["a"]);
+        // cron's rule (cron::percent): in `\\%` the backslashes pair up and the `%`
+        // still ends the command; `\%` alone is a literal `%`.
+        assert_eq!(parse(r"* * * * * /bin/echo a\\%b").unwrap().args, [r"a\"]);
+        assert_eq!(parse(r"* * * * * /bin/echo 'a\%b'").unwrap().args, ["a%b"]);
     }
 
     #[test]

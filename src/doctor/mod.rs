@@ -7,7 +7,7 @@
 //! dir (processes, the crontab, systemd, free space, this binary) come through
 //! [`System`], so tests can drive every decision. [`Host`] is the real machine.
 
-mod cronline;
+pub(crate) mod cronline;
 mod files;
 mod host;
 mod lanes;

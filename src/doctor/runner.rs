@@ -69,8 +69,19 @@ pub(super) fn crontab(
             )
         }
     };
-    let Some(line) = text.lines().find(|l| cron::is_ours(l)) else {
-        let detail = "no defer line in your crontab";
+    // One line per runtime dir: judge this dir's, note the others.
+    let home = env.get("HOME");
+    let dir_of = |line: &str| cron::runtime_dir_of(line, home);
+    let (own, others): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .filter(|l| cron::is_ours(l))
+        .partition(|l| dir_of(l).is_some_and(|d| cron::same_dir(&d, &paths.runtime_dir)));
+    let note = others_note(&others, &dir_of);
+    let Some(line) = own.first() else {
+        let detail = format!(
+            "no defer line for this runtime dir ({}) in your crontab{note}",
+            paths.runtime_dir.display()
+        );
         return match fresh {
             true => Row::warn(
                 "crontab",
@@ -80,14 +91,35 @@ pub(super) fn crontab(
             false => Row::fail("crontab", detail, INSTALL_FIX),
         };
     };
-    match cronline::parse(line) {
+    let mut row = match cronline::parse(line) {
         Some(parsed) => judge_line(&parsed, binary, env, paths),
         None => Row::fail(
             "crontab",
             "the defer line in your crontab cannot be read",
             INSTALL_FIX,
         ),
+    };
+    row.detail.push_str(&note);
+    row
+}
+
+/// `; also N other defer line(s), for <dirs>` (or that cannot be read), or nothing.
+fn others_note(others: &[&str], dir_of: &impl Fn(&str) -> Option<std::path::PathBuf>) -> String {
+    if others.is_empty() {
+        return String::new();
     }
+    let dirs: Vec<String> = others
+        .iter()
+        .map(|l| match dir_of(l) {
+            Some(dir) => crate::text::escape_control(&dir.display().to_string()).into_owned(),
+            None => "one that cannot be read".to_string(),
+        })
+        .collect();
+    let lines = match others.len() {
+        1 => "1 other defer line".to_string(),
+        n => format!("{n} other defer lines"),
+    };
+    format!("; {lines} in it, for {}", dirs.join(", "))
 }
 
 fn judge_line(line: &cronline::CronLine, binary: Option<&Path>, env: &Env, paths: &Paths) -> Row {
@@ -279,14 +311,45 @@ mod tests {
         let row = crontab(&good, Some(&bin), &env, &paths, false);
         assert_eq!(row.status, Level::Ok, "{row:?}");
 
-        // Another store: the default under HOME, or another runtime dir.
+        // Only another runtime dir's line (here the default under HOME): no line for
+        // this one, and the other is named.
         let row = crontab(&ours(&bin, &[]), Some(&bin), &env, &paths, false);
         assert_eq!(row.status, Level::Fail);
         assert!(
-            row.detail.contains("/h/data/runtime/deferred.jsonl"),
+            row.detail.contains("no defer line for this runtime dir")
+                && row
+                    .detail
+                    .ends_with("; 1 other defer line in it, for /h/data/runtime"),
             "{}",
             row.detail
         );
+        // Both: this dir's line is judged, the other noted.
+        let (Crontab::Text(mine), Crontab::Text(theirs)) = (good.clone(), ours(&bin, &[])) else {
+            unreachable!()
+        };
+        let both = Crontab::Text(format!("{theirs}{mine}"));
+        let row = crontab(&both, Some(&bin), &env, &paths, false);
+        assert_eq!(row.status, Level::Ok, "{row:?}");
+        assert!(
+            row.detail
+                .ends_with("; 1 other defer line in it, for /h/data/runtime"),
+            "{row:?}"
+        );
+        // The same store through another spelling of its variables still fails.
+        let store = paths
+            .runtime_dir
+            .join("elsewhere.jsonl")
+            .display()
+            .to_string();
+        let moved = ours(
+            &bin,
+            &[
+                ("DEFER_RUNTIME_DIR", &runtime),
+                ("DEFER_TASKS_FILE", &store),
+            ],
+        );
+        let row = crontab(&moved, Some(&bin), &env, &paths, false);
+        assert_eq!(row.status, Level::Fail, "{row:?}");
 
         // Another binary, existing or not.
         let other = bin.with_file_name("other-defer");

@@ -311,11 +311,11 @@ fn cron_list(bits: u64, min: u32, max: u32) -> String {
 /// A cron series as `OnCalendar=` values in `zone`: one line, or two when both day
 /// fields are restricted (cron matches either; systemd ORs its `OnCalendar=` lines).
 /// A zone whose clocks change is refused where a fire could fall in a changed hour:
-/// there systemd and croner differ (measured with `systemd-analyze calendar`: systemd
-/// skips a time the spring-forward gap removes and fires a repeated hour once, croner
-/// fires at the gap's end and steps through both passes). A minute pattern that runs
-/// every hour of every day is written in UTC instead, which is exact when the zone's
-/// offsets are whole hours.
+/// there systemd and defer differ (measured with `systemd-analyze calendar`: systemd
+/// skips a time the spring-forward gap removes and fires a repeated hour once; defer
+/// runs a gap's fixed time after the gap and a wildcard in both passes, SPEC §19). A wildcard minute
+/// pattern that runs every hour of every day is written in UTC instead, which is exact
+/// when the zone's offsets are whole hours.
 pub fn cron_on_calendar(expr: &str, zone: Tz, now: DateTime<Utc>) -> Result<Vec<String>, String> {
     let cron = parse_cron(expr)?;
     let zone_name = zone_for(&cron, expr, zone, now)?;
@@ -381,7 +381,10 @@ fn zone_for(cron: &Cron, expr: &str, zone: Tz, now: DateTime<Utc>) -> Result<Str
     if changes.hours == 0 {
         return Ok(zone.name().to_string());
     }
-    if cron.every_hour_every_day() && changes.whole_hours {
+    // In UTC every pass of a repeated hour fires, as a wildcard does (SPEC §19); a
+    // fixed-time `0 0-23 * * *` fires a repeated hour once, so it stays refused.
+    let wildcard = crate::series::dst::kind_of(expr) == crate::series::dst::CronKind::Wildcard;
+    if cron.every_hour_every_day() && changes.whole_hours && wildcard {
         return Ok("UTC".to_string());
     }
     let hit = cron.hours.bits & changes.hours;

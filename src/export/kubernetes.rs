@@ -11,6 +11,10 @@ use crate::task::Overlap;
 /// executor, if any) on `PATH`, and `sh`.
 pub const IMAGE_PLACEHOLDER: &str = "REPLACE-ME.example/defer:latest";
 
+/// The smallest `startingDeadlineSeconds` written: Kubernetes warns that a deadline
+/// under 10 s may never schedule a Job (its CronJob controller checks every 10 s).
+pub const MIN_STARTING_DEADLINE: u64 = 10;
+
 /// The most a ConfigMap holds (the API server refuses more).
 pub const CONFIG_MAP_MAX: usize = 1024 * 1024;
 
@@ -85,7 +89,13 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
         let grace = plan
             .grace_seconds
             .unwrap_or(crate::export::DEFAULT_GRACE_SECONDS);
-        out.push_str(&format!("  startingDeadlineSeconds: {grace}\n"));
+        if grace < MIN_STARTING_DEADLINE {
+            out.push_str(&format!(
+                "  # The grace is {grace}s; Kubernetes may never start a Job whose deadline is under {MIN_STARTING_DEADLINE}s (its controller looks every 10s), so it is raised to {MIN_STARTING_DEADLINE}s.\n"
+            ));
+        }
+        let deadline = grace.max(MIN_STARTING_DEADLINE);
+        out.push_str(&format!("  startingDeadlineSeconds: {deadline}\n"));
     }
     // `defer execute` makes one attempt; the Job retries the pod for --max-retries.
     out.push_str(&format!(

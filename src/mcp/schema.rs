@@ -133,6 +133,12 @@ fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
     if let Some(default) = implied_default(id) {
         schema["default"] = default;
     }
+    if let Some(max) = (kind == Kind::Integer)
+        .then(|| maximum(command, arg))
+        .flatten()
+    {
+        schema["maximum"] = json!(max);
+    }
     Property {
         schema,
         required: arg.is_required_set(),
@@ -196,6 +202,38 @@ fn refuses_zero(command: &clap::Command, arg: &Arg) -> bool {
             clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
         )
     })
+}
+
+/// The largest value an integer option's parser accepts, when that is below
+/// `u32::MAX` (the widest type's range is no bound worth stating): the CLI's own bound
+/// (`--next`: 1000) becomes the schema's `maximum`.
+fn maximum(command: &clap::Command, arg: &Arg) -> Option<u64> {
+    let long = arg.get_long()?;
+    let accepts = |n: u64| {
+        let probe = command
+            .clone()
+            .try_get_matches_from([command.get_name().to_string(), format!("--{long}={n}")]);
+        !probe.is_err_and(|err| {
+            matches!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            )
+        })
+    };
+    let top = u64::from(u32::MAX);
+    if accepts(top) {
+        return None;
+    }
+    // The accepted values are a range: find its top between an accepted low and `top`.
+    let (mut lo, mut hi) = ([0, 1].into_iter().find(|n| accepts(*n))?, top);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match accepts(mid) {
+            true => lo = mid,
+            false => hi = mid,
+        }
+    }
+    Some(lo)
 }
 
 fn is_unsigned(arg: &Arg) -> bool {

@@ -697,6 +697,8 @@ mod tests {
         for name in ["expression", "every", "cron", "next"] {
             assert!(when.get(name).is_some(), "when: {name} missing");
         }
+        assert_eq!(when["next"]["maximum"], json!(1000));
+        assert_eq!(when["next"]["minimum"], json!(1), "--next 0 is refused");
         let list = find("list")["inputSchema"]["properties"].clone();
         assert!(list.get("format").is_none() && list.get("compact").is_none());
         assert_eq!(list["statuses"]["items"]["enum"], names::<Status>());

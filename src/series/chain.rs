@@ -67,9 +67,11 @@ pub fn claim(
 ) -> ClaimStep {
     let fire = task.run_at.at();
     let (grace, policy, schedule) = match &task.series {
-        // A first attempt stands for a fire; a retry only for its retry time.
-        Some(series) => match (task.attempts, series.schedule()) {
-            (0, Ok(schedule)) => (series.grace_seconds, series.missed, Some(schedule)),
+        // A first claim chooses the fire it stands for. A retry, or a claim taken again
+        // after its successor was linked (released, or its executor never started),
+        // stands for the fire already chosen: choosing again could pick its successor's.
+        Some(series) => match (task.attempts, &series.next_id, series.schedule()) {
+            (0, None, Ok(schedule)) => (series.grace_seconds, series.missed, Some(schedule)),
             _ => (series.grace_seconds, one_shot(series.missed), None),
         },
         None => (
@@ -89,7 +91,10 @@ pub fn claim(
         Claim::Run { fire, late } => Task {
             run_at: fire.into(),
             late_by_seconds: late.map(|l| l.late_by),
-            missed_fires: late.and_then(|l| l.missed_fires),
+            missed_fires: late
+                .and_then(|l| l.missed_fires)
+                .or_else(|| collapsed(schedule.as_ref(), fire))
+                .or(task.missed_fires),
             ..lifecycle::claim(task, now)
         },
         Claim::Miss(lateness) => missed(task, lateness, now),
@@ -120,6 +125,14 @@ fn remember(snapshot: &mut Task, link: Link) -> Option<Task> {
         series.next_id = Some(id);
     }
     next
+}
+
+/// The fires besides its own that a run's fire stands for, when a spring-forward gap
+/// collapsed some into it (SPEC §19): they did not run, so they count as missed.
+fn collapsed(schedule: Option<&super::Schedule>, fire: DateTime<Utc>) -> Option<u64> {
+    schedule
+        .map(|s| s.fires_at(fire).saturating_sub(1))
+        .filter(|n| *n > 0)
 }
 
 /// A series' policy applied to a single run: `skip` stays, the rest run.

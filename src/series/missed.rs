@@ -9,6 +9,9 @@
 //!   missed occurrence stands for); a series continues at its next future fire;
 //! - `all` (series): runs each missed fire in order, oldest first, at most
 //!   `MAX_CATCH_UP`; older fires become one `missed` occurrence with `missed_fires`.
+//!
+//! Fires are counted as the schedule's wall-clock fires: a fixed-time cron fire that
+//! ends a spring-forward gap stands for every fire the gap held (`Schedule::fires_at`).
 
 use chrono::{DateTime, Utc};
 
@@ -82,16 +85,19 @@ pub fn decide(
         };
     }
     let window = schedule.window(fire, now);
+    // The fires `fire` itself stands for: more than 1 when a clock change collapsed
+    // several into it (SPEC §19).
+    let own = schedule.fires_at(fire);
     match policy {
         MissedPolicy::Skip => Decision {
             claim: Claim::Miss(Lateness {
                 late_by,
-                missed_fires: Some(window.count.saturating_add(1)),
+                missed_fires: Some(window.count.saturating_add(own)),
             }),
             next_fire: schedule.next_after(fire, now),
         },
         MissedPolicy::All => {
-            let total = window.count.saturating_add(1);
+            let total = window.count.saturating_add(own);
             let cap = MAX_CATCH_UP as u64;
             if total <= cap {
                 Decision {
@@ -121,7 +127,7 @@ pub fn decide(
                     fire: latest,
                     late: Some(Lateness {
                         late_by: seconds_between(latest, now),
-                        missed_fires: Some(window.count),
+                        missed_fires: Some(window.count.saturating_add(own) - 1),
                     }),
                 },
                 next_fire: schedule.next_after(fire, latest),

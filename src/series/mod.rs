@@ -9,6 +9,7 @@ use crate::task::MissedPolicy;
 use crate::timestamp::Timestamp;
 
 pub mod chain;
+pub mod dst;
 pub mod missed;
 pub mod plan;
 pub mod schedule;

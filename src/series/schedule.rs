@@ -1,5 +1,6 @@
 //! A series' schedule: `--every` (a fixed interval) or `--cron` (5 fields, stepped by
-//! the `croner` crate in an IANA zone, DST-correct), and the fires it yields. Pure.
+//! the `croner` crate in an IANA zone, clock changes as Vixie cron: `dst.rs`), and the
+//! fires it yields. Pure.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -9,11 +10,16 @@ use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 
+use super::dst;
+
 /// The shortest `--every`.
 pub const MIN_EVERY_SECONDS: u64 = 60;
 
 /// The longest `--every`: 10 years, the bound every duration setting has.
 pub const MAX_EVERY_SECONDS: u64 = 315_360_000;
+
+/// The most fires `defer when --next` (and the MCP `when` tool) previews.
+pub const MAX_PREVIEW: u32 = 1000;
 
 /// At most this many recent fires are kept by `Schedule::window` (`--missed all`).
 pub const MAX_CATCH_UP: usize = 100;
@@ -119,6 +125,11 @@ fn cron_of(recurrence: &Recurrence) -> Option<&Cron> {
     }
 }
 
+/// True for a fixed-time cron schedule (SPEC §19), whose clock changes defer handles.
+fn is_fixed(cron: &Cron) -> bool {
+    dst::kind_of(cron.as_str()) == dst::CronKind::FixedTime
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -158,6 +169,7 @@ impl Schedule {
                 let steps = if elapsed < 0 { 0 } else { elapsed / step + 1 };
                 anchor.checked_add_signed(TimeDelta::try_seconds(steps.checked_mul(step)?)?)
             }
+            Recurrence::Cron(cron) if is_fixed(cron) => dst::next_fixed(cron, self.tz, t),
             Recurrence::Cron(cron) => {
                 let local = t.with_timezone(&self.tz);
                 let next = cron.find_next_occurrence(&local, false).ok()?;
@@ -166,7 +178,17 @@ impl Schedule {
         }
     }
 
-    /// The fires in (anchor, end]: how many, and the latest `MAX_CATCH_UP` of them.
+    /// How many scheduled fires the fire at `at` stands for: 1, or more for a fixed-time
+    /// cron fire that ends a spring-forward gap whose wall times collapsed into it.
+    pub fn fires_at(&self, at: DateTime<Utc>) -> u64 {
+        match &self.recurrence {
+            Recurrence::Cron(cron) if is_fixed(cron) => dst::collapsed_at(cron, self.tz, at),
+            _ => 1,
+        }
+    }
+
+    /// The fires in (anchor, end]: how many (a collapsed gap fire counts each wall time
+    /// it stands for), and the latest `MAX_CATCH_UP` of them.
     pub fn window(&self, anchor: DateTime<Utc>, end: DateTime<Utc>) -> Window {
         let mut window = Window::default();
         if end <= anchor {
@@ -184,7 +206,7 @@ impl Schedule {
         }
         let mut at = anchor;
         while let Some(next) = self.next_after(anchor, at).filter(|n| *n <= end) {
-            window.count += 1;
+            window.count += self.fires_at(next);
             window.recent.push_back(next);
             if window.recent.len() > MAX_CATCH_UP {
                 window.recent.pop_front();
@@ -208,6 +230,9 @@ impl Schedule {
         let Some(cron) = cron else {
             return recent;
         };
+        if is_fixed(cron) {
+            return dst::latest_fixed(cron, self.tz, end, MAX_CATCH_UP).into();
+        }
         let mut at = end.with_timezone(&self.tz);
         let mut inclusive = true;
         while recent.len() < MAX_CATCH_UP {
@@ -224,9 +249,10 @@ impl Schedule {
     }
 
     /// The next `n` fires after `now` (for `defer when --every/--cron`), interval fires
-    /// counted from `now`.
+    /// counted from `now`; at most `MAX_PREVIEW`, whatever `n` asks.
     pub fn preview(&self, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
-        let mut fires = Vec::with_capacity(n);
+        let n = n.min(MAX_PREVIEW as usize);
+        let mut fires = Vec::new();
         let mut at = now;
         while fires.len() < n {
             match self.next_after(now, at) {

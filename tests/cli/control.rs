@@ -490,3 +490,51 @@ fn bad_schedule_inputs_write_nothing() {
     refused(&env, &with(&["--", ""]), "invalid command ''");
     assert!(!env.store_exists());
 }
+
+#[test]
+fn reschedule_past_the_series_until_is_refused_naming_both_times() {
+    let env = Env::new();
+    let now = "2027-03-01 10:00:00";
+    env.at(
+        now,
+        &[
+            "schedule",
+            "--every",
+            "1h",
+            "--when",
+            "2027-03-01T12:00:00Z",
+            "--until",
+            "2027-03-02T12:00:00Z",
+            "--summary",
+            "s",
+            "--id",
+            "u1",
+        ],
+    )
+    .success();
+    let before = env.store_bytes();
+    let out = env
+        .at(now, &["reschedule", "u1", "--when", "2027-03-02T12:00:01Z"])
+        .failure(1);
+    assert_eq!(
+        out.error_line(),
+        "defer: cannot reschedule task u1 to 2027-03-02T12:00:01Z: after its series' --until \
+         2027-03-02T12:00:00Z (accepted: a time up to 2027-03-02T12:00:00Z)"
+    );
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert_eq!(env.store_bytes(), before, "a refused reschedule wrote");
+    let moved = env
+        .at(
+            now,
+            &[
+                "reschedule",
+                "u1",
+                "--when",
+                "2027-03-02T12:00:00Z",
+                "--compact",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(moved["run_at"], "2027-03-02T12:00:00Z");
+}

@@ -181,30 +181,11 @@ fn only_defer_settings_are_baked_in() {
     );
 }
 
-/// What cron runs for a crontab line (crontab(5)): the command after the five time
-/// fields, where `\%` is `%`, a backslash keeps any other character as is, and an
-/// unescaped `%` ends the command.
+/// What cron runs for a crontab line: the command after the five time fields, by the
+/// library's one `%` rule (checked there against the real daemon).
 fn cron_command(line: &str) -> String {
     let command = line.splitn(6, ' ').nth(5).expect("five time fields");
-    let mut out = String::new();
-    let mut escaped = false;
-    for c in command.chars() {
-        if escaped {
-            if c == '%' {
-                out.pop();
-            }
-            out.push(c);
-            escaped = false;
-            continue;
-        }
-        match c {
-            '%' => break,
-            '\\' => escaped = true,
-            _ => {}
-        }
-        out.push(c);
-    }
-    out
+    defer::cron::percent::read(command).command
 }
 
 #[test]
@@ -242,4 +223,112 @@ fn the_installed_line_runs_under_cron_with_percent_quote_and_backslash_in_paths(
         .json();
     assert_eq!(shown["status"], "completed", "{line}");
     assert!(runtime.join("logs/t1.prompt.txt").is_file());
+}
+
+#[test]
+fn one_line_per_runtime_dir_install_and_uninstall_touch_only_their_own() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    let dir_b = env.root().join("store-b");
+    let in_b =
+        |cmd: Cmd| with_path(cmd, &bin).env("DEFER_RUNTIME_DIR", dir_b.display().to_string());
+    with_path(env.cmd(&["cron", "--install"]), &bin).success();
+    let a_line = ours(&fs::read_to_string(&file).unwrap())[0].to_string();
+    in_b(env.cmd(&["cron", "--install"])).success();
+    let text = fs::read_to_string(&file).unwrap();
+    let lines = ours(&text);
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], a_line, "store A's line was replaced: {text}");
+    assert!(
+        lines[1].contains(&format!("DEFER_RUNTIME_DIR={}", dir_b.display())),
+        "{text}"
+    );
+
+    // Re-installing A with new settings replaces A's line only, in place.
+    with_path(env.cmd(&["cron", "--install"]), &bin)
+        .env("DEFER_EXECUTOR", "/bin/true")
+        .success();
+    let text = fs::read_to_string(&file).unwrap();
+    let lines = ours(&text);
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("DEFER_EXECUTOR=/bin/true"), "{text}");
+    assert!(!lines[1].contains("DEFER_EXECUTOR"), "{text}");
+
+    // doctor for A judges A's line and names B's.
+    let out = with_path(env.cmd(&["doctor"]), &bin).run();
+    let rows = out.json();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "crontab")
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "ok", "{row}");
+    let detail = row["detail"].as_str().unwrap();
+    assert!(
+        detail.ends_with(&format!(
+            "; 1 other defer line in it, for {}",
+            dir_b.display()
+        )),
+        "{detail}"
+    );
+
+    // Uninstalling B leaves A's line.
+    let out = in_b(env.cmd(&["cron", "--uninstall"])).success();
+    assert!(
+        out.stderr
+            .contains(&format!("removed the defer line for {}", dir_b.display())),
+        "{}",
+        out.stderr
+    );
+    let text = fs::read_to_string(&file).unwrap();
+    assert_eq!(ours(&text).len(), 1, "{text}");
+    assert!(
+        ours(&text)[0].contains("DEFER_EXECUTOR=/bin/true"),
+        "{text}"
+    );
+    let out = in_b(env.cmd(&["cron", "--uninstall"])).success();
+    assert!(out.stderr.contains("nothing to remove"), "{}", out.stderr);
+}
+
+#[test]
+fn an_old_line_without_a_runtime_dir_is_recognised_as_the_default_dirs() {
+    let env = Env::new();
+    let (bin, file) = fake_crontab(&env);
+    let old = "* * * * * /old/path/defer run # defer-runner";
+    fs::write(&file, format!("0 3 * * * backup\n{old}\n")).unwrap();
+    // This shell uses the default runtime dir (under HOME), as the old line does.
+    let out = with_path(env.cmd(&["cron", "--install"]), &bin)
+        .env_remove("DEFER_RUNTIME_DIR")
+        .success();
+    let text = fs::read_to_string(&file).unwrap();
+    assert_eq!(text, format!("0 3 * * * backup\n{}", out.stdout), "{text}");
+    let default = env.home().join("data/runtime");
+    assert!(
+        out.stdout
+            .contains(&format!("DEFER_RUNTIME_DIR={}", default.display())),
+        "the runtime dir is always baked in: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn relative_path_entries_are_left_out_with_a_note() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["cron"])
+        .env("PATH", ".:/usr/bin::bin:/bin:.")
+        .success();
+    assert!(
+        out.stdout.contains(" PATH=/usr/bin:/bin "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr,
+        "defer: note: left out of the crontab line's PATH: '.', '', 'bin' (relative entries; cron starts jobs in $HOME)\n"
+    );
+    let out = env.cmd(&["cron"]).env("PATH", "/usr/bin:/bin").success();
+    assert_eq!(out.stderr, "");
 }

@@ -358,3 +358,44 @@ fn what_cannot_be_exported_exactly_is_refused_in_one_line() {
         .success();
     assert_eq!(out.stdout.matches("\nOnCalendar=").count(), 1);
 }
+
+#[test]
+fn a_kubernetes_deadline_under_ten_seconds_is_raised_to_ten_and_says_so() {
+    let env = Env::new();
+    let deadline = |grace: &str| {
+        let id = format!("g{grace}");
+        env.cmd(&[
+            "schedule",
+            "--cron",
+            "0 9 * * *",
+            "--missed",
+            "skip",
+            "--grace",
+            grace,
+            "--summary",
+            "s",
+            "--id",
+            &id,
+        ])
+        .env("DEFER_TIMEZONE", "UTC")
+        .success();
+        let out = env
+            .cmd(&["export", &id, "--format", "kubernetes"])
+            .success();
+        let docs: Vec<serde_norway::Value> = serde_norway::Deserializer::from_str(&out.stdout)
+            .map(|d| serde_norway::Value::deserialize(d).unwrap())
+            .collect();
+        let seconds = docs[1]["spec"]["startingDeadlineSeconds"].as_u64().unwrap();
+        (seconds, out.stdout)
+    };
+    for grace in ["0s", "5s", "9s"] {
+        let (seconds, text) = deadline(grace);
+        assert_eq!(seconds, 10, "{text}");
+        let note = format!("# The grace is {}; Kubernetes may never start", grace);
+        assert!(text.contains(&note), "{text}");
+    }
+    let (seconds, text) = deadline("10s");
+    assert_eq!(seconds, 10);
+    assert!(!text.contains("may never start"), "{text}");
+    assert_eq!(deadline("2m").0, 120);
+}

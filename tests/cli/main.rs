@@ -51,6 +51,7 @@ mod when_grammar;
 
 mod cron;
 mod doctor;
+mod dst;
 mod key;
 mod lineage;
 mod show_checked;

@@ -513,3 +513,29 @@ fn while_serving_fd_1_points_at_stderr() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn when_next_is_bounded_and_the_server_survives_a_huge_one() {
+    let env = Env::new();
+    let (replies, _) = serve(
+        &env,
+        &[
+            initialize(),
+            request(1, "tools/list", json!({})),
+            call(2, "when", json!({"every": "1m", "next": 4_000_000_000u64})),
+            call(3, "when", json!({"every": "1m", "next": 3})),
+        ],
+    );
+    let tools = replies[1]["result"]["tools"].as_array().unwrap();
+    let when = tools.iter().find(|t| t["name"] == "when").unwrap();
+    assert_eq!(when["inputSchema"]["properties"]["next"]["maximum"], 1000);
+    let refused = &replies[2]["result"];
+    assert_eq!(refused["isError"], true, "{refused}");
+    let text = refused["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("'4000000000'") && text.contains("from 1 to 1000"),
+        "{text}"
+    );
+    let fires = &replies[3]["result"]["structuredContent"]["fires"];
+    assert_eq!(fires.as_array().unwrap().len(), 3, "{}", replies[3]);
+}

@@ -288,7 +288,10 @@ fn schemas_speak_in_argument_names_with_every_bound_and_default() {
     let env = Env::new();
     let replies = session(&env, &[request(1, "tools/list", json!({}))]);
     let tools = replies[0]["result"]["tools"].as_array().unwrap();
+    // A tool's own options go by their argument names; the one command line a model
+    // may be told about is how the user starts the server (`defer mcp --allow-commands`).
     let flag = |text: &str| {
+        let text = text.replace("defer mcp --allow-commands", "");
         text.match_indices("--")
             .any(|(i, _)| text[i + 2..].starts_with(|c: char| c.is_ascii_lowercase()))
     };

@@ -121,13 +121,11 @@ fn a_month_without_dst_runs_each_fire_at_most_once_and_accounts_for_all() {
 }
 
 #[test]
-#[ignore = "fails until SPEC §19's DST rules land (engineer 2): '0 1,13 * * *' also fires at 01:00 EST, the fall-back hour's second pass (croner treats a list as a wildcard)"]
 fn fall_back_month_in_new_york_runs_each_fire_at_most_once() {
     soak(&FALL_BACK_NEW_YORK);
 }
 
 #[test]
-#[ignore = "fails until SPEC §19's DST rules land (engineer 2): '0,30 2 * * *' never fires on 2027-03-28 (both wall times are in the gap; §19 wants one run at 03:00 CEST)"]
 fn spring_forward_month_in_berlin_runs_each_fire_at_most_once() {
     soak(&SPRING_FORWARD_BERLIN);
 }

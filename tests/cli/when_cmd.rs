@@ -77,3 +77,21 @@ fn bad_timezone_fails() {
         out.stderr
     );
 }
+
+#[test]
+fn next_is_bounded_by_the_parser() {
+    let env = Env::new();
+    for n in ["4000000000", "1001", "0"] {
+        let out = env.cmd(&["when", "--every", "1m", "--next", n]).failure(1);
+        assert_eq!(
+            out.error_line(),
+            format!("defer: invalid --next '{n}' (accepted: a whole number from 1 to 1000)")
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let fires = env
+        .cmd(&["when", "--every", "1m", "--next", "1000", "--compact"])
+        .success()
+        .json();
+    assert_eq!(fires.as_array().unwrap().len(), 1000);
+}

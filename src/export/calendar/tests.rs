@@ -110,6 +110,14 @@ fn clock_change_hours_are_refused_or_written_in_utc() {
         cron_schedule("@hourly", tz("Europe/Berlin"), now).unwrap(),
         ("0 * * * *".to_string(), "Etc/UTC".to_string())
     );
+    // A fixed-time one (hours written as a range) fires a repeated hour once, which
+    // UTC cannot say: refused like any fixed time in a changed hour.
+    let err = cron_on_calendar("0 0-23 * * *", tz("Europe/Berlin"), now).unwrap_err();
+    assert!(
+        err.contains("02:00") && err.contains("Europe/Berlin"),
+        "{err}"
+    );
+    assert!(cron_schedule("0,30 0-23 * * *", tz("Europe/Berlin"), now).is_err());
     // Lord Howe's clocks move by 30 minutes: no UTC rewrite there.
     assert!(cron_on_calendar("0 * * * *", tz("Australia/Lord_Howe"), now).is_err());
     // A zone without changes keeps any hour.

@@ -322,3 +322,81 @@ fn an_explicit_execute_runs_what_skip_would_miss() {
     assert_eq!(step.snapshot.status, Status::Executing);
     assert_eq!(step.snapshot.late_by_seconds, Some(11_520));
 }
+
+#[test]
+fn an_on_time_run_at_a_gap_end_counts_the_fires_collapsed_into_it() {
+    // `0,30 2 * * *` in New York: 02:00 and 02:30 on 2027-03-14 run once at 07:00Z.
+    let mut task = occurrence(1, "2027-03-14T07:00:00Z", MissedPolicy::RunOnce);
+    let series = task.series.as_mut().unwrap();
+    series.every = None;
+    series.cron = Some("0,30 2 * * *".into());
+    series.timezone = "America/New_York".into();
+    let step = claim(
+        &task,
+        utc("2027-03-14T07:00:30Z"),
+        600,
+        due(),
+        never,
+        || "n".into(),
+    );
+    assert_eq!(step.snapshot.status, Status::Executing);
+    assert_eq!(step.snapshot.late_by_seconds, None);
+    assert_eq!(step.snapshot.missed_fires, Some(1));
+    // The next day's fires are plain ones.
+    let next = step.next.unwrap();
+    assert_eq!(next.run_at.to_string(), "2027-03-15T06:00:00Z");
+    let step = claim(
+        &next,
+        utc("2027-03-15T06:00:10Z"),
+        600,
+        due(),
+        never,
+        || "m".into(),
+    );
+    assert_eq!(step.snapshot.missed_fires, None);
+}
+
+#[test]
+fn a_claim_taken_again_stands_for_the_fire_it_chose() {
+    // Run-once, 3 h late: the claim chooses 13:00 (three folded fires) and links 14:00.
+    let task = occurrence(1, "2026-12-01T10:00:00Z", MissedPolicy::RunOnce);
+    let first = claim(
+        &task,
+        utc("2026-12-01T13:20:00Z"),
+        600,
+        due(),
+        never,
+        || "occ2".into(),
+    );
+    assert_eq!(first.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
+    assert_eq!(first.snapshot.missed_fires, Some(3));
+    assert_eq!(first.next.as_ref().unwrap().run_at.to_string(), "2026-12-01T14:00:00Z");
+    // Its executor never started; taken again at 15:30, when 15:00 is the latest fire
+    // (its successor's territory): it still stands for 13:00, runs late, links nothing.
+    let again = lifecycle::unclaim(&first.snapshot);
+    let second = claim(
+        &again,
+        utc("2026-12-01T15:30:00Z"),
+        600,
+        due(),
+        never,
+        || panic!("nothing new is linked"),
+    );
+    assert_eq!(second.snapshot.status, Status::Executing);
+    assert_eq!(second.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
+    assert_eq!(second.snapshot.missed_fires, Some(3), "the folded fires stay counted");
+    assert_eq!(second.snapshot.late_by_seconds, Some(9000));
+    assert!(second.next.is_none());
+    // The same after a runner error released it.
+    let released = lifecycle::release(&task, &first.snapshot, "runner error: x");
+    assert_eq!(released.run_at.to_string(), "2026-12-01T13:00:00Z");
+    let third = claim(
+        &released,
+        utc("2026-12-01T15:30:00Z"),
+        600,
+        due(),
+        never,
+        || panic!("nothing new is linked"),
+    );
+    assert_eq!(third.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
+}

@@ -158,3 +158,33 @@ fn all_folds_fires_beyond_a_hundred_into_one_missed_occurrence() {
     );
     assert!(matches!(next.claim, Claim::Run { late: Some(_), .. }));
 }
+
+#[test]
+fn fires_collapsed_by_a_spring_forward_gap_count_as_missed() {
+    // `0,30 2 * * *` in New York: on 2027-03-14 both 02:00 and 02:30 fall in the gap
+    // and run once at 03:00 EDT (07:00Z).
+    let gap = Schedule::from_parts(None, Some("0,30 2 * * *"), "America/New_York").unwrap();
+    let before = utc("2027-03-13T07:30:00Z");
+    let now = utc("2027-03-14T08:00:00Z");
+    let run_once = decide(before, now, 600, MissedPolicy::RunOnce, Some(&gap));
+    assert_eq!(
+        run_once.claim,
+        Claim::Run {
+            fire: utc("2027-03-14T07:00:00Z"),
+            late: Some(Lateness {
+                late_by: 3_600,
+                // 03-13 07:30Z did not run, nor one of the two gap fires.
+                missed_fires: Some(2),
+            })
+        }
+    );
+    assert_eq!(run_once.next_fire, Some(utc("2027-03-15T06:00:00Z")));
+    let skip = decide(before, now, 600, MissedPolicy::Skip, Some(&gap));
+    assert_eq!(
+        skip.claim,
+        Claim::Miss(Lateness {
+            late_by: 88_200,
+            missed_fires: Some(3),
+        })
+    );
+}
