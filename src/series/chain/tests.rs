@@ -370,7 +370,10 @@ fn a_claim_taken_again_stands_for_the_fire_it_chose() {
     );
     assert_eq!(first.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
     assert_eq!(first.snapshot.missed_fires, Some(3));
-    assert_eq!(first.next.as_ref().unwrap().run_at.to_string(), "2026-12-01T14:00:00Z");
+    assert_eq!(
+        first.next.as_ref().unwrap().run_at.to_string(),
+        "2026-12-01T14:00:00Z"
+    );
     // Its executor never started; taken again at 15:30, when 15:00 is the latest fire
     // (its successor's territory): it still stands for 13:00, runs late, links nothing.
     let again = lifecycle::unclaim(&first.snapshot);
@@ -384,7 +387,11 @@ fn a_claim_taken_again_stands_for_the_fire_it_chose() {
     );
     assert_eq!(second.snapshot.status, Status::Executing);
     assert_eq!(second.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
-    assert_eq!(second.snapshot.missed_fires, Some(3), "the folded fires stay counted");
+    assert_eq!(
+        second.snapshot.missed_fires,
+        Some(3),
+        "the folded fires stay counted"
+    );
     assert_eq!(second.snapshot.late_by_seconds, Some(9000));
     assert!(second.next.is_none());
     // The same after a runner error released it.
