@@ -115,7 +115,9 @@ impl Runner<'_> {
                 let held = match lock.take() {
                     Some(held) => Some(held),
                     None if stop::requested() => None,
-                    None => RunnerLock::acquire(&self.paths.runner_lock(), false)?,
+                    // Stamps the heartbeat too: a run supervising for hours (under a
+                    // systemd timer, the only one) keeps saying a runner is alive.
+                    None => RunnerLock::acquire_for_run(&self.paths.runner_lock())?,
                 };
                 if let Some(held) = held {
                     let round = self.dispatch(&mut report, &mut memory)?;

@@ -701,3 +701,23 @@ fn list_table_shows_a_lane_column_when_a_task_has_a_lane() {
     let shown = env.cmd(&["show", "l"]).success().json();
     assert_eq!(shown["lane"], "repo-a");
 }
+
+#[test]
+fn a_supervising_run_keeps_the_heartbeat_fresh() {
+    let env = Env::new();
+    let (exe, trace) = tracer(&env);
+    let gate = Gate::new(&env);
+    schedule_due(&env, "long", &[]);
+    let runner = spawn(run_cmd(&env, &exe, &trace).env("GATE", gate.0.to_str().unwrap()));
+    wait_until("long to start", Duration::from_secs(20), || trace.exists());
+    let lock = env.runtime_dir().join("deferred.jsonl.run.lock");
+    let stamp = || std::fs::metadata(&lock).unwrap().modified().unwrap();
+    let first = stamp();
+    // No other `run` starts (a systemd timer would start none): the supervisor stamps it.
+    wait_until("the heartbeat to move", Duration::from_secs(10), || {
+        stamp() > first
+    });
+    gate.open("long");
+    let out = runner.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
