@@ -721,3 +721,20 @@ fn a_supervising_run_keeps_the_heartbeat_fresh() {
     let out = runner.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn cron_bakes_the_lane_settings_into_its_line() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["cron"])
+        .env("DEFER_LANES", "repo-a=1,research=3")
+        .env("DEFER_MAX_PARALLEL", "8")
+        .success();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.ends_with("# defer-runner"))
+        .unwrap();
+    assert!(line.contains(" DEFER_LANES=repo-a=1,research=3 "), "{line}");
+    assert!(line.contains(" DEFER_MAX_PARALLEL=8 "), "{line}");
+}
