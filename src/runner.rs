@@ -773,6 +773,7 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
+mod batch;
 mod dispatch;
 pub mod hooks;
 pub mod lanes;
@@ -781,3 +782,4 @@ pub mod notice;
 mod prompts;
 #[cfg(all(test, unix))]
 mod tests;
+mod worker;

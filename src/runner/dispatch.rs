@@ -5,57 +5,32 @@
 //! has nothing executing and nothing it could start.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use chrono::{DateTime, Utc};
 
+use super::batch::Batch;
 use super::lanes::Slots;
 use super::liveness::TaskLock;
 use super::prompts;
-use super::{incomplete_output, Paused, Report, Runner, RunnerLock};
+use super::worker::{Message, Start};
+use super::{Paused, Report, Runner, RunnerLock};
 use crate::attempt::{self, Facts};
-use crate::audit::Event;
 use crate::command::Program;
 use crate::executor;
 use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
 use crate::series::chain::{self, ClaimStep, Trigger};
-use crate::series::missed::Lateness;
 use crate::stop;
-use crate::store::summary::Summary;
 use crate::store::{BadLine, Exclusive, Locked, Scan};
 use crate::task::{Overlap, ResultType, Status, Task};
 
 /// How often a supervising run looks for tasks that became due or slots another run
 /// freed, when none of its own executors ended meanwhile.
 const TICK: Duration = Duration::from_secs(2);
-
-/// A claimed task with its prompt written, for a worker to run.
-struct Start {
-    /// The snapshot before the claim, restored if the runner fails before the executor
-    /// runs (SPEC §11).
-    before: Task,
-    claimed: Task,
-    prompt_path: String,
-    lock: TaskLock,
-}
-
-/// A worker's result, sent to the supervising thread once the outcome is recorded.
-struct Finished {
-    done: Option<Task>,
-    paused: Vec<Paused>,
-    failure: Option<anyhow::Error>,
-}
-
-/// What a supervised thread tells the supervising one.
-enum Message {
-    Notice(super::Notice),
-    Finished(Box<Finished>),
-}
 
 /// What one dispatch did.
 #[derive(Default)]
@@ -439,74 +414,6 @@ impl Runner<'_> {
         Ok(round)
     }
 
-    /// The audit lines of a dispatch's claims, links and prompt-only outcomes, as
-    /// `log_claim` and `log_outcome` write them one by one: one write per event kind.
-    fn log_batch(&self, batch: &Batch, now: DateTime<Utc>) {
-        type Row = Vec<(&'static str, String)>;
-        let (mut claimed, mut missed, mut linked, mut executed): (
-            Vec<Row>,
-            Vec<Row>,
-            Vec<Row>,
-            Vec<Row>,
-        ) = Default::default();
-        for step in &batch.steps {
-            let task = &step.snapshot;
-            let mut row: Row = vec![("id", task.id.clone())];
-            if let Some(late) = task.late_by_seconds {
-                row.push(("late_by", late.to_string()));
-            }
-            if let Some(fires) = task.missed_fires {
-                row.push(("missed_fires", fires.to_string()));
-            }
-            if step.missed() {
-                missed.push(row);
-            } else {
-                if task.missed_fires.is_some_and(|n| n > 0) {
-                    missed.push(row.clone());
-                }
-                claimed.push(row);
-            }
-            if let Some(next) = &step.next {
-                let (series, occurrence) = next
-                    .series
-                    .as_ref()
-                    .map(|s| (s.id.clone(), s.occurrence))
-                    .unwrap_or_default();
-                linked.push(vec![
-                    ("id", next.id.clone()),
-                    ("run_at", next.run_at.to_string()),
-                    ("series", series),
-                    ("occurrence", occurrence.to_string()),
-                ]);
-            }
-        }
-        for done in &batch.done {
-            let kind = done.result.as_ref().map(|r| r.kind.to_string());
-            executed.push(vec![
-                ("id", done.id.clone()),
-                ("result", kind.unwrap_or_default()),
-            ]);
-        }
-        for (event, rows) in [
-            (Event::RunnerClaimed, claimed),
-            (Event::Missed, missed),
-            (Event::Scheduled, linked),
-            (Event::Executed, executed),
-        ] {
-            let fields: Vec<Vec<(&str, &dyn std::fmt::Display)>> = rows
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
-                        .collect()
-                })
-                .collect();
-            let refs: Vec<&[(&str, &dyn std::fmt::Display)]> =
-                fields.iter().map(Vec::as_slice).collect();
-            self.audit.record_rows(now, event, &refs);
-        }
-    }
-
     /// The scheduled task `id` of the scan, loaded (a series' other occurrences added
     /// to a partial scan); `None` when it is not scheduled or cannot be read (a bad line).
     fn load_due(
@@ -542,7 +449,7 @@ impl Runner<'_> {
 
     /// The claim of `task` at `now`, its lateness judged at `judged_at` (when this run
     /// first found it due, §19).
-    fn claim_at(
+    pub(super) fn claim_at(
         &self,
         task: &Task,
         judged_at: DateTime<Utc>,
@@ -567,179 +474,6 @@ impl Runner<'_> {
             next.found_due_at = None;
         }
         step
-    }
-
-    /// A worker: runs the claimed task's executor, records its outcome, lets its lock go,
-    /// tells the supervisor, then reports and hooks it (SPEC §14) on this thread.
-    fn work(&self, start: Start, tx: &mpsc::Sender<Message>) {
-        let Start {
-            before,
-            claimed,
-            prompt_path,
-            lock,
-        } = start;
-        let (done, file_error) = match self.execute_prepared(&claimed, &prompt_path, true) {
-            Ok(attempt) => attempt,
-            Err(e) => {
-                let failure = self.release(&before, &claimed, e);
-                lock.release();
-                let _ = tx.send(Message::Finished(Box::new(Finished {
-                    done: None,
-                    paused: Vec::new(),
-                    failure: Some(failure),
-                })));
-                return;
-            }
-        };
-        let recorded = self.record_finished(&done);
-        // Only once the outcome is in the store: until then the task stays live. If it
-        // could not be recorded, the next run recovers it (the lock is gone with us).
-        lock.release();
-        let (paused, failure) = match recorded {
-            Ok(Some(paused)) => (paused, file_error.map(|e| incomplete_output(&done, &e))),
-            Ok(None) => {
-                // Replaced meanwhile (`--overlap replace`): its record says so.
-                let _ = tx.send(Message::Finished(Box::new(Finished {
-                    done: None,
-                    paused: Vec::new(),
-                    failure: None,
-                })));
-                return;
-            }
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        // Reported before the supervisor hears of the free slot, hooked after.
-        if let Some(notice) = super::Notice::outcome(&done) {
-            (self.notify)(&notice);
-        }
-        for p in &paused {
-            (self.notify)(&super::Notice::SeriesPaused {
-                series: p.series.clone(),
-                failures: p.failures,
-            });
-        }
-        let hook = super::Hook::for_status(done.status);
-        let _ = tx.send(Message::Finished(Box::new(Finished {
-            done: Some(done.clone()),
-            paused,
-            failure,
-        })));
-        if let Some(hook) = hook {
-            self.run_hook(hook, &done);
-        }
-    }
-
-    /// Appends a worker's outcome and the breaker's update of the series' pending
-    /// occurrence, in one write, found by reading the store under its lock (the worker
-    /// keeps no scan: the store may have been compacted since the claim). `None` when
-    /// the task is no longer `executing` (replaced): nothing is written.
-    fn record_finished(&self, done: &Task) -> Result<Option<Vec<Paused>>> {
-        let locked = self.store.write()?;
-        let mut latest = None;
-        locked.records_mentioning(format!("\"{}\"", done.id).as_bytes(), |task| {
-            if task.id == done.id {
-                latest = Some(task.status);
-            }
-        })?;
-        if latest.is_some_and(|status| status != Status::Executing) {
-            return Ok(None);
-        }
-        let mut scan = locked.listed(&Summary::default());
-        if let Some(series) = &done.series {
-            locked.absorb_mentioning(&mut scan, format!("\"{}\"", series.id).as_bytes())?;
-        }
-        let mut paused = Vec::new();
-        let follow = self.breaker(&locked, &scan, done, &mut paused);
-        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        locked.append(&writes)?;
-        drop(locked);
-        self.log_paused(&paused, (self.clock)());
-        Ok(Some(paused))
-    }
-}
-
-/// What one dispatch appends, in order, and what it logs afterwards.
-#[derive(Default)]
-struct Batch {
-    writes: Vec<Task>,
-    steps: Vec<ClaimStep>,
-    /// Outcomes recorded in the batch (prompt only).
-    done: Vec<Task>,
-    /// Executing occurrences cancelled by `--overlap replace`, to stop.
-    replaced: Vec<Task>,
-    /// Prompt files written for the claims, to make durable before the append.
-    prompts: Vec<PathBuf>,
-}
-
-impl Batch {
-    fn push(&mut self, step: &ClaimStep, next: Option<Task>) {
-        self.writes.push(step.snapshot.clone());
-        self.writes.extend(next);
-        self.steps.push(step.clone());
-    }
-
-    fn push_done(&mut self, step: &ClaimStep, done: Task, next: Option<Task>) {
-        self.writes.push(done.clone());
-        self.writes.extend(next);
-        self.steps.push(step.clone());
-        self.done.push(done);
-    }
-
-    /// The id of occurrence `k` of `series` when this batch links it already.
-    fn linked(&self, series: &str, k: u32) -> Option<String> {
-        self.writes
-            .iter()
-            .find(|t| {
-                t.series
-                    .as_ref()
-                    .is_some_and(|s| s.id == series && s.occurrence == k)
-            })
-            .map(|t| t.id.clone())
-    }
-
-    /// `--overlap skip`: the fire is `missed` (reason `overlap`); the series goes on.
-    fn overlap_missed(
-        &mut self,
-        task: &Task,
-        now: DateTime<Utc>,
-        runner: &Runner,
-        scan: &Scan,
-    ) -> Task {
-        let step = runner.claim_at(task, now, now, scan, self);
-        let late_by = (now - task.run_at.at()).num_seconds().max(0) as u64;
-        let mut snapshot = chain::missed(
-            task,
-            Lateness {
-                late_by,
-                missed_fires: None,
-            },
-            now,
-        );
-        if let Some(result) = snapshot.result.as_mut() {
-            result.extra.insert("reason".into(), "overlap".into());
-        }
-        let step = ClaimStep {
-            snapshot,
-            next: step.next,
-        };
-        self.push(&step, step.next.clone());
-        step.snapshot
-    }
-
-    /// `--overlap replace`: `previous` is recorded `cancelled`, replaced by `claimed`.
-    fn replace(&mut self, previous: Task, claimed: &Task, now: DateTime<Utc>) {
-        let k = claimed.series.as_ref().map_or(0, |s| s.occurrence);
-        let cancelled = Task {
-            status: Status::Cancelled,
-            cancelled_at: Some(now.into()),
-            cancel_reason: Some(Some(format!("replaced by occurrence {k}"))),
-            ..previous.clone()
-        };
-        self.writes.push(cancelled);
-        self.replaced.push(previous);
     }
 }
 
