@@ -738,3 +738,65 @@ fn cron_bakes_the_lane_settings_into_its_line() {
     assert!(line.contains(" DEFER_LANES=repo-a=1,research=3 "), "{line}");
     assert!(line.contains(" DEFER_MAX_PARALLEL=8 "), "{line}");
 }
+
+#[test]
+fn export_carries_overlap_to_kubernetes_and_systemd() {
+    let env = Env::new();
+    for overlap in ["queue", "skip", "replace", "allow"] {
+        env.cmd(&[
+            "schedule",
+            "--cron",
+            "0 9 * * *",
+            "--summary",
+            "s",
+            "--id",
+            overlap,
+            "--overlap",
+            overlap,
+        ])
+        .success();
+    }
+    env.cmd(&[
+        "schedule",
+        "--cron",
+        "0 9 * * *",
+        "--summary",
+        "s",
+        "--id",
+        "unset",
+    ])
+    .success();
+    let kubernetes = |id: &str| env.cmd(&["export", id, "--format", "kubernetes"]);
+    for (id, policy) in [
+        ("skip", "Forbid"),
+        ("replace", "Replace"),
+        ("allow", "Allow"),
+        ("unset", "Forbid"),
+    ] {
+        let out = kubernetes(id).success();
+        assert!(
+            out.stdout
+                .contains(&format!("  concurrencyPolicy: \"{policy}\"\n")),
+            "{id}: {}",
+            out.stdout
+        );
+    }
+    let refused = kubernetes("queue").failure(1);
+    assert!(
+        refused.error_line().contains("--overlap queue")
+            && refused.error_line().contains("accepted"),
+        "{}",
+        refused.error_line()
+    );
+    let systemd = |id: &str| env.cmd(&["export", id, "--format", "systemd"]);
+    systemd("skip").success();
+    systemd("queue").success();
+    for id in ["replace", "allow"] {
+        let out = systemd(id).failure(1);
+        assert!(
+            out.error_line().contains(&format!("--overlap {id}")),
+            "{}",
+            out.error_line()
+        );
+    }
+}
