@@ -224,6 +224,10 @@ impl Runner<'_> {
         };
         let (recovered, paused) = self.recover(&locked, &scan, now)?;
         locked.catch_up(&mut scan)?;
+        // A dead worker's lock file; nobody can take it meanwhile (we dispatch).
+        for task in &recovered {
+            let _ = std::fs::remove_file(self.paths.task_lock_path(&task.id));
+        }
         for task in &recovered {
             let tripped: Vec<Paused> = paused
                 .iter()

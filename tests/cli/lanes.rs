@@ -101,6 +101,13 @@ fn three_due_tasks_run_side_by_side_with_three_slots() {
         assert_eq!(crate::runner::archived(&env, id)["status"], "completed");
     }
     assert_eq!(env.log_events("runner claimed").len(), 3);
+    // Each worker removed its task lock once its outcome was recorded.
+    let locks: Vec<_> = std::fs::read_dir(env.log_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".lock"))
+        .collect();
+    assert!(locks.is_empty(), "{locks:?}");
 }
 
 #[test]

@@ -673,6 +673,10 @@ fn killing_the_supervising_run_recovers_each_parallel_task_exactly_once() {
             "{interrupted:?}"
         );
     }
+    // Their dead worker's lock files are gone with the recovery.
+    for id in ids {
+        assert!(!env.log_dir().join(format!("{id}.lock")).exists());
+    }
     // Each orphan's executor group was stopped by the recovering run (an exited
     // `sleep` may linger as a zombie of init, so the audit line says it).
     for line in &interrupted {
