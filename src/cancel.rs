@@ -6,22 +6,24 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditLog, Event};
 use crate::ids;
+use crate::selector::{self, Selector};
 use crate::series::chain;
 use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 
-/// Cancels `id` if it is `scheduled` or `paused`; any other status is an error naming it.
+/// Cancels the task `id` names (a task id, a series id or a key, see `selector`) if it
+/// is `scheduled` or `paused`; any other status is an error naming it.
 /// `bad` receives the store's invalid lines, for the caller to report. On a series
 /// occurrence this ends the series (only a claim makes the next occurrence).
 pub fn cancel(
     store: &Store,
     audit: &AuditLog,
-    id: &str,
+    id: impl Into<Selector>,
     reason: Option<&str>,
     now: DateTime<Utc>,
     bad: &mut Vec<BadLine>,
 ) -> Result<Task> {
-    cancel_with(store, audit, id, reason, now, bad, false)
+    cancel_with(store, audit, id.into(), reason, now, bad, false)
 }
 
 /// `cancel <id> --occurrence`: cancels one series occurrence and, in the same write,
@@ -30,18 +32,18 @@ pub fn cancel(
 pub fn cancel_occurrence(
     store: &Store,
     audit: &AuditLog,
-    id: &str,
+    id: impl Into<Selector>,
     reason: Option<&str>,
     now: DateTime<Utc>,
     bad: &mut Vec<BadLine>,
 ) -> Result<Task> {
-    cancel_with(store, audit, id, reason, now, bad, true)
+    cancel_with(store, audit, id.into(), reason, now, bad, true)
 }
 
 fn cancel_with(
     store: &Store,
     audit: &AuditLog,
-    id: &str,
+    selector: Selector,
     reason: Option<&str>,
     now: DateTime<Utc>,
     bad: &mut Vec<BadLine>,
@@ -50,6 +52,7 @@ fn cancel_with(
     let locked = store.write()?;
     let scan = locked.scan()?;
     bad.extend(scan.bad.iter().cloned());
+    let id = &selector::resolve_locked(&locked, &selector)?;
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };

@@ -24,6 +24,25 @@ pub fn check(command: &[String]) -> Result<()> {
     }
 }
 
+/// The warning for a task whose own command cannot run here now (`PATH` as this
+/// process has it): it is still stored, since it may be installed before it is due.
+pub fn not_found_now(task: &Task, search_path: Option<&str>) -> Option<String> {
+    let program = match Program::choose(task, None)? {
+        Program::Task(program, _) => program,
+        Program::Configured(_) => return None,
+    };
+    match Program::Task(program, &[]).resolve(search_path) {
+        Some(_) => None,
+        None => Some(format!(
+            "command '{}' is not an executable file here now (a bare name is looked up on \
+             PATH); task {} is stored anyway and runs it if it is installed by then, else it \
+             fails",
+            printable(program),
+            task.id
+        )),
+    }
+}
+
 /// The program chosen for one task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Program<'a> {

@@ -320,6 +320,34 @@ impl Env {
         Ok(secs)
     }
 
+    /// Every setting (SPEC §2: each `DEFER_*` variable, and `TZ` as the zone's
+    /// fallback) read as the commands read it; the first bad one is an error naming the
+    /// variable. The one check: the CLI runs it before every command that uses the
+    /// store or writes settings elsewhere (`cron`, `mcp config`), the MCP server before
+    /// each tool, and `doctor`'s `settings` row reports it, so they all agree.
+    pub fn validate(&self) -> Result<()> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Every bad setting, one error each (`validate` reports the first).
+    pub fn problems(&self) -> Vec<anyhow::Error> {
+        [
+            self.timezone().err(),
+            self.retry_delay().err(),
+            self.executor_timeout().err(),
+            self.grace_seconds().err(),
+            self.allow_network_fs().err(),
+            crate::heartbeat::check_enabled(self).err(),
+            crate::runner::hooks::Hooks::from_env(self).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     pub fn context_file(&self) -> Option<PathBuf> {
         self.get("DEFER_CONTEXT_FILE").map(PathBuf::from)
     }

@@ -5,6 +5,7 @@ use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditLog, Event};
+use crate::selector::{self, Selector};
 use crate::store::{BadLine, Store};
 use crate::task::{Status, Task};
 use crate::timestamp::Timestamp;
@@ -105,13 +106,14 @@ fn refuse_past_until(task: &Task, run_at: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// Applies `change` to task `id` and appends the result; an unknown id or a status the
+/// Applies `change` to the task `id` names (a task id, a series id or a key, see
+/// `selector`) and appends the result; an unknown id or a status the
 /// change does not apply to is an error and writes nothing. `bad` receives the store's
 /// invalid lines, for the caller to report.
 pub fn apply(
     store: &Store,
     audit: &AuditLog,
-    id: &str,
+    id: impl Into<Selector>,
     change: Change,
     now: DateTime<Utc>,
     bad: &mut Vec<BadLine>,
@@ -119,6 +121,7 @@ pub fn apply(
     let locked = store.write()?;
     let scan = locked.scan()?;
     bad.extend(scan.bad.iter().cloned());
+    let id = &selector::resolve_locked(&locked, &id.into())?;
     let Some(entry) = scan.get(id) else {
         bail!("task not found: {id}");
     };

@@ -32,6 +32,7 @@ pub mod reorient;
 pub mod report;
 pub mod runner;
 pub mod schedule;
+pub mod selector;
 pub mod series;
 pub mod skill;
 pub mod snapshot;

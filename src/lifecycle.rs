@@ -109,12 +109,7 @@ pub const JITTER: f64 = 0.10;
 /// `--retry-delay`: a duration (`90s`, `5m`, `2h`, `1d`, or bare seconds) from one
 /// second to `MAX_RETRY_DELAY`, in seconds.
 pub fn parse_retry_delay(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim().to_ascii_lowercase();
-    let seconds = match trimmed.parse::<u64>() {
-        Ok(n) => Some(n),
-        Err(_) => crate::when::parse_fixed_duration(&trimmed),
-    };
-    match seconds {
+    match crate::when::parse_seconds(text) {
         Some(n) if (1..=MAX_RETRY_DELAY.as_secs()).contains(&n) => Ok(n),
         _ => Err("accepted: a duration from 1s to 366d, e.g. 90s, 5m, 2h, or whole seconds".into()),
     }
@@ -393,7 +388,8 @@ mod tests {
         assert_eq!(parse_retry_delay("1h 30m"), Ok(5400));
         assert_eq!(parse_retry_delay("2H"), Ok(7200));
         assert_eq!(parse_retry_delay("366d"), Ok(366 * 86400));
-        for bad in ["0", "0s", "-5", "-5m", "", "soon", "367d", "5x", "1.5h"] {
+        assert_eq!(parse_retry_delay("1.5h"), Ok(5400));
+        for bad in ["0", "0s", "-5", "-5m", "", "soon", "367d", "5x", "1.5mo"] {
             assert!(parse_retry_delay(bad).is_err(), "{bad}");
         }
     }

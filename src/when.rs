@@ -44,11 +44,13 @@ enum Reason {
     InvalidTime(String),
     InvalidDate(String),
     Trailing(String),
+    Decimal(String),
 }
 
-const ACCEPTED: &str = "now, 10m, 1d2h30m, 2 hours, in 10m, +30m, 9am, 21:00, noon, midnight, \
-     today 5pm, tomorrow 9am, tomorrow at 9, next friday, monday 9am, dec 1 9am, \
-     in 2 months, next week, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
+const ACCEPTED: &str = "now, 10m, 1d2h30m, 1.5h, 2 hours, in 10m, in an hour, +30m, 9am, 21:00, \
+     noon, midnight, tonight, eod, today 5pm, tomorrow 9am, tomorrow morning, tomorrow at 9, \
+     next friday, monday 9am, dec 1 9am, in 2 months, next week, 2026-12-01 09:00, \
+     2026-12-01T09:00:00Z";
 
 impl From<Reason> for WhenError {
     fn from(reason: Reason) -> Self {
@@ -88,6 +90,11 @@ impl fmt::Display for WhenError {
             ),
             Reason::InvalidDate(d) => write!(f, "invalid date '{d}'"),
             Reason::Trailing(t) => write!(f, "unexpected trailing text '{t}'"),
+            Reason::Decimal(d) => write!(
+                f,
+                "ambiguous decimal '{d}' (a decimal takes a unit of fixed length and makes \
+                 whole seconds: 1.5h, 0.5d, 2.5m; months and years take whole numbers)"
+            ),
         }?;
         match hint.is_empty() {
             true => Ok(()),
@@ -102,18 +109,19 @@ impl std::error::Error for WhenError {}
 pub const EXAMPLES: &str = "\
 Time expressions (--when); naive times are in DEFER_TIMEZONE:
   now                         this instant
-  10m, 2h, 45s, 1w            from now (m = minutes; 1d = exactly 24h)
+  10m, 2h, 1.5h, 1w           from now (m = minutes; 1d = exactly 24h; 1.5h = 90m)
   1d2h30m, 1h 30m             combined durations
   2 hours, 5 mins, 30 secs    verbose units
-  in 10m, +30m                same as 10m / 30m
+  in 10m, +30m, in an hour    same as 10m / 30m / 1h
   1mo, in 2 months, 1y        calendar months: same day and time (Jan 31+1mo = Feb 28)
   9am, 9:30pm, 21:00, 2100    next time the clock shows it (DST: either pass)
-  noon, midnight              next 12:00 / next 00:00
+  noon, midnight, tonight     next 12:00 / 00:00 / 20:00 (also eod: 17:00)
   today 5pm, today at noon    today at that time (warns if already past)
   tomorrow                    tomorrow at the current time of day
   tomorrow 9am, tomorrow 9    tomorrow at 09:00 (also: tomorrow at 9am)
+  tomorrow morning            09:00 (afternoon 14:00, evening 18:00, night 21:00)
   next friday 9am             first Friday after today, at 09:00
-  friday at 14, mon 9am       next such day (and time) after now
+  friday at 14, mon 9am       next such day (and time) after now (also: this friday)
   next week, next month       same time 7 days / 1 month on (also next year)
   dec 1 at 9am, 1 dec 2026    month-name dates (no year: next occurrence)
   2026-12-01                  that day at 00:00 local
@@ -254,7 +262,7 @@ fn tokenize(text: &str) -> Vec<String> {
             _ => tokens.push(word.to_string()),
         }
     }
-    tokens
+    phrases::normalize(tokens)
 }
 
 fn parse_expr(t: &[&str]) -> Option<Expr> {
@@ -304,6 +312,17 @@ pub fn parse_fixed_duration(text: &str) -> Option<u64> {
     }
 }
 
+/// A duration option's value in seconds: a fixed duration (`90s`, `1m 30s`, `1.5h`) or,
+/// as before units, a bare whole number of seconds (`90`). Every duration option
+/// (`wait --timeout`, `--retry-delay`, `--every`, `--grace`) reads its value here.
+pub fn parse_seconds(text: &str) -> Option<u64> {
+    let text = text.trim().to_ascii_lowercase();
+    match text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        true => text.parse().ok(),
+        false => parse_fixed_duration(&text),
+    }
+}
+
 /// Sums of `<digits><spaces?><unit>` pairs as (months, seconds); `None` unless the
 /// whole text is such pairs.
 fn parse_duration(text: &str) -> Option<(u64, u64)> {
@@ -313,19 +332,41 @@ fn parse_duration(text: &str) -> Option<(u64, u64)> {
         return None;
     }
     while !rest.is_empty() {
-        let (digits, after) = split_leading(rest, |c| c.is_ascii_digit());
+        let (digits, after) = split_leading(rest, |c| c.is_ascii_digit() || c == '.');
         let (unit, after) = split_leading(after.trim_start(), |c| c.is_ascii_alphabetic());
-        if digits.is_empty() {
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (digits, None),
+        };
+        if whole.is_empty() {
             return None;
         }
-        let n = saturating_number(digits);
-        match unit_months(unit) {
-            Some(per) => months = months.saturating_add(n.saturating_mul(per)),
-            None => seconds = seconds.saturating_add(n.saturating_mul(unit_seconds(unit)?)),
+        let n = saturating_number(whole);
+        match (unit_months(unit), fraction) {
+            // Half a month has no fixed length.
+            (Some(_), Some(_)) => return None,
+            (Some(per), None) => months = months.saturating_add(n.saturating_mul(per)),
+            (None, fraction) => {
+                let per = unit_seconds(unit)?;
+                let part = fraction.map_or(Some(0), |f| fraction_seconds(f, per))?;
+                seconds = seconds.saturating_add(n.saturating_mul(per).saturating_add(part));
+            }
         }
         rest = after.trim_start();
     }
     Some((months, seconds))
+}
+
+/// The seconds `0.<fraction>` of a unit of `per` seconds makes (`5` of an hour: 1800),
+/// `None` unless a whole number: `1.5h` is 90 minutes, `1.3333m` is refused.
+fn fraction_seconds(fraction: &str, per: u64) -> Option<u64> {
+    let shaped = (1..=9).contains(&fraction.len()) && fraction.bytes().all(|b| b.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let scale = 10u64.pow(fraction.len() as u32);
+    let scaled = saturating_number(fraction) * per;
+    scaled.is_multiple_of(scale).then_some(scaled / scale)
 }
 
 fn split_leading(text: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
@@ -822,6 +863,7 @@ fn instants(tz: Tz, local: NaiveDateTime) -> Result<Vec<DateTime<Utc>>, Reason> 
 /// The most specific reason an unparsed expression was rejected.
 fn diagnose(tokens: &[&str], text: &str) -> WhenError {
     zone_suffix(tokens, text)
+        .or_else(|| decimal(tokens))
         .or_else(|| ambiguous_number(tokens))
         .or_else(|| invalid_clock(tokens))
         .or_else(|| invalid_date(tokens))
@@ -894,6 +936,29 @@ fn zone_hint(zone: &str) -> String {
     }
 }
 
+/// `1.5mo`, `1.3333m`, `1.5 months`: a decimal amount that is not a whole number of
+/// seconds of a fixed unit.
+fn decimal(tokens: &[&str]) -> Option<Reason> {
+    let words = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, word)| match tokens.get(i + 1) {
+            Some(unit) if word.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                format!("{word} {unit}")
+            }
+            _ => word.to_string(),
+        });
+    words
+        .filter(|word| word.starts_with(|c: char| c.is_ascii_digit()) && word.contains('.'))
+        .find(|word| {
+            let (number, unit) = split_leading(word, |c| c.is_ascii_digit() || c == '.');
+            let unit = unit.trim_start();
+            let known = unit_seconds(unit).is_some() || unit_months(unit).is_some();
+            known && number.matches('.').count() == 1 && parse_duration(word).is_none()
+        })
+        .map(Reason::Decimal)
+}
+
 fn ambiguous_number(tokens: &[&str]) -> Option<Reason> {
     match tokens {
         [word] if word.bytes().all(|b| b.is_ascii_digit()) && word.len() != 4 => {
@@ -951,6 +1016,7 @@ fn trailing_text(tokens: &[&str]) -> Option<Reason> {
         .map(|end| Reason::Trailing(tokens[end..].join(" ")))
 }
 
+mod phrases;
 mod since;
 mod suggest;
 

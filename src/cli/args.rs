@@ -133,14 +133,13 @@ Examples:
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
-  defer export daily-report --format systemd > units.txt
-  defer export daily-report --format kubernetes --name daily-report | kubectl apply -f -";
+  defer export --key daily-report --format systemd > units.txt
+  defer export SERIES_ID --format kubernetes --name daily-report | kubectl apply -f -";
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The task's id (for a series: the id of its pending occurrence)
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// systemd (a .service and a .timer) or kubernetes (a ConfigMap and a CronJob)
     #[arg(long, value_parser = closed::<crate::export::Format>(), allow_hyphen_values = true)]
     pub format: crate::export::Format,
@@ -252,6 +251,12 @@ fn terminal_status() -> impl TypedValueParser<Value = Status> {
         .map(|name| Status::from_name(&name).expect("clap only passes listed names"))
 }
 
+/// A duration option: `30s`, `5m`, `1h30m`, `1.5h`, or a bare number of seconds.
+fn seconds(text: &str) -> Result<u64, String> {
+    crate::when::parse_seconds(text)
+        .ok_or_else(|| "accepted: a duration such as 30s, 5m, 1h, or whole seconds".to_string())
+}
+
 fn non_negative(text: &str) -> Result<u32, String> {
     text.parse()
         .map_err(|_| "accepted: a whole number, 0 or more".to_string())
@@ -354,11 +359,41 @@ pub struct ScheduleArgs {
     pub command: Option<Vec<String>>,
 }
 
+/// The task a command acts on (SPEC §21): an id, a series id, or `--key`.
+#[derive(Debug, Args)]
+pub struct Handle {
+    /// The task's id, or a series' id (its first occurrence's id: the series' live occurrence)
+    #[arg(
+        value_name = "ID",
+        allow_hyphen_values = true,
+        required_unless_present = "key"
+    )]
+    pub id: Option<String>,
+    /// The live task scheduled with this --key (instead of ID)
+    #[arg(
+        long,
+        value_name = "KEY",
+        allow_hyphen_values = true,
+        conflicts_with = "id"
+    )]
+    pub key: Option<String>,
+}
+
+impl Handle {
+    pub fn selector(&self) -> crate::selector::Selector {
+        use crate::selector::Selector;
+        match (&self.id, &self.key) {
+            (_, Some(key)) => Selector::Key(key.clone()),
+            (Some(id), None) => Selector::Id(id.clone()),
+            (None, None) => Selector::Id(String::new()), // clap requires one of them
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ControlArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -366,9 +401,8 @@ pub struct ControlArgs {
 
 #[derive(Debug, Args)]
 pub struct RescheduleArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// The new run time: 10m, 2h, tomorrow 9am, 2026-12-01 09:00, ...
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub when: String,
@@ -458,9 +492,8 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
+    #[command(flatten)]
+    pub handle: Handle,
     /// Print the prompt artifact written when the task ran (not run yet: the prompt it would get now)
     #[arg(long, conflicts_with_all = ["output", "chain"])]
     pub prompt: bool,
@@ -508,12 +541,11 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// The task's id
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
-    pub id: String,
-    /// Give up after this many seconds (exit 124); default: wait for ever
-    #[arg(long, value_name = "SECONDS", value_parser = non_negative, allow_hyphen_values = true)]
-    pub timeout: Option<u32>,
+    #[command(flatten)]
+    pub handle: Handle,
+    /// Give up after this long (exit 124): 30s, 5m, 1h, or whole seconds; default: wait for ever
+    #[arg(long, value_name = "DURATION", value_parser = seconds, allow_hyphen_values = true)]
+    pub timeout: Option<u64>,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -588,12 +620,15 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct CancelArgs {
-    /// The task to cancel
-    #[arg(value_name = "ID", allow_hyphen_values = true)]
+    /// The task to cancel, or a series' id (its first occurrence's id): the series' live occurrence
+    #[arg(value_name = "ID", allow_hyphen_values = true, required_unless_present_any = ["flag", "key"])]
     pub positional: Option<String>,
     /// The task to cancel (same as the positional ID)
     #[arg(long = "id", value_name = "ID", allow_hyphen_values = true)]
     pub flag: Option<String>,
+    /// The live task scheduled with this --key (instead of ID)
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true, conflicts_with_all = ["positional", "flag"])]
+    pub key: Option<String>,
     /// Why, kept in the record as cancel_reason
     #[arg(long, allow_hyphen_values = true)]
     pub reason: Option<String>,
@@ -671,9 +706,18 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
-    /// A scheduled task in the store (default: read one task JSON from stdin)
+    /// A scheduled task in the store, or a series' id (its pending occurrence); default:
+    /// read one task JSON from stdin
     #[arg(long, allow_hyphen_values = true)]
     pub id: Option<String>,
+    /// The live task scheduled with this --key (instead of --id)
+    #[arg(
+        long,
+        value_name = "KEY",
+        allow_hyphen_values = true,
+        conflicts_with = "id"
+    )]
+    pub key: Option<String>,
     /// One-line JSON output
     #[arg(long)]
     pub compact: bool,
@@ -723,7 +767,7 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> 
         }
         let message = match err.kind() {
             ErrorKind::InvalidUtf8 => invalid_utf8_message(&argv),
-            _ => usage_message(err),
+            _ => usage_message(err, &argv),
         };
         output::say(&message);
         ExitCode::from(exit::USAGE)
@@ -750,7 +794,7 @@ fn print_help(err: &clap::Error) -> ExitCode {
 /// clap's usage error as one line: `unexpected argument '--bogus' found (usage: defer
 /// schedule [OPTIONS] --when <EXPR>; see --help)`. Arguments quoted in it have their
 /// control characters escaped first, so a newline in one cannot pass for clap's own.
-fn usage_message(mut err: clap::Error) -> String {
+fn usage_message(mut err: clap::Error, argv: &[OsString]) -> String {
     let escaped: Vec<(ContextKind, ContextValue)> = err
         .context()
         .filter_map(|(kind, value)| match value {
@@ -768,6 +812,7 @@ fn usage_message(mut err: clap::Error) -> String {
     for (kind, value) in escaped {
         err.insert(kind, value);
     }
+    let suggestion = suggestion(&err);
     let rendered = err.render().to_string();
     let (message, rest) = rendered
         .split_once("\n\nUsage: ")
@@ -783,10 +828,50 @@ fn usage_message(mut err: clap::Error) -> String {
         .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ");
-    match rest.lines().next().filter(|usage| !usage.is_empty()) {
+    if let Some(suggestion) = suggestion {
+        return format!("{message} (did you mean '{suggestion}'?)");
+    }
+    let usage = rest.lines().next().filter(|usage| !usage.is_empty());
+    match command_usage(argv).or(usage.map(str::to_string)) {
         Some(usage) => format!("{message} (usage: {usage}; see --help)"),
         None => format!("{message} (see --help)"),
     }
+}
+
+/// clap's "a similar subcommand / argument / value exists" (the closest: clap lists
+/// them from the least to the most similar), with control characters escaped.
+fn suggestion(err: &clap::Error) -> Option<String> {
+    let kinds = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ];
+    kinds.iter().find_map(|kind| match err.get(*kind)? {
+        ContextValue::String(s) => Some(text::escape_control(s).into_owned()),
+        ContextValue::Strings(list) => list.last().map(|s| text::escape_control(s).into_owned()),
+        _ => None,
+    })
+}
+
+/// The usage line of the (sub)command argv names, as its `--help` shows it (`defer
+/// list [OPTIONS]`): clap's error usage lists only the arguments already given, which
+/// reads as if they were the only ones (`defer list --format <FORMAT>`).
+fn command_usage(argv: &[OsString]) -> Option<String> {
+    let mut command = Cli::command();
+    command.build();
+    let mut found = false;
+    for arg in argv.iter().skip(1).filter_map(|a| a.to_str()) {
+        match command.find_subcommand(arg) {
+            Some(sub) => {
+                command = sub.clone();
+                found = true;
+            }
+            None => break,
+        }
+    }
+    let usage = command.render_usage().to_string();
+    let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage);
+    found.then(|| usage.lines().next().unwrap_or_default().trim().to_string())
 }
 
 /// `invalid UTF-8 in --summary ('a\xFF') (accepted: UTF-8 text)`: clap only says that

@@ -8,15 +8,16 @@ use anyhow::{anyhow, Result};
 use super::args::{ControlArgs, RescheduleArgs};
 use super::{output, Ctx};
 use crate::control::{self, Change};
+use crate::selector::Selector;
 use crate::task::Task;
 use crate::{schedule, when};
 
 pub fn exec_pause(ctx: &Ctx, args: ControlArgs) -> Result<ExitCode> {
-    change(ctx, &args.id, Change::Pause, args.compact)
+    change(ctx, args.handle.selector(), Change::Pause, args.compact)
 }
 
 pub fn exec_resume(ctx: &Ctx, args: ControlArgs) -> Result<ExitCode> {
-    change(ctx, &args.id, Change::Resume, args.compact)
+    change(ctx, args.handle.selector(), Change::Resume, args.compact)
 }
 
 pub fn exec_reschedule(ctx: &Ctx, args: RescheduleArgs) -> Result<ExitCode> {
@@ -33,22 +34,22 @@ pub fn rescheduled(ctx: &Ctx, args: &RescheduleArgs) -> Result<Task> {
     if resolved.in_past {
         output::warn(&schedule::past_warning(run_at));
     }
-    changed(ctx, &args.id, Change::Reschedule(run_at))
+    changed(ctx, args.handle.selector(), Change::Reschedule(run_at))
 }
 
-fn change(ctx: &Ctx, id: &str, change: Change, compact: bool) -> Result<ExitCode> {
+fn change(ctx: &Ctx, id: Selector, change: Change, compact: bool) -> Result<ExitCode> {
     let task = changed(ctx, id, change)?;
     output::json(&task, compact)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The task after `change`; invalid store lines and audit warnings go to stderr.
-pub fn changed(ctx: &Ctx, id: &str, change: Change) -> Result<Task> {
+pub fn changed(ctx: &Ctx, id: Selector, change: Change) -> Result<Task> {
     let (audit, store) = (ctx.audit()?, ctx.store()?);
     let mut bad = Vec::new();
     let changed = control::apply(&store, &audit, id, change, ctx.now, &mut bad);
     output::bad_lines(store.path(), &bad);
-    let task = changed?;
+    let task = super::handle::explained(ctx, changed)?;
     output::audit_warnings(&audit);
     Ok(task)
 }

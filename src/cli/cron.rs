@@ -73,6 +73,7 @@ fn line(ctx: &Ctx, runtime_dir: &Path) -> Result<String> {
             dropped.join(", ")
         ));
     }
+    ctx.env.validate()?;
     cron::line(&bin, &settings)
 }
 

@@ -9,16 +9,27 @@ use super::args::ExecuteArgs;
 use super::run::{printer, wait_for_runner, Wiring};
 use super::{exit, output, Ctx};
 use crate::lifecycle;
+use crate::selector::{self, Selector};
 use crate::task::{is_valid_id, Status, Task};
 
 pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
     let wiring = Wiring::new(ctx)?;
     let print = printer(args.verbose);
     let runner = wiring.runner(&print);
-    let task = match &args.id {
-        Some(id) => {
+    let selector = match (&args.id, &args.key) {
+        (_, Some(key)) => Some(Selector::Key(key.clone())),
+        (Some(id), None) => Some(Selector::Id(id.clone())),
+        (None, None) => None,
+    };
+    let task = match &selector {
+        Some(selector) => {
             let _lock = wait_for_runner(&wiring.paths)?;
-            let mut scan = wiring.store.read()?.scan()?;
+            let (id, mut scan) = {
+                let locked = wiring.store.read()?;
+                let id = selector::resolve_locked(&locked, selector);
+                (super::handle::explained(ctx, id)?, locked.scan()?)
+            };
+            let id = &id;
             output::bad_lines(wiring.store.path(), &scan.bad);
             match scan.get(id) {
                 None => bail!("task not found: {id}"),

@@ -3,18 +3,18 @@
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 
 use super::args::ExportArgs;
 use super::{output, Ctx};
+use crate::cron;
 use crate::export::{self, Target};
-use crate::{cron, lookup};
+use crate::selector::{self, Purpose};
 
 pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<ExitCode> {
     let paths = ctx.paths()?;
-    let task = lookup::find(&ctx.store()?, &paths, &args.id)?
-        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
-        .task;
+    let selector = args.handle.selector();
+    let task = selector::resolve(&ctx.store()?, &paths, &selector, Purpose::Act)?;
     let exe = std::env::current_exe().context("finding this program's path")?;
     let binary = exe
         .canonicalize()

@@ -29,6 +29,7 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
                 .into_iter()
                 .filter(|(name, _)| name.starts_with("DEFER_"))
                 .collect();
+            ctx.env.validate()?;
             let policy = mcp::Policy {
                 allow_commands: args.allow_commands,
             };
@@ -94,6 +95,9 @@ pub fn command_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
 }
 
 fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
+    if !matches!(command, Command::Doctor(_) | Command::When(_)) {
+        ctx.env.validate()?;
+    }
     match command {
         Command::Schedule(args) => {
             let scheduled = schedule::scheduled(ctx, &args)?;
@@ -106,10 +110,16 @@ fn run_for_value(ctx: &Ctx, command: Command) -> Result<CommandValue> {
         Command::Cancel(args) => CommandValue::of(&cancel::cancel(ctx, args)?),
         Command::When(args) => CommandValue::of(&when::preview(ctx, &args)?.0),
         Command::Doctor(_) => CommandValue::of(&doctor::server_rows(ctx)),
-        Command::Pause(args) => CommandValue::of(&control::changed(ctx, &args.id, Change::Pause)?),
-        Command::Resume(args) => {
-            CommandValue::of(&control::changed(ctx, &args.id, Change::Resume)?)
-        }
+        Command::Pause(args) => CommandValue::of(&control::changed(
+            ctx,
+            args.handle.selector(),
+            Change::Pause,
+        )?),
+        Command::Resume(args) => CommandValue::of(&control::changed(
+            ctx,
+            args.handle.selector(),
+            Change::Resume,
+        )?),
         Command::Reschedule(args) => CommandValue::of(&control::rescheduled(ctx, &args)?),
         Command::History(args) => CommandValue::of(&history::tasks(ctx, &args)?),
         Command::Show(args) => {

@@ -10,6 +10,7 @@ mod doctor;
 mod execute;
 mod export;
 mod front;
+mod handle;
 mod health;
 mod history;
 mod list;
@@ -117,8 +118,29 @@ impl Ctx {
     }
 }
 
+/// False for the commands that use no setting but the zone they check themselves
+/// (`when`), report bad settings instead of refusing (`doctor`), or use none (`man`,
+/// `completions`, `skill`); and for those that check once they know they need them:
+/// `cron` and `mcp config` (after refusing a control character; `--uninstall` needs
+/// none), the MCP server (before each tool, so its `doctor` still answers).
+fn reads_settings(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::When(_)
+            | Command::Doctor(_)
+            | Command::Man(_)
+            | Command::Completions(_)
+            | Command::Skill(_)
+            | Command::Cron(_)
+            | Command::Mcp(_)
+    )
+}
+
 /// Dispatches one parsed command line.
 pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
+    if reads_settings(&cli.command) {
+        env.validate()?;
+    }
     let ctx = Ctx::new(env, now);
     match cli.command {
         Command::Schedule(args) => schedule::exec(&ctx, args),

@@ -105,6 +105,12 @@ pub fn scheduled(ctx: &Ctx, args: &ScheduleArgs) -> Result<Scheduled> {
             task
         }
     };
+    if let Some(warning) = stored
+        .then(|| crate::command::not_found_now(&task, ctx.env.get("PATH")))
+        .flatten()
+    {
+        output::warn(&warning);
+    }
     if !args.dry_run {
         runner_check.warn(ctx);
     }

@@ -7,23 +7,24 @@ use anyhow::{anyhow, Result};
 
 use super::args::ShowArgs;
 use super::{output, Ctx};
+use crate::selector::{self, Purpose};
 use crate::task::Task;
-use crate::{follow, lineage, lookup, prompt, taskfile};
+use crate::{follow, lineage, prompt, taskfile};
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     let paths = ctx.paths()?;
+    let task = task(ctx, &args)?;
     if args.chain {
-        let chain = lineage::chain(&ctx.store()?, &paths, &args.id)?
-            .ok_or_else(|| anyhow!("task not found: {}", args.id))?;
+        let chain = lineage::chain(&ctx.store()?, &paths, &task.id)?
+            .ok_or_else(|| anyhow!("task not found: {}", task.id))?;
         output::json(&chain, args.compact)?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.follow {
         let mut out = std::io::stdout().lock();
-        follow::follow(&ctx.store()?, &paths, &args.id, &mut out, follow::POLL)?;
+        follow::follow(&ctx.store()?, &paths, &task.id, &mut out, follow::POLL)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let task = task(ctx, &args)?;
     match file(ctx, &args, &task)? {
         Some(Shown::Rendered(text)) => output::stdout(text.as_bytes()),
         // Streamed: an output file of any size never sits in memory whole.
@@ -33,11 +34,10 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The task's latest record, from the active store or an archive.
+/// The latest record of the task the handle names, from the active store or an archive.
 pub fn task(ctx: &Ctx, args: &ShowArgs) -> Result<Task> {
-    Ok(lookup::find(&ctx.store()?, &ctx.paths()?, &args.id)?
-        .ok_or_else(|| anyhow!("task not found: {}", args.id))?
-        .task)
+    let selector = args.handle.selector();
+    selector::resolve(&ctx.store()?, &ctx.paths()?, &selector, Purpose::Show)
 }
 
 /// What `--prompt` or `--output` shows.

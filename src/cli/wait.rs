@@ -9,15 +9,18 @@ use anyhow::{bail, Result};
 use super::args::WaitArgs;
 use super::{exit, output, Ctx};
 use crate::lookup;
+use crate::selector::{self, Purpose};
 use crate::task::Status;
 use crate::wait::{self, SystemClock, Waited};
 
 pub fn exec(ctx: &Ctx, args: WaitArgs) -> Result<ExitCode> {
     let (store, paths) = (ctx.store()?, ctx.paths()?);
-    let look = || Ok(lookup::find(&store, &paths, &args.id)?.map(|found| found.task));
-    let limit = args.timeout.map(|secs| Duration::from_secs(secs.into()));
+    let selector = args.handle.selector();
+    let id = selector::resolve(&store, &paths, &selector, Purpose::Act)?.id;
+    let look = || Ok(lookup::find(&store, &paths, &id)?.map(|found| found.task));
+    let limit = args.timeout.map(Duration::from_secs);
     match wait::until_terminal(look, limit, &SystemClock)? {
-        Waited::NotFound => bail!("task not found: {}", args.id),
+        Waited::NotFound => bail!("task not found: {id}"),
         Waited::Finished(task) => {
             output::json(&task, args.compact)?;
             Ok(match task.status {

@@ -7,7 +7,6 @@ use std::path::Path;
 use super::{Row, System};
 use crate::config::Env;
 use crate::runner::hooks::{Hook, Hooks};
-use crate::runner::Settings;
 use crate::skill::{self, Target};
 
 const MIB: u64 = 1024 * 1024;
@@ -16,17 +15,15 @@ const FAIL_BELOW: u64 = 10 * MIB;
 /// Below this, warn.
 const WARN_BELOW: u64 = 100 * MIB;
 
-/// Every setting `run` reads parses (the runner fails at once on a bad one).
+/// Every setting parses, as every command checks it (`Env::validate`): the runner and
+/// the other commands fail at once on a bad one.
 pub(super) fn settings(env: &Env) -> Row {
-    let problem = Settings::from_env(env)
-        .err()
-        .or_else(|| crate::heartbeat::check_enabled(env).err())
-        .or_else(|| env.allow_network_fs().err());
-    match problem {
-        None => Row::ok("settings", "every DEFER_* setting is valid"),
-        Some(e) => Row::fail(
+    let problems: Vec<String> = env.problems().iter().map(|e| format!("{e:#}")).collect();
+    match problems.is_empty() {
+        true => Row::ok("settings", "every DEFER_* setting is valid"),
+        false => Row::fail(
             "settings",
-            format!("{e:#}"),
+            problems.join("; "),
             "fix or unset that variable (and re-run 'defer cron --install' if cron has it)",
         ),
     }

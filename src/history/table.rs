@@ -47,10 +47,17 @@ fn row(task: &Task, now: DateTime<Utc>, tz: Tz) -> [String; 6] {
             .format("%Y-%m-%d %H:%M %Z")
             .to_string(),
         when::relative(now, at),
-        task.attempts.to_string(),
+        attempts_made(task).to_string(),
         summary,
     ]
     .map(|cell| text::escape_control(&cell).into_owned())
+}
+
+/// Attempts made: the record's `attempts` counts the failed ones, so a success adds
+/// its own (a task that completed at once made 1, a cancelled one that never ran 0).
+fn attempts_made(task: &Task) -> u32 {
+    let succeeded = task.status == crate::task::Status::Completed;
+    task.attempts.saturating_add(u32::from(succeeded))
 }
 
 #[cfg(test)]

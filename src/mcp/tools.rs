@@ -1,7 +1,6 @@
 //! The tools: what a model reads about each, their annotations and output shapes; a
 //! call becomes an argv for the CLI's own parser and runs the CLI's own command code.
 
-use anyhow::anyhow;
 use chrono::Utc;
 use clap::Parser;
 use serde_json::{json, Map, Value};
@@ -11,7 +10,6 @@ use super::protocol::{code, RpcError, Version};
 use super::schema::{self, Shape};
 use crate::cli::{self, Cli, Ctx};
 use crate::config::Env;
-use crate::query::Filter;
 use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, ResultType, Status};
 
 /// What a tool's result object looks like.
@@ -228,27 +226,6 @@ pub const TOOLS: &[Tool] = &[
     },
 ];
 
-/// The argument of `cancel`, `pause`, `resume` and `reschedule` that the CLI does not
-/// have: the key, resolved to an id here.
-const KEY: &str = "key";
-
-fn key_schema() -> Value {
-    json!({"type": "string", "description":
-        "The key the task was scheduled with (instead of id): the live task holding it"})
-}
-
-/// True for the tools that take a task by `id` or by `key`.
-fn by_id_or_key(tool: &Tool) -> bool {
-    matches!(tool.name, "cancel" | "pause" | "resume" | "reschedule")
-}
-
-fn extra(tool: &Tool) -> Vec<(&'static str, Value)> {
-    match by_id_or_key(tool) {
-        true => vec![(KEY, key_schema())],
-        false => Vec::new(),
-    }
-}
-
 /// The `tools/list` entries, with what `version` knows: annotations since 2025-03-26,
 /// titles and output schemas since 2025-06-18; `policy` decides what `schedule` says.
 pub fn list(version: Version, policy: Policy) -> Vec<Value> {
@@ -256,7 +233,7 @@ pub fn list(version: Version, policy: Policy) -> Vec<Value> {
         .iter()
         .map(|tool| {
             let properties = schema::properties(&tool.shape);
-            let mut input = schema::input_schema(&properties, &extra(tool));
+            let mut input = schema::input_schema(&properties, &[]);
             if by_id_or_key(tool) {
                 input["description"] = json!("Give id or key.");
                 if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
@@ -295,7 +272,7 @@ pub fn list(version: Version, policy: Policy) -> Vec<Value> {
 /// the CLI would reject is an `isError` result carrying the CLI's one-line message.
 pub fn call(
     name: &str,
-    mut arguments: Map<String, Value>,
+    arguments: Map<String, Value>,
     env: &Env,
     version: Version,
     policy: Policy,
@@ -314,14 +291,14 @@ pub fn call(
         crate::timestamp::Timestamp::new(Utc::now()).at(),
     )
     .for_mcp();
+    let given = |name: &str| arguments.get(name).is_some_and(|v| !v.is_null());
     if by_id_or_key(tool) {
-        match target(&ctx, &mut arguments) {
-            Ok(Target::Given) => {}
-            Ok(Target::Id(id)) => {
-                arguments.insert("id".into(), Value::String(id));
+        match (given("id"), given("key")) {
+            (false, false) => {
+                return Ok(failure("give id or key: which task? (see the list tool)"))
             }
-            Err(Refused::Arguments(e)) => return Err(invalid(e)),
-            Err(Refused::Message(message)) => return Ok(failure(&message)),
+            (true, true) => return Ok(failure("give id or key, not both")),
+            _ => {}
         }
     }
     let properties = schema::properties(&tool.shape);
@@ -344,61 +321,13 @@ pub fn call(
     }
 }
 
-/// What `id`/`key` came to.
-enum Target {
-    /// `id` was given: the command resolves it.
-    Given,
-    /// `key` was given: the live task holding it.
-    Id(String),
-}
-
-/// Why a call's `id`/`key` cannot name a task.
-enum Refused {
-    /// A wrong JSON type: a protocol error.
-    Arguments(schema::BadArguments),
-    /// The command's kind of error: an `isError` result with this message.
-    Message(String),
-}
-
-/// The task a by-id-or-key tool acts on: `id` as given, or the live task holding `key`
-/// (removed from `arguments`). The one place that resolves them, so a library selector
-/// (task id | series id | key) can take its place.
-fn target(ctx: &Ctx, arguments: &mut Map<String, Value>) -> Result<Target, Refused> {
-    let key = match arguments.remove(KEY) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(key)) => Some(key),
-        Some(other) => {
-            return Err(Refused::Arguments(schema::BadArguments(format!(
-                "argument 'key' must be a string, not {other}"
-            ))))
-        }
-    };
-    let has_id = arguments.get("id").is_some_and(|id| !id.is_null());
-    match (key, has_id) {
-        (Some(_), true) => Err(Refused::Message("give id or key, not both".into())),
-        (None, true) => Ok(Target::Given),
-        (None, false) => Err(Refused::Message(
-            "give id or key: which task? (see the list tool)".into(),
-        )),
-        (Some(key), false) => id_for_key(ctx, &key)
-            .map(Target::Id)
-            .map_err(|e| Refused::Message(format!("{e:#}"))),
-    }
-}
-
-/// The id of the live (not finished) task holding `key`.
-fn id_for_key(ctx: &Ctx, key: &str) -> anyhow::Result<String> {
-    let filter = Filter {
-        all: true,
-        ..Filter::default()
-    };
-    let (tasks, _bad) = crate::query::list(&ctx.store()?, &filter)?;
-    tasks
-        .into_iter()
-        .rev()
-        .find(|task| !task.status.is_terminal() && task.key.as_deref() == Some(key))
-        .map(|task| task.id)
-        .ok_or_else(|| anyhow!("no live task has key '{key}' (see the list tool)"))
+/// True for the tools that take a task by `id` or by `key` (a task id, a series id or
+/// a key: the CLI's handle, resolved by `selector`).
+fn by_id_or_key(tool: &Tool) -> bool {
+    matches!(
+        tool.name,
+        "show" | "cancel" | "pause" | "resume" | "reschedule"
+    )
 }
 
 /// What the CLI says about a bad argv, on one line.
@@ -690,7 +619,7 @@ mod tests {
         }
         let show = find("show")["inputSchema"]["properties"].clone();
         assert!(show.get("include_prompt").is_some() && show.get("include_output").is_some());
-        assert_eq!(find("show")["inputSchema"]["required"], json!(["id"]));
+        assert!(show.get("id").is_some() && show.get("key").is_some());
         let cancel = find("cancel")["inputSchema"]["properties"].clone();
         assert!(cancel.get("id").is_some() && cancel.get("key").is_some());
         let when = find("when")["inputSchema"]["properties"].clone();

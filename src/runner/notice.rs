@@ -129,7 +129,10 @@ impl fmt::Display for Notice {
                 id,
                 attempts,
                 error,
-            } => write!(f, "task {id} failed after {attempts} attempts: {error}"),
+            } => {
+                let s = if *attempts == 1 { "" } else { "s" };
+                write!(f, "task {id} failed after {attempts} attempt{s}: {error}")
+            }
             Notice::Missed {
                 id,
                 due,

@@ -376,10 +376,10 @@ fn notices_and_hooks_follow_each_recorded_outcome_in_turn() {
     );
     before(
         "task a claimed",
-        "task a failed after 1 attempts: executor exited with status 3: bad",
+        "task a failed after 1 attempt: executor exited with status 3: bad",
     );
     before(
-        "task a failed after 1 attempts: executor exited with status 3: bad",
+        "task a failed after 1 attempt: executor exited with status 3: bad",
         "hook DEFER_ON_FAILURE ran for task a",
     );
     before(
@@ -451,6 +451,6 @@ fn a_recovered_orphan_that_fails_calls_the_failure_hook_outside_the_store_lock()
     );
     assert_eq!(
         notices[0].to_string(),
-        "task orphan failed after 1 attempts: interrupted"
+        "task orphan failed after 1 attempt: interrupted"
     );
 }

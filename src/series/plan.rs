@@ -62,7 +62,7 @@ pub fn plan(req: &SeriesRequest, now: DateTime<Utc>, tz: Tz, default_grace: u64)
             Schedule::from_parts(Some(every), None, tz.name())
         }
         (None, Some(cron)) => {
-            parse_cron(cron).map_err(|e| anyhow::anyhow!("invalid --cron '{cron}' ({e})"))?;
+            parse_cron(cron).map_err(|e| anyhow::anyhow!("invalid --cron '{cron}': {e}"))?;
             Schedule::from_parts(None, Some(cron), tz.name())
         }
         (None, None) => unreachable!("is_series"),

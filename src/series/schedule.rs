@@ -68,9 +68,9 @@ pub fn parse_every(text: &str) -> Result<u64, String> {
 }
 
 /// `<digits><unit>` pairs, spaces allowed between them; verbose units too (the
-/// exact units of `--when` durations: no months).
+/// exact units of `--when` durations: no months); a bare number is seconds.
 pub(crate) fn interval_seconds(text: &str) -> Option<u64> {
-    crate::when::parse_fixed_duration(&text.trim().to_ascii_lowercase())
+    crate::when::parse_seconds(text)
 }
 
 /// Parses `--cron`: exactly 5 fields (minute hour day-of-month month day-of-week), names
@@ -81,29 +81,29 @@ pub fn parse_cron(text: &str) -> Result<Cron, String> {
     let fields = trimmed.split_whitespace().count();
     let nickname = trimmed.starts_with('@');
     if (!nickname && fields != 5) || (nickname && fields != 1) {
-        return Err(format!("{fields} fields; {ACCEPTED}"));
+        return Err(cron_words::field_count(fields));
     }
     let parser = CronParser::builder()
         .seconds(Seconds::Disallowed)
         .year(Year::Disallowed)
         .build();
-    let cron = parser.parse(trimmed).map_err(|e| {
-        let reason = one_line(&e.to_string());
-        match bad_field(&parser, trimmed) {
-            Some(field) => format!("{field}: {reason}; {ACCEPTED}"),
-            None => format!("{reason}; {ACCEPTED}"),
-        }
-    })?;
+    let cron =
+        parser
+            .parse(trimmed)
+            .map_err(|e| match (nickname, bad_field(&parser, trimmed)) {
+                (true, _) => cron_words::nickname(trimmed),
+                (false, Some((index, text))) => cron_words::field(index, text),
+                (false, None) => format!("{}; {ACCEPTED}", one_line(&e.to_string())),
+            })?;
     // A pattern that never fires (`0 0 31 2 *`) is as useless as a malformed one.
     let probe = DateTime::UNIX_EPOCH.with_timezone(&Tz::UTC);
     cron.find_next_occurrence(&probe, false)
-        .map_err(|_| format!("it never fires; {ACCEPTED}"))?;
+        .map_err(|_| "it never fires: no date matches every field (like Feb 31)".to_string())?;
     Ok(cron)
 }
 
-/// The first field that fails on its own (the others set to `*`): `minute field '61'`.
-fn bad_field(parser: &CronParser, pattern: &str) -> Option<String> {
-    const NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+/// The first field that fails on its own (the others set to `*`): its index and text.
+fn bad_field<'a>(parser: &CronParser, pattern: &'a str) -> Option<(usize, &'a str)> {
     let fields: Vec<&str> = pattern.split_whitespace().collect();
     if fields.len() != 5 {
         return None;
@@ -114,7 +114,7 @@ fn bad_field(parser: &CronParser, pattern: &str) -> Option<String> {
         parser
             .parse(&probe.join(" "))
             .is_err()
-            .then(|| format!("{} field '{}'", NAMES[i], fields[i]))
+            .then_some((i, fields[i]))
     })
 }
 
@@ -278,3 +278,5 @@ impl fmt::Display for Schedule {
 
 #[cfg(test)]
 mod tests;
+
+mod cron_words;

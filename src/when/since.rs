@@ -7,6 +7,7 @@
 //! - a bare clock time is its latest instant at or before now (`9am` at 08:00 is
 //!   yesterday's 9am), and so are a bare weekday (`friday`, `friday 5pm`: this week's
 //!   if already begun, else last week's) and a month-name date without a year (`dec 1`);
+//! - `last week` and `last month` mean now minus 7 days / one calendar month;
 //! - a day without a time starts at 00:00: `today`, `yesterday`, `friday`, `2026-12-01`;
 //!   `yesterday [at] <clock>` is accepted here too;
 //! - everything else (ISO 8601, `today 9am`, dates with a year) means what `--when`
@@ -38,8 +39,8 @@ pub enum SinceError {
     Unrecognised,
 }
 
-const ACCEPTED: &str = "2h, 3 days, 30m ago, 1mo, 9am, 17:30, today, yesterday, \
-     yesterday 5pm, friday, dec 1, 2026-12-01, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
+const ACCEPTED: &str = "2h, 3 days, 30m ago, 1mo, last week, last month, 9am, 17:30, today, \
+     yesterday, yesterday 5pm, friday, dec 1, 2026-12-01, 2026-12-01 09:00, 2026-12-01T09:00:00Z";
 
 impl fmt::Display for SinceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,6 +100,17 @@ fn resolve(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Sinc
         return match ago {
             true => Err(SinceError::AgoNeedsDuration),
             false => day_start(tz, yesterday(today)?, clock),
+        };
+    }
+    let last = match tokens.as_slice() {
+        ["last", "week"] => Some((0, 7 * 86_400)),
+        ["last", "month"] => Some((1, 0)),
+        _ => None,
+    };
+    if let Some((months, seconds)) = last {
+        return match ago {
+            true => Err(SinceError::AgoNeedsDuration),
+            false => Ok(back(now, tz, months, seconds)?),
         };
     }
     let expr = parse_expr(&tokens).ok_or_else(|| unrecognised(text, now, tz))?;
@@ -251,6 +263,14 @@ mod tests {
         // Calendar month back: Nov 1 10:00 EST (after the 2am fall-back) is 15:00 UTC.
         assert_eq!(s("1mo"), "2026-11-01T15:00:00Z");
         assert_eq!(s("now"), "2026-12-01T15:00:00Z");
+    }
+
+    #[test]
+    fn last_week_and_last_month_count_back() {
+        assert_eq!(s("last week"), "2026-11-24T15:00:00Z");
+        assert_eq!(s("Last Month"), "2026-11-01T15:00:00Z");
+        let ago = since("last week ago", now(), NY).unwrap_err();
+        assert_eq!(ago, SinceError::AgoNeedsDuration);
     }
 
     #[test]

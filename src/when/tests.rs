@@ -359,8 +359,6 @@ fn unit_words_and_unknown_phrases_are_rejected() {
         "day",
         "week",
         "morning",
-        "tonight",
-        "1.5h",
         "10 parsecs",
         "next",
         "next decade",
@@ -797,7 +795,6 @@ fn no_suggestion_without_a_close_valid_form() {
     for input in [
         "whenever",
         "morning",
-        "tonight",
         "foo bar",
         "tomorrow 9am foo",
         "friday 9am tomorow", // corrected, still not a phrase
@@ -828,4 +825,60 @@ fn spans_have_at_most_two_units() {
     assert_eq!(span(86_400 + 60), "1d");
     assert_eq!(span(7200), "2h");
     assert_eq!(span(0), "0s");
+}
+
+#[test]
+fn phrases_people_use() {
+    let now = wed(); // Wednesday 2026-06-10 10:15 EDT
+    let cases = [
+        ("in an hour", now + TimeDelta::hours(1)),
+        ("an hour", now + TimeDelta::hours(1)),
+        ("in a minute", now + TimeDelta::minutes(1)),
+        ("in a day", now + TimeDelta::days(1)),
+        ("in a week", now + TimeDelta::weeks(1)),
+        ("this friday", local(NY, 2026, 6, 12, 10, 15)),
+        ("this friday 9am", local(NY, 2026, 6, 12, 9, 0)),
+        ("tomorrow morning", local(NY, 2026, 6, 11, 9, 0)),
+        ("tomorrow afternoon", local(NY, 2026, 6, 11, 14, 0)),
+        ("Tomorrow Evening", local(NY, 2026, 6, 11, 18, 0)),
+        ("tomorrow night", local(NY, 2026, 6, 11, 21, 0)),
+        ("tonight", local(NY, 2026, 6, 10, 20, 0)),
+        ("eod", local(NY, 2026, 6, 10, 17, 0)),
+        ("end of day", local(NY, 2026, 6, 10, 17, 0)),
+    ];
+    for (input, expected) in cases {
+        assert_future(input, now, NY, expected);
+    }
+    assert_eq!(at("this friday", now, NY), at("friday", now, NY));
+}
+
+#[test]
+fn tonight_and_eod_follow_the_past_today_rule() {
+    // 21:30 EDT: tonight's 20:00 and today's 17:00 have passed: tomorrow's, as 8pm/5pm.
+    let late = local(NY, 2026, 6, 10, 21, 30);
+    assert_future("tonight", late, NY, local(NY, 2026, 6, 11, 20, 0));
+    assert_future("eod", late, NY, local(NY, 2026, 6, 11, 17, 0));
+    assert_eq!(at("tonight", late, NY), at("8pm", late, NY));
+}
+
+#[test]
+fn decimal_amounts_of_fixed_units() {
+    let now = wed();
+    for (input, secs) in [
+        ("1.5h", 5_400),
+        ("0.5d", 43_200),
+        ("2.5m", 150),
+        ("1.5 hours", 5_400),
+        ("in 1.25h", 4_500),
+        ("1.5h 10m", 6_000),
+    ] {
+        assert_future(input, now, NY, now + TimeDelta::seconds(secs));
+    }
+    assert_eq!(parse_fixed_duration("1.5h"), Some(5_400));
+    for bad in ["1.5mo", "0.5y", "1.3333m", "1.5 months", "0.1s"] {
+        let e = err(bad, now, NY);
+        assert!(e.starts_with("ambiguous decimal"), "{bad}: {e}");
+    }
+    assert!(err("1.5", now, NY).starts_with("unrecognised"));
+    assert!(err("1..5h", now, NY).starts_with("unrecognised"));
 }

@@ -206,15 +206,14 @@ exit 3"#
     };
     assert_eq!(
         line("f"),
-        format!("defer: task f failed after 1 attempts: {quoted}")
+        format!("defer: task f failed after 1 attempt: {quoted}")
     );
     assert_eq!(
         line("quiet"),
-        "defer: task quiet failed after 1 attempts: executor exited with status 3"
+        "defer: task quiet failed after 1 attempt: executor exited with status 3"
     );
-    assert!(line("long").starts_with(
-        "defer: task long failed after 1 attempts: executor exited with status 4: éé"
-    ));
+    assert!(line("long")
+        .starts_with("defer: task long failed after 1 attempt: executor exited with status 4: éé"));
     assert_eq!(env.task("r")["last_error"], quoted);
     let failed = crate::runner::archived(&env, "f");
     assert_eq!(failed["error"], quoted);
@@ -525,7 +524,7 @@ fn recovery_never_signals_a_process_that_reused_the_pid() {
     let out = env.cmd(&["run"]).success();
     assert_eq!(
         out.stderr,
-        "defer: task r failed after 1 attempts: interrupted\n"
+        "defer: task r failed after 1 attempt: interrupted\n"
     );
     assert!(
         stranger.try_wait().unwrap().is_none(),

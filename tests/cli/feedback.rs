@@ -47,8 +47,8 @@ fn run_prints_one_exact_line_per_failed_task_and_exits_zero() {
     assert_eq!(
         lines,
         [
-            "defer: task f1 failed after 1 attempts: executor exited with status 2: no luck for f1",
-            "defer: task f2 failed after 1 attempts: executor exited with status 2: no luck for f2",
+            "defer: task f1 failed after 1 attempt: executor exited with status 2: no luck for f1",
+            "defer: task f2 failed after 1 attempt: executor exited with status 2: no luck for f2",
         ]
     );
 }
@@ -68,7 +68,7 @@ fn a_failure_line_stays_one_line_whatever_the_error_holds() {
     assert!(!out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{7}'));
     assert_eq!(
         out.stderr,
-        "defer: task fx failed after 1 attempts: executor exited with status 1: line\\u{1b}]0;pwned\\u{7}\n"
+        "defer: task fx failed after 1 attempt: executor exited with status 1: line\\u{1b}]0;pwned\\u{7}\n"
     );
 }
 
@@ -91,7 +91,7 @@ fn verbose_adds_a_line_per_transition() {
         out.stderr_lines(),
         [
             "defer: task f-last claimed",
-            "defer: task f-last failed after 1 attempts: executor exited with status 2: no luck for f-last",
+            "defer: task f-last failed after 1 attempt: executor exited with status 2: no luck for f-last",
             "defer: task f-retry claimed",
             &format!(
                 "defer: task f-retry attempt 1 of 2 failed, retry scheduled at {retry_at}: executor exited with status 2: no luck for f-retry"
@@ -158,7 +158,7 @@ fn execute_prints_the_failure_line_once_and_the_record() {
     assert_eq!(out.json()["status"], "failed");
     assert_eq!(
         out.stderr,
-        "defer: task f9 failed after 1 attempts: executor exited with status 2: no luck for f9\n"
+        "defer: task f9 failed after 1 attempt: executor exited with status 2: no luck for f9\n"
     );
     // --verbose on execute: the claim and the outcome.
     env.schedule("ok9", "fine");

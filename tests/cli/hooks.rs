@@ -58,7 +58,7 @@ fn each_hook_gets_the_final_record_on_stdin_and_the_environment() {
         .success();
     assert_eq!(
         out.stderr,
-        "defer: task bad failed after 1 attempts: executor exited with status 5: broken\n"
+        "defer: task bad failed after 1 attempt: executor exited with status 5: broken\n"
     );
     // The record on stdin is the one stored, byte for byte, plus a newline.
     for (id, status, hook) in [
@@ -150,7 +150,7 @@ fn a_hook_that_is_not_executable_is_reported_when_it_would_run() {
     assert_eq!(
         out.stderr_lines(),
         [
-            "defer: task n1 failed after 1 attempts: executor exited with status 1".to_string(),
+            "defer: task n1 failed after 1 attempt: executor exited with status 1".to_string(),
             format!(
                 "defer: hook DEFER_ON_FAILURE failed for task n1: not an executable file: {}",
                 plain.display()

@@ -30,8 +30,9 @@ fn run_bounded(env: &Env, id: &str, body: &str, vars: &[(&str, &str)], limit: u6
     let task = archived(env, id);
     let expected = match task["status"].as_str() {
         Some("failed") => format!(
-            "defer: task {id} failed after {} attempts: {}\n",
+            "defer: task {id} failed after {} attempt{}: {}\n",
             task["attempts"],
+            if task["attempts"] == 1 { "" } else { "s" },
             task["error"].as_str().unwrap()
         ),
         _ => String::new(),

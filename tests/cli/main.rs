@@ -16,6 +16,7 @@ mod execute;
 mod export;
 mod faults;
 mod feedback;
+mod handle;
 mod health;
 mod history;
 mod hook_examples;
@@ -48,6 +49,7 @@ mod summary;
 mod trust;
 mod when_cmd;
 mod when_grammar;
+mod words;
 
 mod cron;
 mod doctor;

@@ -252,7 +252,7 @@ fn pause_resume_and_reschedule_by_id_or_key() {
     assert_eq!(error_text(&replies[5]), "defer: give id or key, not both");
     assert_eq!(
         error_text(&replies[6]),
-        "defer: no live task has key 'nobody' (see the list tool)"
+        "defer: no live task has key 'nobody' (finished ones are in history)"
     );
     let record = env.task("t1");
     assert_eq!(record["status"], "scheduled");

@@ -392,7 +392,7 @@ fn a_claim_whose_executor_started_and_died_still_counts() {
     let out = env.at("2026-12-01 10:00:00", &["run"]).success();
     assert_eq!(
         out.stderr,
-        "defer: task started failed after 1 attempts: interrupted\n"
+        "defer: task started failed after 1 attempt: interrupted\n"
     );
     let task = record(&env, "started");
     assert_eq!(

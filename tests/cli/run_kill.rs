@@ -120,7 +120,7 @@ fn kill_runner_mid_task(id: &str, max_retries: &str) -> Env {
         .success();
     // Only a task that ends `failed` is worth a line; a scheduled retry is not.
     let expected = match max_retries {
-        "0" => format!("defer: task {id} failed after 1 attempts: interrupted\n"),
+        "0" => format!("defer: task {id} failed after 1 attempt: interrupted\n"),
         _ => String::new(),
     };
     assert_eq!(out.stderr, expected);

@@ -239,7 +239,7 @@ fn no_retries_fails_at_once() {
     run_reporting(
         &env,
         &[("DEFER_EXECUTOR", exe.to_str().unwrap())],
-        &["defer: task r3 failed after 1 attempts: executor exited with status 1"],
+        &["defer: task r3 failed after 1 attempt: executor exited with status 1"],
     );
     let task = archived(&env, "r3");
     assert_eq!(task["status"], "failed");
@@ -262,9 +262,7 @@ fn executor_that_is_not_executable_fails_without_retry() {
         run_reporting(
             &env,
             &[("DEFER_EXECUTOR", path.to_str().unwrap())],
-            &[&format!(
-                "defer: task {id} failed after 1 attempts: {error}"
-            )],
+            &[&format!("defer: task {id} failed after 1 attempt: {error}")],
         );
         let task = archived(&env, id);
         assert_eq!(task["status"], "failed", "{id}");
@@ -425,7 +423,7 @@ fn run_exits_zero_and_names_only_the_failed_task_when_tasks_fail() {
     // f2's retry is scheduled: not a failure, so no line.
     assert_eq!(
         out.stderr,
-        "defer: task f1 failed after 1 attempts: executor exited with status 1: noisy\n"
+        "defer: task f1 failed after 1 attempt: executor exited with status 1: noisy\n"
     );
     assert_eq!(archived(&env, "f1")["status"], "failed");
     assert_eq!(env.task("f2")["status"], "scheduled");

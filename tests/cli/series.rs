@@ -426,7 +426,7 @@ fn breaker_pauses_after_n_consecutive_failures() {
     let out = run("2026-12-01 10:00:05");
     assert_eq!(
         out.stderr,
-        "defer: task b failed after 1 attempts: executor exited with status 3: boom\n"
+        "defer: task b failed after 1 attempt: executor exited with status 3: boom\n"
     );
     // The failure that trips the breaker, then the pause.
     let out = run("2026-12-01 10:01:05");
@@ -438,7 +438,7 @@ fn breaker_pauses_after_n_consecutive_failures() {
         out.stderr_lines(),
         [
             format!(
-                "defer: task {second} failed after 1 attempts: executor exited with status 3: boom"
+                "defer: task {second} failed after 1 attempt: executor exited with status 3: boom"
             ),
             "defer: series b paused after 2 failures".to_string(),
         ]
@@ -467,7 +467,7 @@ fn breaker_pauses_after_n_consecutive_failures() {
     assert_eq!(
         out.stderr,
         format!(
-            "defer: task {third} failed after 1 attempts: executor exited with status 3: boom\n"
+            "defer: task {third} failed after 1 attempt: executor exited with status 3: boom\n"
         )
     );
     let occ = occurrences(&env, "b");
@@ -563,7 +563,7 @@ fn bad_series_input_is_one_line_exit_1_and_writes_nothing() {
         ),
         (
             &["--cron", "61 * * * *"],
-            "defer: invalid --cron '61 * * * *' (minute field '61'",
+            "defer: invalid --cron '61 * * * *': minute 61 is out of range 0-59",
         ),
         (
             &["--every", "1h", "--count", "0"],

@@ -99,7 +99,7 @@ fn orphan_written_by_hand_is_recovered() {
     let out = env.cmd(&["run"]).success();
     assert_eq!(
         out.stderr,
-        "defer: task orphan failed after 1 attempts: interrupted\n"
+        "defer: task orphan failed after 1 attempt: interrupted\n"
     );
     assert!(env
         .log_lines()

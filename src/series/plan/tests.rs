@@ -46,7 +46,10 @@ fn bad_combinations_name_the_value() {
         cron: Some("61 * * * *".into()),
         ..Default::default()
     };
-    assert!(err(field).starts_with("invalid --cron '61 * * * *' ("));
+    assert_eq!(
+        err(field),
+        "invalid --cron '61 * * * *': minute 61 is out of range 0-59"
+    );
     let zero = SeriesRequest {
         every: Some("1h".into()),
         count: Some(0),
