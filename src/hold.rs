@@ -15,6 +15,8 @@ use crate::config::Paths;
 use crate::fsx;
 use crate::timestamp::Timestamp;
 
+/// The field `list` adds to a task its lane's hold keeps waiting (not stored).
+pub const LISTED: &str = "lane_held_until";
 /// The file name of the tasks without a lane (a lane name never starts with `_`).
 const NO_LANE: &str = "_none";
 /// A hold file larger than this is not one of ours.

@@ -33,10 +33,24 @@ pub fn tasks(ctx: &Ctx, args: &ListArgs) -> Result<Vec<Task>> {
     let runner_check = RunnerCheck::new(ctx)?;
     let filter = filter(ctx, args)?;
     let store = ctx.store()?;
-    let (tasks, bad) = query::list(&store, &filter)?;
+    let (mut tasks, bad) = query::list(&store, &filter)?;
     output::bad_lines(store.path(), &bad);
     runner_check.warn(ctx);
+    mark_held(&mut tasks, &crate::hold::active(&ctx.paths()?, ctx.now));
     Ok(tasks)
+}
+
+/// A scheduled task in a lane an executor's report holds (SPEC §22) shows it:
+/// `lane_held_until` (not stored; the table says `held until`).
+fn mark_held(tasks: &mut [Task], holds: &[crate::hold::Hold]) {
+    for task in tasks.iter_mut().filter(|t| t.status == Status::Scheduled) {
+        if let Some(hold) = holds.iter().find(|h| h.lane == task.lane) {
+            task.extra.insert(
+                crate::hold::LISTED.into(),
+                serde_json::json!(hold.until.to_string()),
+            );
+        }
+    }
 }
 
 fn filter(ctx: &Ctx, args: &ListArgs) -> Result<Filter> {

@@ -60,6 +60,12 @@ pub enum Notice {
     },
     /// The executor needs a person's answer: the task is `waiting`.
     NeedsInput { id: String, question: String },
+    /// A due task waits: its lane is held by an executor's report (SPEC §22).
+    Held {
+        id: String,
+        lane: String,
+        until: Timestamp,
+    },
     /// The executor's report could not be read; its exit status decided.
     ReportUnreadable { id: String, error: String },
 }
@@ -198,6 +204,9 @@ impl fmt::Display for Notice {
                 write!(f, "task {id} needs input: {first}")
             }
             Notice::ReportUnreadable { id, error } => write!(f, "warning: task {id}: {error}"),
+            Notice::Held { id, lane, until } => {
+                write!(f, "task {id} waits: {lane} held until {until}")
+            }
         }
     }
 }

@@ -19,14 +19,15 @@ use crate::task::{Status, Task};
 pub const REASON: &str = "waiting";
 
 impl Runner<'_> {
-    /// Fails the waiting tasks whose answer is overdue at `now`; returns them (already
-    /// recorded, reported and hooked).
-    pub(super) fn expire_waiting(&self, scan: &mut Scan, now: DateTime<Utc>) -> Result<()> {
-        if !scan.entries.iter().any(|e| e.status == Status::Waiting) {
-            return Ok(());
-        }
-        let locked = self.store.write()?;
-        locked.catch_up(scan)?;
+    /// Fails the waiting tasks whose answer is overdue at `now`, in the store `locked`
+    /// holds (one append with the breaker's updates); returns them with the series the
+    /// breaker paused, for the caller to report and hook outside the lock.
+    pub(super) fn expire_waiting(
+        &self,
+        locked: &Locked<Exclusive>,
+        scan: &mut Scan,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Task, Vec<Paused>)>> {
         let mut expired = Vec::new();
         for entry in scan.entries.iter().filter(|e| e.status == Status::Waiting) {
             let Ok(task) = locked.load(entry) else {
@@ -37,16 +38,15 @@ impl Runner<'_> {
             }
         }
         if expired.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut paused = Vec::new();
         let follow: Vec<Task> = expired
             .iter()
-            .filter_map(|done| self.breaker(&locked, scan, done, &mut paused))
+            .filter_map(|done| self.breaker(locked, scan, done, &mut paused))
             .collect();
         locked.append(&expired.iter().chain(&follow).collect::<Vec<_>>())?;
         locked.catch_up(scan)?;
-        drop(locked);
         for task in &expired {
             self.audit.record(
                 now,
@@ -58,15 +58,50 @@ impl Runner<'_> {
             );
         }
         self.log_paused(&paused, now);
-        for task in &expired {
-            let tripped: Vec<Paused> = paused
-                .iter()
-                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
-                .cloned()
-                .collect();
-            self.settle(task, &tripped);
+        Ok(expired
+            .into_iter()
+            .map(|task| {
+                let tripped: Vec<Paused> = paused
+                    .iter()
+                    .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
+                    .cloned()
+                    .collect();
+                (task, tripped)
+            })
+            .collect())
+    }
+
+    /// Holds `task`'s lane until `until` (a `retry` report with `"scope": "lane"`): the
+    /// lane's other tasks wait too. A hold that cannot be written is a warning; the task
+    /// itself is deferred either way.
+    pub(super) fn hold_lane(
+        &self,
+        task: &Task,
+        until: DateTime<Utc>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) {
+        let hold = crate::hold::Hold {
+            lane: task.lane.clone(),
+            until: until.into(),
+            task: task.id.clone(),
+            reason: reason.to_string(),
+        };
+        match crate::hold::set(self.paths, &hold, now) {
+            Ok(()) => self.audit.record(
+                now,
+                Event::LaneHeld,
+                &[
+                    ("id", &task.id),
+                    ("lane", &task.lane.as_deref().unwrap_or("-")),
+                    ("until", &hold.until),
+                ],
+            ),
+            Err(e) => (self.notify)(&super::Notice::ReportUnreadable {
+                id: task.id.clone(),
+                error: format!("its lane is not held: {e:#}"),
+            }),
         }
-        Ok(())
     }
 
     /// A claim of a series occurrence that must not run (SPEC §22) becomes a missed
