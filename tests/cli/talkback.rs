@@ -781,3 +781,100 @@ fn a_budget_needs_a_series_and_an_amount() {
         "nothing written"
     );
 }
+
+#[test]
+fn a_lane_retry_holds_every_task_of_the_lane_until_then() {
+    let env = Env::new();
+    let flag = env.root().join("limited");
+    let ran = env.root().join("ran");
+    let exe = env.write_executor(
+        "exe",
+        &format!(
+            r#"cat > /dev/null
+if [ "$DEFER_TASK_ID" = a ] && [ ! -e '{flag}' ]; then
+  touch '{flag}'
+  printf '{{"status":"retry","scope":"lane","retry_at":"2026-12-01T10:30:00Z","reason":"rate limit five_hour"}}' > "$DEFER_REPORT_PATH"
+  exit 1
+fi
+echo "$DEFER_TASK_ID" >> '{ran}'"#,
+            flag = flag.display(),
+            ran = ran.display()
+        ),
+    );
+    let exe = exe.to_str().unwrap();
+    for (id, lane) in [("a", Some("claude")), ("b", Some("claude")), ("c", None)] {
+        let mut args = vec!["schedule", "--when", "now", "--summary", id, "--id", id];
+        if let Some(lane) = lane {
+            args.extend(["--lane", lane]);
+        }
+        env.at("2026-12-01 10:00:00", &args).success();
+    }
+    let out = env
+        .at("2026-12-01 10:00:00", &["run", "--verbose"])
+        .env("DEFER_EXECUTOR", exe)
+        .success();
+    assert!(
+        out.stderr
+            .contains("defer: task b waits: lane claude held until 2026-12-01T10:30:00Z\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(&ran).unwrap(),
+        "c\n",
+        "b is held, c is not"
+    );
+    assert_eq!(env.task("a")["status"], "scheduled");
+    assert_eq!(env.task("a")["attempts"], 0);
+    assert_eq!(env.task("b")["status"], "scheduled");
+    assert_eq!(env.log_events("lane_held").len(), 1);
+    // list and doctor show the hold.
+    let listed = env
+        .at("2026-12-01 10:05:00", &["list", "--compact"])
+        .success()
+        .json();
+    let b = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "b")
+        .unwrap();
+    assert_eq!(b["lane_held_until"], "2026-12-01T10:30:00Z", "{b}");
+    let table = env
+        .at("2026-12-01 10:05:00", &["list", "--format", "table"])
+        .success()
+        .stdout;
+    assert!(
+        table.contains("lane held until 2026-12-01T10:30:00Z"),
+        "{table}"
+    );
+    let doctor = env
+        .at("2026-12-01 10:05:00", &["doctor", "--compact"])
+        .run();
+    let rows: Value = serde_json::from_str(&doctor.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "lane_holds")
+        .unwrap();
+    assert_eq!(
+        row["detail"],
+        "lane claude held until 2026-12-01T10:30:00Z (task a: rate limit five_hour)"
+    );
+    // Still held at 10:20; at 10:31 both run.
+    env.at("2026-12-01 10:20:00", &["run"])
+        .env("DEFER_EXECUTOR", exe)
+        .success();
+    assert_eq!(fs::read_to_string(&ran).unwrap(), "c\n");
+    env.at("2026-12-01 10:31:00", &["run"])
+        .env("DEFER_EXECUTOR", exe)
+        .success();
+    let ran = fs::read_to_string(&ran).unwrap();
+    assert!(ran.contains("a\n") && ran.contains("b\n"), "{ran}");
+    let listed = env
+        .at("2026-12-01 10:32:00", &["list", "--compact"])
+        .success()
+        .json();
+    assert_eq!(listed, json!([]), "all done");
+}
