@@ -94,7 +94,7 @@ fn read(paths: &Paths, lane: Option<&str>) -> Option<Hold> {
 pub fn lane_name(lane: Option<&str>) -> String {
     match lane {
         Some(lane) => format!("lane {lane}"),
-        None => "the tasks without a lane".to_string(),
+        None => "lane (none: the tasks without a lane)".to_string(),
     }
 }
 
@@ -153,6 +153,8 @@ mod tests {
             "over at until"
         );
         assert_eq!(fsx_mode(&file(&paths, Some("claude"))), 0o600);
+        assert_eq!(lane_name(Some("claude")), "lane claude");
+        assert_eq!(lane_name(None), "lane (none: the tasks without a lane)");
     }
 
     fn fsx_mode(path: &std::path::Path) -> u32 {
