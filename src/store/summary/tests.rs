@@ -176,3 +176,16 @@ fn only_entries_inside_the_store_and_the_line_limit_fit() {
     assert!(!listed(0, huge + 1).fits(u64::MAX), "over the line limit");
     assert!(Summary::default().fits(0));
 }
+
+#[test]
+fn a_waiting_task_is_listed_like_a_due_one_so_run_checks_its_answer_timeout() {
+    let mut s = Summary::default();
+    s.note(&task("w", Status::Waiting, 50), 0, 9);
+    assert_eq!(s.due.len(), 1);
+    assert_eq!(s.due[0].status, Status::Waiting);
+    assert!(!s.idle_at(60), "a run after its run_at looks at it");
+    let id = Identity([1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(decode(&encode(id, &s)), Some((id, s.clone())));
+    s.note(&task("w", Status::Scheduled, 70), 10, 9);
+    assert_eq!(s.due.len(), 1, "answered: one slot, the new one");
+}
