@@ -63,7 +63,7 @@ impl fmt::Display for Event {
             Event::DeferredByExecutor => "deferred_by_executor",
             Event::Waiting => "waiting",
             Event::Answered => "answered",
-            Event::LaneHeld => "lane_held",
+            Event::LaneHeld => "lane held",
         })
     }
 }

@@ -725,67 +725,8 @@ impl Runner<'_> {
             },
         };
         let mut next = attempt::record(task, next, &facts, now);
-        talkback_entry(&mut next, report.as_ref());
+        talkback::entry(&mut next, report.as_ref());
         Ok((next, outcome.file_error))
-    }
-
-    /// The executor's report weighed with its exit status (SPEC §22): the task's next
-    /// snapshot — completed, a failed attempt, deferred (no attempt) or waiting.
-    fn judge(
-        &self,
-        task: &Task,
-        outcome: &executor::Outcome,
-        report: Option<&crate::report::Report>,
-        prompt_path: &str,
-        output: Output,
-        now: DateTime<Utc>,
-    ) -> Task {
-        use crate::report::{self, Exit, Verdict};
-        let exit = match outcome.ending {
-            Ending::Exited(code) => Exit::from_code(Some(code)),
-            _ => Exit::Failure,
-        };
-        let delay = lifecycle::task_retry_wait(task, self.settings.retry_delay, 1, 0.0);
-        let delay = chrono::Duration::from_std(delay).unwrap_or(report::MAX_AHEAD);
-        let verdict = report::decide(report, exit, task.deferrals.unwrap_or(0), delay, now);
-        let mut next = match verdict {
-            Verdict::Completed => {
-                lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now)
-            }
-            Verdict::Failed { reason } => {
-                let error = match (reason, exit) {
-                    (Some(reason), _) => reason,
-                    (None, Exit::Success) => "the executor reported a failure".to_string(),
-                    (None, _) => outcome.error(),
-                };
-                lifecycle::attempt_failed(
-                    task,
-                    &error,
-                    ResultType::ExecutorFailed,
-                    prompt_path,
-                    output,
-                    self.settings.retry_delay,
-                    now,
-                )
-            }
-            Verdict::Deferred {
-                until,
-                scope,
-                reason,
-            } => {
-                if scope == report::Scope::Lane {
-                    self.hold_lane(task, until, &reason, now);
-                }
-                lifecycle::deferred(task, until, &reason, prompt_path, output)
-            }
-            Verdict::NeedsInput { question } => {
-                lifecycle::waiting(task, &question, prompt_path, output, now)
-            }
-        };
-        if let Some(result) = next.result.as_mut() {
-            result.extra.extend(lifecycle::report_fields(report));
-        }
-        next
     }
 
     fn log_outcome(&self, task: &Task) {
@@ -878,22 +819,6 @@ fn incomplete_output(task: &Task, error: &str) -> anyhow::Error {
         task.status,
         task.id
     )
-}
-
-/// The report's `summary` and `cost` in the attempt's history entry (the last one);
-/// a deferral's or a question's entry names it instead of an error.
-fn talkback_entry(task: &mut Task, report: Option<&crate::report::Report>) {
-    let status = task.status;
-    let question = task.question.clone();
-    let Some(entry) = task.history.last_mut() else {
-        return;
-    };
-    entry.extra.extend(lifecycle::report_fields(report));
-    if status == Status::Waiting {
-        entry.error = question
-            .as_deref()
-            .map(|q| format!("needs input: {}", q.lines().next().unwrap_or_default()));
-    }
 }
 
 /// Scheduled tasks due at `now`, oldest `run_at` first (ties in store order).

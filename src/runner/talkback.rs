@@ -1,13 +1,19 @@
 //! The runner's side of the executor's report (SPEC §22): a fresh, empty, owner-only
-//! `logs/<id>.report.json` before each attempt, read back (checked, bounded) after it.
+//! `logs/<id>.report.json` before each attempt, read back (checked, bounded) after it,
+//! and weighed with the exit status into the task's next snapshot.
 
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 
+use super::Runner;
+use crate::executor::{self, Ending};
 use crate::fsx;
+use crate::lifecycle::{self, Output};
 use crate::report::{self, Report};
+use crate::task::{ResultType, Status, Task};
 
 /// Creates (or empties a leftover) report file: mode 0600, never through a symlink,
 /// only a regular file of the user's (`fsx::open_truncate`).
@@ -45,6 +51,83 @@ pub fn read(path: &Path) -> Result<Option<Report>, String> {
         ));
     }
     report::parse(&bytes)
+}
+
+impl Runner<'_> {
+    /// The executor's report weighed with its exit status (SPEC §22): the task's next
+    /// snapshot — completed, a failed attempt, deferred (no attempt) or waiting.
+    pub(super) fn judge(
+        &self,
+        task: &Task,
+        outcome: &executor::Outcome,
+        report: Option<&Report>,
+        prompt_path: &str,
+        output: Output,
+        now: DateTime<Utc>,
+    ) -> Task {
+        use crate::report::{Exit, Verdict};
+        let exit = match outcome.ending {
+            Ending::Exited(code) => Exit::from_code(Some(code)),
+            _ => Exit::Failure,
+        };
+        let delay = lifecycle::task_retry_wait(task, self.settings.retry_delay, 1, 0.0);
+        let delay = chrono::Duration::from_std(delay).unwrap_or(report::MAX_AHEAD);
+        let verdict = report::decide(report, exit, task.deferrals.unwrap_or(0), delay, now);
+        let mut next = match verdict {
+            Verdict::Completed => {
+                lifecycle::complete(task, ResultType::ExecutorOutput, prompt_path, output, now)
+            }
+            Verdict::Failed { reason } => {
+                let error = match (reason, exit) {
+                    (Some(reason), _) => reason,
+                    (None, Exit::Success) => "the executor reported a failure".to_string(),
+                    (None, _) => outcome.error(),
+                };
+                lifecycle::attempt_failed(
+                    task,
+                    &error,
+                    ResultType::ExecutorFailed,
+                    prompt_path,
+                    output,
+                    self.settings.retry_delay,
+                    now,
+                )
+            }
+            Verdict::Deferred {
+                until,
+                scope,
+                reason,
+            } => {
+                if scope == report::Scope::Lane {
+                    self.hold_lane(task, until, &reason, now);
+                }
+                lifecycle::deferred(task, until, &reason, prompt_path, output)
+            }
+            Verdict::NeedsInput { question } => {
+                lifecycle::waiting(task, &question, prompt_path, output, now)
+            }
+        };
+        if let Some(result) = next.result.as_mut() {
+            result.extra.extend(lifecycle::report_fields(report));
+        }
+        next
+    }
+}
+
+/// The report's `summary` and `cost` in the attempt's history entry (the last one);
+/// a deferral's or a question's entry names it instead of an error.
+pub(super) fn entry(task: &mut Task, report: Option<&Report>) {
+    let status = task.status;
+    let question = task.question.clone();
+    let Some(entry) = task.history.last_mut() else {
+        return;
+    };
+    entry.extra.extend(lifecycle::report_fields(report));
+    if status == Status::Waiting {
+        entry.error = question
+            .as_deref()
+            .map(|q| format!("needs input: {}", q.lines().next().unwrap_or_default()));
+    }
 }
 
 #[cfg(test)]

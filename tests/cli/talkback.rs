@@ -827,7 +827,7 @@ echo "$DEFER_TASK_ID" >> '{ran}'"#,
     assert_eq!(env.task("a")["status"], "scheduled");
     assert_eq!(env.task("a")["attempts"], 0);
     assert_eq!(env.task("b")["status"], "scheduled");
-    assert_eq!(env.log_events("lane_held").len(), 1);
+    assert_eq!(env.log_events("lane held").len(), 1);
     // list and doctor show the hold.
     let listed = env
         .at("2026-12-01 10:05:00", &["list", "--compact"])
