@@ -2,36 +2,47 @@
 //! it ended, and the tail of its output. Pure: built from the next snapshot and facts
 //! the runner measured.
 
+use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Map;
 
-use crate::executor::Ending;
-use crate::task::{ResultType, Task};
-use crate::timestamp::Timestamp;
+use crate::task::{Attempt, ResultType, Task};
 
 /// How many entries a record keeps (the oldest go first).
 pub const KEPT: usize = 20;
 /// `output_tail` holds at most this many bytes of the attempt's output.
 pub const TAIL_BYTES: usize = 1024;
 
-/// One finished attempt. `started_at`/`duration_ms` are `null` only for a hand-edited
-/// `executing` record that lacks `started_at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
-    pub attempt: u32,
-    pub started_at: Option<Timestamp>,
-    pub finished_at: Timestamp,
-    pub duration_ms: Option<u64>,
-    pub exit_code: Option<i32>,
-    pub signal: Option<i32>,
-    pub result: ResultType,
-    pub error: Option<String>,
-    pub output_tail: String,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+/// How an attempt's program (the executor, a task's command or a hook) ended; the
+/// executor reports it, the attempt's entry keeps its exit code or signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut(Duration),
+    SpawnFailed(String),
+    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
+    Stopped,
+}
+
+impl Ending {
+    pub fn success(&self) -> bool {
+        *self == Ending::Exited(0)
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
+            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
+            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
+            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
+            Ending::Stopped => write!(f, "interrupted"),
+        }
+    }
 }
 
 /// What the runner knows about an attempt besides the next snapshot.
@@ -132,6 +143,7 @@ mod tests {
     use crate::lifecycle::{self, Output};
     use crate::task::Status;
     use chrono::TimeZone;
+    use serde_json::Value;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, h, m, s).unwrap()
