@@ -2,48 +2,17 @@
 //! it ended, and the tail of its output. Pure: built from the next snapshot and facts
 //! the runner measured.
 
-use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Map;
 
-use crate::task::{Attempt, ResultType, Task};
+use crate::task::{Attempt, Ending, ResultType, Task};
 
 /// How many entries a record keeps (the oldest go first).
 pub const KEPT: usize = 20;
 /// `output_tail` holds at most this many bytes of the attempt's output.
 pub const TAIL_BYTES: usize = 1024;
-
-/// How an attempt's program (the executor, a task's command or a hook) ended; the
-/// executor reports it, the attempt's entry keeps its exit code or signal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    Exited(i32),
-    Signalled(i32),
-    TimedOut(Duration),
-    SpawnFailed(String),
-    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
-    Stopped,
-}
-
-impl Ending {
-    pub fn success(&self) -> bool {
-        *self == Ending::Exited(0)
-    }
-}
-
-impl fmt::Display for Ending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
-            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
-            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
-            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
-            Ending::Stopped => write!(f, "interrupted"),
-        }
-    }
-}
 
 /// What the runner knows about an attempt besides the next snapshot.
 #[derive(Debug, Clone, Default)]

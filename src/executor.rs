@@ -53,8 +53,8 @@ pub struct Invocation<'a> {
     pub output_file: &'a Path,
 }
 
-/// How the executor ended: the attempt's ending, a model type (`attempt.rs`).
-pub use crate::attempt::Ending;
+/// How the executor ended: a model type (`task.rs`), kept in the attempt's entry.
+pub use crate::task::Ending;
 
 /// What came back: the ending and the first `OUTPUT_CAP` bytes of output.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! and the id rules. Field order here is the record's field order on disk.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -382,6 +383,36 @@ pub struct Series {
 
 fn default_pause_after() -> u32 {
     DEFAULT_PAUSE_AFTER
+}
+
+/// How an attempt's program (the executor, a task's command or a hook) ended; the
+/// executor reports it, the attempt's entry keeps its exit code or signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut(Duration),
+    SpawnFailed(String),
+    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
+    Stopped,
+}
+
+impl Ending {
+    pub fn success(&self) -> bool {
+        *self == Ending::Exited(0)
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
+            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
+            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
+            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
+            Ending::Stopped => write!(f, "interrupted"),
+        }
+    }
 }
 
 /// A field that is present (even as `null`) deserialises to `Some(..)`.
