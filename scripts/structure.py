@@ -27,6 +27,7 @@ the end of its file (the crate keeps its test modules last).
 
 import os
 import re
+import signal
 import sys
 from collections import deque
 
@@ -282,6 +283,7 @@ def parse_args(argv):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` is not an error
     check, root = parse_args(sys.argv[1:])
     files = load(root)
     edges = graph(files)
