@@ -569,7 +569,7 @@ impl Runner<'_> {
     /// Writes `logs/<id>.prompt.txt`; returns its path as stored in `result`.
     fn write_prompt(&self, task: &Task) -> Result<String> {
         let prompt_path = self.paths.prompt_path(&task.id);
-        let changes = crate::snapshot::changes_for(task);
+        let changes = crate::runner::talkback::changes_for(task);
         fsx::write_atomic(&prompt_path, prompt::render_with(task, &changes).as_bytes())?;
         Ok(prompt_path.display().to_string())
     }
@@ -642,14 +642,8 @@ impl Runner<'_> {
             env.push(("DEFER_LATE_SECONDS", late.to_string()));
         }
         // What is left of a series' --budget, for the executor to pass on (SPEC §22).
-        if let (Some(budget), Some(series)) = (task.budget_usd, task.series.as_ref()) {
-            let now = (self.clock)();
-            let spent = self.store.read().and_then(|locked| {
-                crate::budget::spent_stored(&locked, self.paths, &series.id, now)
-            });
-            if let Ok(spent) = spent {
-                env.push(("DEFER_BUDGET_USD", crate::budget::left(budget, spent)));
-            }
+        if let Some(left) = self.budget_left(task) {
+            env.push(("DEFER_BUDGET_USD", left));
         }
         // A fresh, empty report file for this attempt (SPEC §22).
         let report_path = self.paths.report_path(&task.id);
@@ -731,6 +725,9 @@ impl Runner<'_> {
 
     fn log_outcome(&self, task: &Task) {
         let now = (self.clock)();
+        if self.log_talkback(task, now) {
+            return;
+        }
         let kind = task
             .result
             .as_ref()
@@ -747,34 +744,6 @@ impl Runner<'_> {
                 self.audit
                     .record(now, Event::Executed, &[("id", &task.id), ("result", &kind)])
             }
-            Status::Scheduled
-                if task.result.as_ref().map(|r| r.kind) == Some(ResultType::Deferred) =>
-            {
-                self.audit.record(
-                    now,
-                    Event::DeferredByExecutor,
-                    &[
-                        ("id", &task.id),
-                        ("until", &task.run_at),
-                        ("reason", &task.last_error.as_deref().unwrap_or_default()),
-                    ],
-                )
-            }
-            Status::Waiting => self.audit.record(
-                now,
-                Event::Waiting,
-                &[
-                    ("id", &task.id),
-                    (
-                        "question",
-                        &task
-                            .question
-                            .as_deref()
-                            .and_then(|q| q.lines().next())
-                            .unwrap_or_default(),
-                    ),
-                ],
-            ),
             Status::Scheduled => self.audit.record(
                 now,
                 Event::RetryScheduled,

@@ -117,15 +117,6 @@ fn git_state(dir: &Path) -> Option<GitState> {
     Some(GitState { top, branch, head })
 }
 
-/// The `Changed since scheduled:` lines for `task` (none without a `snapshot`), times in
-/// the task's zone.
-pub fn changes_for(task: &crate::task::Task) -> Vec<String> {
-    match &task.snapshot {
-        Some(then) => changes(then, crate::local::zone(task, Tz::UTC)),
-        None => Vec::new(),
-    }
-}
-
 /// The `Changed since scheduled:` lines for `then`, comparing it with the world now
 /// (times shown in `tz`); empty when nothing changed.
 pub fn changes(then: &Snapshot, tz: Tz) -> Vec<String> {

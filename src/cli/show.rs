@@ -54,7 +54,7 @@ pub fn file(ctx: &Ctx, args: &ShowArgs, task: &Task) -> Result<Option<Shown>> {
     let paths = ctx.paths()?;
     if args.prompt && task.started_at.is_none() {
         output::note(&not_run_note(task));
-        let changes = crate::snapshot::changes_for(task);
+        let changes = crate::runner::talkback::changes_for(task);
         return Ok(Some(Shown::Rendered(prompt::render_with(task, &changes))));
     }
     match (args.prompt, args.output) {

@@ -520,7 +520,7 @@ impl Runner<'_> {
 
 /// The prompt of a claimed task, with what changed since it was scheduled (SPEC §22).
 fn prompt_text(claimed: &Task) -> String {
-    prompt::render_with(claimed, &crate::snapshot::changes_for(claimed))
+    prompt::render_with(claimed, &crate::runner::talkback::changes_for(claimed))
 }
 
 /// When a run first found this fire of `task` due and waited for a slot, if it did.

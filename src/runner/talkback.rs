@@ -9,11 +9,21 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::Runner;
+use crate::audit::Event;
 use crate::executor::{self, Ending};
 use crate::fsx;
 use crate::lifecycle::{self, Output};
 use crate::report::{self, Report};
 use crate::task::{ResultType, Status, Task};
+
+/// The `Changed since scheduled:` lines for `task` (none without a `snapshot`), times in
+/// the task's zone: what its prompt says when it runs, or would say now.
+pub fn changes_for(task: &Task) -> Vec<String> {
+    match &task.snapshot {
+        Some(then) => crate::snapshot::changes(then, crate::local::zone(task, chrono_tz::Tz::UTC)),
+        None => Vec::new(),
+    }
+}
 
 /// Creates (or empties a leftover) report file: mode 0600, never through a symlink,
 /// only a regular file of the user's (`fsx::open_truncate`).
@@ -54,6 +64,46 @@ pub fn read(path: &Path) -> Result<Option<Report>, String> {
 }
 
 impl Runner<'_> {
+    /// The audit line of a deferral or a question (SPEC §22); false for any other
+    /// outcome.
+    pub(super) fn log_talkback(&self, task: &Task, now: DateTime<Utc>) -> bool {
+        let kind = task.result.as_ref().map(|r| r.kind);
+        match task.status {
+            Status::Scheduled if kind == Some(ResultType::Deferred) => self.audit.record(
+                now,
+                Event::DeferredByExecutor,
+                &[
+                    ("id", &task.id),
+                    ("until", &task.run_at),
+                    ("reason", &task.last_error.as_deref().unwrap_or_default()),
+                ],
+            ),
+            Status::Waiting => {
+                let question = task.question.as_deref().unwrap_or_default();
+                self.audit.record(
+                    now,
+                    Event::Waiting,
+                    &[
+                        ("id", &task.id),
+                        ("question", &question.lines().next().unwrap_or_default()),
+                    ],
+                )
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// What is left of a series' `--budget` now (`DEFER_BUDGET_USD`); `None` without a
+    /// budget, or when the store cannot be read (the claim already checked it).
+    pub(super) fn budget_left(&self, task: &Task) -> Option<String> {
+        let (budget, series) = (task.budget_usd?, task.series.as_ref()?);
+        let now = (self.clock)();
+        let locked = self.store.read().ok()?;
+        let spent = crate::budget::spent_stored(&locked, self.paths, &series.id, now).ok()?;
+        Some(crate::budget::left(budget, spent))
+    }
+
     /// The executor's report weighed with its exit status (SPEC §22): the task's next
     /// snapshot — completed, a failed attempt, deferred (no attempt) or waiting.
     pub(super) fn judge(
