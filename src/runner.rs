@@ -810,5 +810,5 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
 
 pub mod hooks;
 pub mod notice;
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests;
