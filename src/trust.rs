@@ -583,6 +583,14 @@ mod tests {
         assert_eq!(classify_fs(0x0102_1994), FsClass::Local); // tmpfs
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn statfs_reads_the_magic_of_a_real_filesystem() {
+        // /proc is procfs (PROC_SUPER_MAGIC) on every Linux, in a container too.
+        assert_eq!(statfs_magic(Path::new("/proc")), Some(0x9FA0));
+        assert_eq!(statfs_magic(Path::new("/no/such/dir")), None);
+    }
+
     #[test]
     fn a_faked_filesystem_type_decides_refusal() {
         // f_type as a C long (glibc), as a sign-extended 32-bit int, and unsigned.

@@ -172,6 +172,28 @@ mod tests {
     }
 
     #[test]
+    fn free_space_is_what_df_reports() {
+        let tmp = tempfile::tempdir().unwrap();
+        let free = statvfs_free(tmp.path()).expect("statvfs on a real directory");
+        let df = Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let df: u64 = String::from_utf8(df.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Others write to the same disk between the two reads: within 64 MiB.
+        assert!(free.abs_diff(df) < 64 << 20, "statvfs {free}, df {df}");
+        assert_eq!(statvfs_free(&tmp.path().join("missing")), None);
+    }
+
+    #[test]
     fn zombies_do_not_count() {
         assert!(zombie_state("29216 (cron) Z 1 29216 29216 0 -1"));
         assert!(!zombie_state("29216 (cron) S 1 29216 29216 0 -1"));
