@@ -1,10 +1,10 @@
 //! The audit log `deferred.log`: one line per action,
 //! `<UTC timestamp> <event> id=<id> key=value...`.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
@@ -61,14 +61,14 @@ impl fmt::Display for Event {
 #[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
-    warnings: RefCell<Vec<String>>,
+    warnings: Mutex<Vec<String>>,
 }
 
 impl AuditLog {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         AuditLog {
             path: path.into(),
-            warnings: RefCell::default(),
+            warnings: Mutex::default(),
         }
     }
 
@@ -81,7 +81,8 @@ impl AuditLog {
         });
         if let Err(e) = written {
             self.warnings
-                .borrow_mut()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
                 .push(format!("audit log not written: {e:#}"));
         }
     }
@@ -104,13 +105,14 @@ impl AuditLog {
         });
         if let Err(e) = written {
             self.warnings
-                .borrow_mut()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
                 .push(format!("audit log not written: {e:#}"));
         }
     }
 
     pub fn take_warnings(&self) -> Vec<String> {
-        self.warnings.take()
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

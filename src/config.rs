@@ -40,6 +40,11 @@ impl Paths {
         self.log_dir.join(format!("{id}.output.txt"))
     }
 
+    /// Locked by the worker running the task, while it runs (§20).
+    pub fn task_lock_path(&self, id: &str) -> PathBuf {
+        self.log_dir.join(format!("{id}.lock"))
+    }
+
     /// The first 64 KiB of the output of the last hook run for the task.
     pub fn hook_output_path(&self, id: &str) -> PathBuf {
         self.log_dir.join(format!("{id}.hook.txt"))
@@ -160,6 +165,8 @@ pub const KNOWN_VARS: &[&str] = &[
     "DEFER_ON_MISSED",
     "DEFER_RUNNER_CHECK",
     "DEFER_ALLOW_NETWORK_FS",
+    "DEFER_MAX_PARALLEL",
+    "DEFER_LANES",
 ];
 
 /// Variables outside `DEFER_*` that `defer` reads.

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::archive;
@@ -24,11 +24,11 @@ use crate::lifecycle::{self, Output};
 use crate::prompt;
 use crate::series::chain::{self, Trigger};
 use crate::series::Grace;
-use crate::stop;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{ExecutorProcess, ResultType, Status, Task};
 
 use hooks::{Hook, HookRun, Hooks};
+use liveness::TaskLock;
 pub use notice::Notice;
 
 /// How tasks are executed; read from the environment once per command.
@@ -45,6 +45,8 @@ pub struct Settings {
     pub hooks: Hooks,
     /// The hooks' limits; `None` is SPEC §14's (`hooks::limits()`: 60 s).
     pub hook_limits: Option<Limits>,
+    /// `DEFER_MAX_PARALLEL` and `DEFER_LANES` (§20).
+    pub lanes: lanes::Limits,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             },
             hooks: Hooks::from_env(env)?,
             hook_limits: None,
+            lanes: lanes::Limits::from_env(env)?,
         })
     }
 }
@@ -146,82 +149,29 @@ pub struct Runner<'a> {
     pub store: &'a Store,
     pub audit: &'a AuditLog,
     pub settings: &'a Settings,
-    pub clock: &'a dyn Fn() -> DateTime<Utc>,
-    /// Told each `Notice` as it happens (failures, transitions); `defer run` prints
+    pub clock: &'a (dyn Fn() -> DateTime<Utc> + Sync),
+    /// Told each `Notice` as it happens, on the thread that called `run` (a worker's
+    /// notices are forwarded to it) (failures, transitions); `defer run` prints
     /// them, tests collect them.
     pub notify: &'a dyn Fn(&Notice),
 }
 
 impl Runner<'_> {
-    /// `defer run`: recover orphans, execute due tasks oldest first, sweep.
+    /// `defer run`: dispatch due tasks into free slots, supervise them, sweep (see
+    /// `dispatch`).
     pub fn run(&self) -> Result<Report> {
-        let mut report = Report::default();
-        let Some(_lock) = RunnerLock::acquire_for_run(&self.paths.runner_lock())? else {
+        let Some(lock) = RunnerLock::acquire_for_run(&self.paths.runner_lock())? else {
             self.audit.record(
                 (self.clock)(),
                 Event::RunnerSkipped,
                 &[("reason", &"lock_held")],
             );
-            report.skipped = true;
-            return Ok(report);
-        };
-        let now = (self.clock)();
-        let locked = self.store.write()?;
-        let Some(mut scan) = self.start(&locked, now)? else {
-            return Ok(report);
-        };
-        let (recovered, paused) = self.recover(&locked, &scan, now)?;
-        locked.catch_up(&mut scan)?;
-        drop(locked);
-        // Reported and hooked only now: a hook must never run under the store lock.
-        for task in &recovered {
-            let tripped: Vec<Paused> = paused
-                .iter()
-                .filter(|p| task.series.as_ref().is_some_and(|s| s.id == p.series))
-                .cloned()
-                .collect();
-            self.settle(task, &tripped);
-        }
-        report.recovered = recovered;
-        report.paused_series.extend(paused);
-        // Occurrences appended while running (a series catching up with `--missed all`)
-        // may be due too: take them in later rounds, each task at most once.
-        let mut taken = std::collections::HashSet::new();
-        loop {
-            let round: Vec<String> = due(&scan, now)
-                .into_iter()
-                .filter(|id| taken.insert(id.clone()))
-                .collect();
-            if round.is_empty() {
-                break;
-            }
-            for id in round {
-                if stop::requested() {
-                    bail!("stopped by a signal; the task in hand was recorded as interrupted, the rest are still scheduled");
-                }
-                // One task's trouble (its prompt path unwritable) must not wedge the
-                // others: its error is kept and reported after the run.
-                match self.claim_and_execute(&id, &mut scan, &mut report, Trigger::Due(now)) {
-                    Ok(Some(task)) => report.executed.push(task),
-                    Ok(None) => {}
-                    Err(e) => report.failures.push(e),
-                }
-            }
-        }
-        if stop::requested() {
-            bail!("stopped by a signal; the task in hand was recorded as interrupted");
-        }
-        // Line numbers as they are before the sweep renumbers the file.
-        report.bad.extend(scan.bad.iter().cloned());
-        report.archived = self.sweep(&mut scan)?;
-        if report.archived > 0 {
-            (self.notify)(&Notice::Archived {
-                count: report.archived,
+            return Ok(Report {
+                skipped: true,
+                ..Report::default()
             });
-        }
-        report.bad.sort_by_key(|b| b.line_no);
-        report.bad.dedup_by_key(|b| b.line_no);
-        Ok(report)
+        };
+        self.run_lanes(lock)
     }
 
     /// What this run works from, or `None` when the store's saved summary shows
@@ -238,7 +188,12 @@ impl Runner<'_> {
         }
         // Orphans are rare, and their recovery (a series' breaker) reads the series'
         // other occurrences: a full scan then.
-        if let Some(summary) = summary.filter(|s| s.listed_at(now) && s.executing.is_empty()) {
+        // Executing tasks whose workers live are no orphans (§20).
+        let live = |slot: &crate::store::summary::Slot| {
+            liveness::is_live(&self.paths.task_lock_path(&slot.id)).unwrap_or(false)
+        };
+        if let Some(summary) = summary.filter(|s| s.listed_at(now) && s.executing.iter().all(live))
+        {
             return Ok(Some(locked.listed(&summary)));
         }
         let scan = locked.scan()?;
@@ -265,6 +220,10 @@ impl Runner<'_> {
             .iter()
             .filter(|e| e.status == Status::Executing)
         {
+            // A worker holds the lock of its task while the executor runs (§20).
+            if liveness::is_live(&self.paths.task_lock_path(&entry.id))? {
+                continue;
+            }
             let Ok(task) = locked.load(entry) else {
                 continue;
             };
@@ -401,6 +360,10 @@ impl Runner<'_> {
         let prompt_path = self.write_prompt(claimed).with_context(|| {
             format!("task {id} was not run and stays scheduled; the runner could not prepare it")
         })?;
+        // Held until the outcome is recorded: the task is live, never an orphan (§20).
+        let Some(task_lock) = TaskLock::try_take(&self.paths.task_lock_path(id))? else {
+            return Ok(None);
+        };
         // The claim and a series' next occurrence: one append, one fsync.
         locked.append(&writes)?;
         locked.catch_up(scan)?;
@@ -413,7 +376,9 @@ impl Runner<'_> {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, claimed, e)),
         };
-        self.record_outcome(&done, scan, report)?;
+        let recorded = self.record_outcome(&done, scan, report);
+        task_lock.release();
+        recorded?;
         match file_error {
             None => Ok(Some(done)),
             Some(e) => Err(incomplete_output(&done, &e)),
@@ -808,7 +773,13 @@ pub fn due(scan: &Scan, now: DateTime<Utc>) -> Vec<String> {
     due.into_iter().map(|e| e.id.clone()).collect()
 }
 
+mod batch;
+mod dispatch;
 pub mod hooks;
+pub mod lanes;
+pub mod liveness;
 pub mod notice;
+mod prompts;
 #[cfg(test)]
 mod tests;
+mod worker;

@@ -13,7 +13,8 @@ use crate::reorient::Snapshot;
 use crate::series::{self, SeriesRequest};
 use crate::store::{Locked, Store};
 use crate::task::{
-    is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Reorient, Retry, Status, Task,
+    is_valid_id, AuraLevel, Context, Execution, Intent, Mode, Overlap, Reorient, Retry, Status,
+    Task,
 };
 use crate::timestamp::Timestamp;
 use crate::{ids, when};
@@ -48,6 +49,10 @@ pub struct Request {
     pub series: SeriesRequest,
     /// `DEFER_GRACE_SECONDS`, the grace a series gets without `--grace`.
     pub default_grace: u64,
+    /// `--lane` (§20).
+    pub lane: Option<String>,
+    /// `--overlap` (§20); a series only.
+    pub overlap: Option<Overlap>,
 }
 
 /// A built task, not yet stored.
@@ -129,6 +134,14 @@ pub fn build(
         ..Task::blank()
     };
     plan.apply(&mut task, req.series.until.as_deref())?;
+    if let Some(lane) = &req.lane {
+        crate::runner::lanes::check_name(lane)?;
+    }
+    if let Some(overlap) = req.overlap.filter(|_| !req.series.is_series()) {
+        bail!("invalid --overlap '{overlap}': only a recurring task has it (accepted with --every or --cron)");
+    }
+    task.lane = req.lane.clone();
+    task.overlap = req.overlap;
     Ok(Prepared {
         task,
         replace: req.replace,

@@ -217,13 +217,22 @@ fn expected(
     let Ok(schedule) = series.schedule() else {
         return 0;
     };
-    let first = tasks
+    let opening = tasks
         .iter()
-        .filter(|t| t.series.as_ref().is_some_and(|s| s.occurrence == 1))
+        .find(|t| t.series.as_ref().is_some_and(|s| s.occurrence == 1));
+    let first = opening
         .map(|t| fire(t))
-        .min()
         .or_else(|| tasks.iter().map(|t| fire(t)).min());
     let Some(first) = first else { return 0 };
+    // A first occurrence claimed late under run-once stands for a later fire than the
+    // series' first; the fires it folded came before it, after the series was made.
+    let folded_before_first = opening
+        .filter(|t| since <= t.created_at.at())
+        .and_then(|t| {
+            let own = u64::from(t.status == Status::Missed);
+            t.missed_fires.map(|n| n.saturating_sub(own))
+        })
+        .unwrap_or(0);
     let mut end = now;
     if let Some(until) = series.until {
         end = end.min(until.at());
@@ -260,7 +269,7 @@ fn expected(
         }
         ordinal += 1;
     }
-    n
+    n + folded_before_first
 }
 
 /// Fills the outcome columns of `row` from the tasks whose fire is in the window.
@@ -285,12 +294,19 @@ fn count(row: &mut Row, tasks: &[&Task], since: DateTime<Utc>, now: DateTime<Utc
             Status::Completed if task.late_by_seconds.is_some_and(|s| s > grace) => row.late += 1,
             Status::Completed => row.on_time += 1,
             Status::Failed => row.failed += 1,
-            Status::Missed => row.missed.add(missed_reason(task), 1),
+            // A missed occurrence's `missed_fires` counts every fire it stands for.
+            Status::Missed => row
+                .missed
+                .add(missed_reason(task), task.missed_fires.unwrap_or(1).max(1)),
             Status::Cancelled => row.cancelled += 1,
             Status::Executing => row.running += 1,
             _ => {}
         }
-        if let Some(n) = task.missed_fires.filter(|n| *n > 0) {
+        // A run occurrence's `missed_fires` are the earlier fires folded into it.
+        if let Some(n) = task
+            .missed_fires
+            .filter(|n| *n > 0 && task.status != Status::Missed)
+        {
             row.missed.add("late", n);
         }
         if ran {

@@ -90,6 +90,17 @@ impl MissedPolicy {
 }
 
 closed_set!(
+    /// What a series occurrence due while its previous occurrence still executes does
+    /// (SPEC §20): wait for it, be missed, stop it, or run beside it.
+    Overlap, {
+        Queue => "queue",
+        Skip => "skip",
+        Replace => "replace",
+        Allow => "allow",
+    }
+);
+
+closed_set!(
     /// What the future run is for.
     Intent, {
         ResumeTask => "resume_task",
@@ -305,6 +316,18 @@ pub struct Task {
     pub missed_fires: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed_at: Option<Timestamp>,
+    // Lanes (SPEC §20); each present only when used.
+    /// `--lane`: the named lane whose slots the task's runs take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lane: Option<String>,
+    /// `--overlap`: what a due occurrence does while the series' previous one executes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap: Option<Overlap>,
+    /// When a run first found this fire due and had no free slot for it: its lateness
+    /// is measured from there (§19), not from when a slot freed. Ignored when before
+    /// `run_at` (a later fire or retry of the task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_due_at: Option<Timestamp>,
     // Lineage and attempt history (SPEC §14); each present only when used.
     /// The task whose run scheduled this one (`DEFER_TASK_ID`, or `--parent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,6 +401,9 @@ impl Task {
             late_by_seconds: None,
             missed_fires: None,
             missed_at: None,
+            lane: None,
+            overlap: None,
+            found_due_at: None,
             parent_id: None,
             history: Vec::new(),
             extra: Map::new(),

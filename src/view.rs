@@ -41,6 +41,11 @@ const HEADERS: [&str; 6] = ["ID", "STATUS", "RUN AT", "WHEN", "INTENT", "SUMMARY
 /// Columns dropped, in this order, on a narrow terminal: INTENT, then RUN AT (WHEN
 /// still says when it runs).
 const DROPPABLE: [usize; 2] = [4, 2];
+/// With a LANE column (when a listed task has a lane, §20): before SUMMARY.
+const LANE_HEADERS: [&str; 7] = [
+    "ID", "STATUS", "RUN AT", "WHEN", "INTENT", "LANE", "SUMMARY",
+];
+const LANE_DROPPABLE: [usize; 2] = [4, 2];
 
 /// The terminal width from a `COLUMNS` value.
 pub fn width(columns: Option<&str>) -> usize {
@@ -63,30 +68,39 @@ pub fn table<W: Write>(
         writeln!(out, "no tasks")?;
         return Ok(());
     }
+    if tasks.iter().any(|task| task.lane.is_some()) {
+        let mut rows = vec![LANE_HEADERS.map(String::from)];
+        rows.extend(tasks.iter().map(|task| {
+            let [id, status, run_at, when, intent, summary] = row(task, now, tz);
+            let lane = text::escape_control(task.lane.as_deref().unwrap_or("-")).into_owned();
+            [id, status, run_at, when, intent, lane, summary]
+        }));
+        return write_rows(out, &rows, width, &LANE_DROPPABLE);
+    }
     let mut rows = vec![HEADERS.map(String::from)];
     rows.extend(tasks.iter().map(|task| row(task, now, tz)));
     write_rows(out, &rows, width, &DROPPABLE)
 }
 
-/// Writes rows of five aligned columns and a last, summary column cut to what `width`
+/// Writes rows of `N - 1` aligned columns and a last, summary column cut to what `width`
 /// leaves (never under `MIN_SUMMARY`); the columns in `droppable` are dropped, in that
 /// order, while the summary would get less than `COMFORTABLE_SUMMARY`. With no `width`
 /// (not a terminal) every column is shown and nothing is cut. The first row is the
 /// header. Cells must already be one line (escaped).
-pub fn write_rows<W: Write>(
+pub fn write_rows<W: Write, const N: usize>(
     out: &mut W,
-    rows: &[[String; 6]],
+    rows: &[[String; N]],
     width: Option<usize>,
     droppable: &[usize],
 ) -> Result<()> {
-    let mut widths = [0usize; 5];
+    let mut widths = vec![0usize; N - 1];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut shown = [true; 5];
-    let fixed = |shown: &[bool; 5]| -> usize {
+    let mut shown = vec![true; N - 1];
+    let fixed = |shown: &[bool]| -> usize {
         widths
             .iter()
             .zip(shown)
@@ -107,19 +121,19 @@ pub fn write_rows<W: Write>(
     write_lines(out, rows, &widths, &shown, summary_width)
 }
 
-fn write_lines<W: Write>(
+fn write_lines<W: Write, const N: usize>(
     out: &mut W,
-    rows: &[[String; 6]],
-    widths: &[usize; 5],
-    shown: &[bool; 5],
+    rows: &[[String; N]],
+    widths: &[usize],
+    shown: &[bool],
     summary_width: usize,
 ) -> Result<()> {
     for row in rows {
         let mut line = String::new();
-        for ((cell, w), _) in row.iter().zip(*widths).zip(shown).filter(|(_, s)| **s) {
+        for ((cell, w), _) in row.iter().zip(widths).zip(shown).filter(|(_, s)| **s) {
             line.push_str(&format!("{cell:<w$}  "));
         }
-        line.push_str(&cut(&row[5], summary_width));
+        line.push_str(&cut(&row[N - 1], summary_width));
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())

@@ -9,7 +9,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use super::{exit, output};
-use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Status};
+use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Overlap, Status};
 use crate::text;
 use crate::view::Format;
 
@@ -340,6 +340,11 @@ pub struct ScheduleArgs {
     /// at most 24h, ±10% jitter) [default: fixed]
     #[arg(long, value_parser = closed::<Backoff>(), allow_hyphen_values = true)]
     pub backoff: Option<Backoff>,
+    /// Run in this lane: its tasks share the lane's slots (DEFER_LANES; a lane not listed
+    /// there runs one task at a time), e.g. one lane per repository or rate-limited
+    /// account. A name is [a-z0-9][a-z0-9_-]{0,63} [default: no lane, any free slot]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub lane: Option<String>,
     /// Print the task without storing it
     #[arg(long)]
     pub dry_run: bool,
@@ -428,6 +433,11 @@ pub struct SeriesArgs {
     /// A late run: run|skip (one-shot, default run); run-once|skip|all (series, default run-once)
     #[arg(long, value_parser = closed::<MissedPolicy>(), allow_hyphen_values = true)]
     pub missed: Option<MissedPolicy>,
+    /// An occurrence due while the previous one still runs: queue (wait for it, then the
+    /// --missed policy applies), skip (it is missed), replace (stop the running one),
+    /// allow (run both) [default: queue]
+    #[arg(long, value_parser = closed::<Overlap>(), allow_hyphen_values = true)]
+    pub overlap: Option<Overlap>,
     /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub pause_after: Option<u32>,

@@ -83,6 +83,16 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
         "unset",
         "1 lets the store live on NFS/CIFS",
     ),
+    (
+        "DEFER_MAX_PARALLEL",
+        "4",
+        "executors running at once on this host, all lanes together (1-256)",
+    ),
+    (
+        "DEFER_LANES",
+        "unset",
+        "named lanes' limits, e.g. repo-a=1,research=3; a lane not listed runs one task at a time",
+    ),
 ];
 
 const FILES: &[(&str, &str)] = &[
@@ -93,7 +103,7 @@ const FILES: &[(&str, &str)] = &[
     ("deferred.jsonl.lock", "the store's lock file"),
     (
         "deferred.jsonl.run.lock",
-        "the runner lock; its modification time is the runner's heartbeat",
+        "the runner (dispatch) lock, held while a run claims; its modification time is the runner's heartbeat",
     ),
     (
         "deferred.jsonl.idx",
@@ -101,6 +111,10 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("archive/deferred_YYYYMM.jsonl", "finished tasks, by month"),
     ("logs/deferred.log", "the audit log, one line per action"),
+    (
+        "logs/ID.lock",
+        "held by the run executing task ID while it runs: the task is alive",
+    ),
     (
         "logs/ID.prompt.txt, logs/ID.output.txt",
         "each task's prompt and its executor's output",

@@ -180,6 +180,8 @@ fn request(args: &ScheduleArgs) -> Request {
             pause_after: args.series.pause_after,
         },
         default_grace: 600,
+        lane: args.lane.clone(),
+        overlap: args.series.overlap,
     }
 }
 

@@ -10,6 +10,7 @@
 pub(crate) mod cronline;
 mod files;
 mod host;
+mod lanes;
 mod proof;
 mod runner;
 mod server;
@@ -123,8 +124,20 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
             let view = store::read(&paths.tasks_file, &paths.store_lock());
             rows.push(store::invalid_lines(&view));
             let runner_busy = store::runner_busy(&paths.runner_lock());
-            rows.push(store::orphans(&view, runner_busy));
-            rows.push(store::overdue(&view, now));
+            let live = |id: &str| {
+                crate::runner::liveness::is_live(&paths.task_lock_path(id)).unwrap_or(false)
+            };
+            rows.push(store::orphans(&view, runner_busy, &live));
+            let limits = crate::runner::lanes::Limits::from_env(env).unwrap_or_default();
+            let lanes = lanes::lanes(&view, &limits, &live, now);
+            // A task waiting for a slot is the lanes row's, not a sign of a missing runner.
+            let mut rest = store::View {
+                tasks: view.tasks.clone(),
+                ..store::View::default()
+            };
+            rest.tasks.retain(|(id, _, _)| !lanes.waiting.contains(id));
+            rows.push(store::overdue(&rest, now));
+            rows.push(lanes.row);
             rows.push(proof::duplicates(&paths, now));
             let last = crate::heartbeat::last_run(&paths.runner_lock());
             let fresh = !crate::heartbeat::is_stale(last, now);

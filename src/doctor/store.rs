@@ -26,6 +26,8 @@ pub(super) struct View {
     pub tasks: Vec<(String, Status, DateTime<Utc>)>,
     /// Lines that are not records: (line number, reason).
     pub bad: Vec<(usize, String)>,
+    /// The lane of each task that has one (§20).
+    pub lanes: HashMap<String, String>,
 }
 
 /// Reads the store under a shared lock when one can be had within [`LOCK_PATIENCE`]
@@ -98,6 +100,10 @@ pub(super) fn parse(bytes: &[u8]) -> View {
         }
         match parse_record(line) {
             Ok(task) => {
+                match task.lane {
+                    Some(lane) => view.lanes.insert(task.id.clone(), lane),
+                    None => view.lanes.remove(&task.id),
+                };
                 let entry = (task.id.clone(), task.status, task.run_at.at());
                 match index.get(&task.id) {
                     Some(&at) => view.tasks[at] = entry,
@@ -170,15 +176,17 @@ pub(super) fn runner_busy(lock: &Path) -> bool {
     )
 }
 
-pub(super) fn orphans(view: &View, runner_busy: bool) -> Row {
+/// `live(id)`: the worker running task `id` holds its lock (§20); such a task is no
+/// orphan, whoever holds the runner lock.
+pub(super) fn orphans(view: &View, runner_busy: bool, live: &dyn Fn(&str) -> bool) -> Row {
     let executing: Vec<&str> = view
         .tasks
         .iter()
-        .filter(|(_, status, _)| *status == Status::Executing)
+        .filter(|(id, status, _)| *status == Status::Executing && !live(id))
         .map(|(id, _, _)| id.as_str())
         .collect();
     match (executing.first(), runner_busy) {
-        (None, _) => Row::ok("orphans", "no task is executing"),
+        (None, _) => Row::ok("orphans", "no task is executing without its worker"),
         (Some(_), true) => Row::ok(
             "orphans",
             format!("{} task(s) executing; a runner holds the runner lock", executing.len()),
@@ -270,11 +278,15 @@ mod tests {
     #[test]
     fn orphans_only_without_a_runner() {
         let view = parse(line("a", "executing", "2026-06-01T11:00:00Z").as_bytes());
-        assert_eq!(orphans(&view, true).status, Level::Ok);
-        let row = orphans(&view, false);
+        assert_eq!(orphans(&view, true, &|_| false).status, Level::Ok);
+        assert_eq!(orphans(&view, false, &|_| true).status, Level::Ok);
+        let row = orphans(&view, false, &|_| false);
         assert_eq!(row.status, Level::Warn);
         assert!(row.detail.contains("first: a"), "{}", row.detail);
-        assert_eq!(orphans(&View::default(), false).status, Level::Ok);
+        assert_eq!(
+            orphans(&View::default(), false, &|_| false).status,
+            Level::Ok
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The Kubernetes form of an export: a ConfigMap holding the task's JSON and a
-//! `batch/v1` CronJob (`concurrencyPolicy: Forbid`) whose container runs
+//! `batch/v1` CronJob (`concurrencyPolicy` from `--overlap`, Forbid by default) whose container runs
 //! `defer execute` on it. Written by hand; every scalar is a double-quoted YAML string
 //! (or a plain number), so nothing from the record can change the document's structure.
 
 use super::calendar;
 use super::{cancel_comment, Missed, Plan, Target, When};
+use crate::task::Overlap;
 
 /// The image placeholder the user must replace: an image with `defer` (and the
 /// executor, if any) on `PATH`, and `sh`.
@@ -43,6 +44,18 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
             plan.json.len()
         ));
     }
+    // No `--overlap`: Forbid, as before overlap existed (docs/decisions.md).
+    let policy = match plan.overlap {
+        None | Some(Overlap::Skip) => "Forbid",
+        Some(Overlap::Replace) => "Replace",
+        Some(Overlap::Allow) => "Allow",
+        Some(Overlap::Queue) => {
+            return Err(format!(
+                "task {} has --overlap queue (wait for the running occurrence), and a CronJob cannot queue a run: its concurrencyPolicy only forbids, replaces or allows (accepted for Kubernetes: skip, replace or allow)",
+                plan.id
+            ))
+        }
+    };
     let name = &plan.name;
     let config_map = format!("{name}-task");
     let mut out = String::new();
@@ -71,7 +84,7 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
     out.push_str("spec:\n");
     out.push_str(&format!("  schedule: {}\n", quote(&schedule)));
     out.push_str(&format!("  timeZone: {}\n", quote(&zone)));
-    out.push_str("  concurrencyPolicy: \"Forbid\"\n");
+    out.push_str(&format!("  concurrencyPolicy: \"{policy}\"\n"));
     if plan.missed == Missed::Skip {
         let grace = plan
             .grace_seconds

@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::series::{Recurrence, Series};
-use crate::task::{is_valid_id, ClosedSet, MissedPolicy, Task};
+use crate::task::{is_valid_id, ClosedSet, MissedPolicy, Overlap, Task};
 use crate::timestamp::Timestamp;
 
 /// The grace a series without `grace_seconds` is read with (SPEC §12's default).
@@ -93,6 +93,8 @@ pub(crate) struct Plan {
     pub max_retries: u32,
     /// One line: the task as `defer execute` reads it on stdin.
     pub json: String,
+    /// `--overlap`, when the series has one (§20).
+    pub overlap: Option<Overlap>,
 }
 
 /// Fields that describe one run of the task, not the task: dropped from the exported
@@ -170,6 +172,7 @@ fn plan(task: &Task, target: &Target) -> Result<Plan, String> {
         missed,
         grace_seconds: grace,
         max_retries: task.max_retries,
+        overlap: task.overlap,
     })
 }
 

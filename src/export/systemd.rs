@@ -4,6 +4,7 @@
 
 use super::calendar;
 use super::{cancel_comment, stamp, Missed, Plan, Target, When};
+use crate::task::Overlap;
 
 /// Marks where each file starts in the output: `# ---- file: NAME ----`.
 pub const FILE_MARK: &str = "# ---- file: ";
@@ -18,6 +19,17 @@ pub(crate) fn render(plan: &Plan, target: &Target) -> Result<String, String> {
         } => calendar::every_on_calendar(text, *seconds, *anchor)?,
         When::Once(at) => vec![at.format("%Y-%m-%d %H:%M:%S UTC").to_string()],
     };
+    // A timer never starts a service that is still active: a fire during a run is
+    // skipped, or (Persistent) caught up after it; it cannot stop or double a run.
+    if let Some(overlap) = plan
+        .overlap
+        .filter(|o| matches!(o, Overlap::Replace | Overlap::Allow))
+    {
+        return Err(format!(
+            "task {} has --overlap {overlap}, and a systemd timer never starts its service while the previous run is active (accepted: skip or queue)",
+            plan.id
+        ));
+    }
     let binary = target.binary.display().to_string();
     if binary.chars().any(crate::text::is_unsafe) {
         return Err(format!(

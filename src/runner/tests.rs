@@ -74,6 +74,11 @@ impl Fixture {
         self.store.write().unwrap().append(&[&task]).unwrap();
     }
 
+    /// `DEFER_MAX_PARALLEL=1`: one task at a time, in order.
+    fn serial(&mut self) {
+        self.settings.lanes.total = 1;
+    }
+
     fn executor(&mut self, body: &str) {
         let path = self.dir.path().join("exec.sh");
         std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
@@ -189,6 +194,7 @@ fn due_without_executor_prepares_the_prompt_and_archives() {
 #[test]
 fn oldest_run_at_first() {
     let mut fx = Fixture::new();
+    fx.serial();
     let order = fx.dir.path().join("order");
     fx.executor(&format!("echo $DEFER_TASK_ID >> {}", order.display()));
     fx.add("b", 20, 0, Status::Scheduled);
@@ -312,6 +318,7 @@ fn a_held_runner_lock_skips() {
 #[test]
 fn notices_and_hooks_follow_each_recorded_outcome_in_turn() {
     let mut fx = Fixture::new();
+    fx.serial();
     let trail = fx.dir.path().join("trail");
     let store = fx.paths.tasks_file.clone();
     // The hook checks the store already holds the status it is told about.
@@ -339,29 +346,51 @@ fn notices_and_hooks_follow_each_recorded_outcome_in_turn() {
     ));
     let (_, notices) = fx.run_noting(at(40));
     let trail = std::fs::read_to_string(&trail).unwrap();
-    // r's retry is no outcome for a hook; each hook ran after its record, before the next task.
-    assert_eq!(
-        trail,
-        "exec r\nexec a\nhook a failed recorded free {\nexec b\nhook b completed recorded free {\n"
+    let trail: Vec<&str> = trail.lines().collect();
+    // r's retry is no outcome for a hook; each hook ran after its record, on its task's
+    // thread: the next task started without waiting for it (§20).
+    let execs: Vec<&str> = trail
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("exec"))
+        .collect();
+    assert_eq!(execs, ["exec r", "exec a", "exec b"]);
+    let pos = |line: &str| trail.iter().position(|l| l.starts_with(line)).unwrap();
+    assert!(pos("hook a failed recorded") > pos("exec a"), "{trail:?}");
+    assert!(
+        pos("hook b completed recorded") > pos("exec b"),
+        "{trail:?}"
     );
+    assert_eq!(trail.len(), 5, "{trail:?}");
     let lines: Vec<String> = notices.iter().map(|n| n.to_string()).collect();
-    assert_eq!(
-        lines,
-        [
-            "task r claimed".to_string(),
-            format!(
-                "task r attempt 1 of 3 failed, retry scheduled at {}: executor exited with status 3: bad",
-                fx.task("r").run_at
-            ),
-            "task a claimed".into(),
-            "task a failed after 1 attempt: executor exited with status 3: bad".into(),
-            "hook DEFER_ON_FAILURE ran for task a".into(),
-            "task b claimed".into(),
-            "task b completed (executor_output)".into(),
-            "hook DEFER_ON_SUCCESS ran for task b".into(),
-            "archived 2 finished tasks".into(),
-        ]
+    let before = |a: &str, b: &str| {
+        let at = |x: &str| lines.iter().position(|l| l == x).expect(x);
+        assert!(at(a) < at(b), "{a} before {b}: {lines:?}");
+    };
+    before(
+        "task r claimed",
+        &format!(
+        "task r attempt 1 of 3 failed, retry scheduled at {}: executor exited with status 3: bad",
+        fx.task("r").run_at
+    ),
     );
+    before(
+        "task a claimed",
+        "task a failed after 1 attempt: executor exited with status 3: bad",
+    );
+    before(
+        "task a failed after 1 attempt: executor exited with status 3: bad",
+        "hook DEFER_ON_FAILURE ran for task a",
+    );
+    before(
+        "task b completed (executor_output)",
+        "hook DEFER_ON_SUCCESS ran for task b",
+    );
+    before(
+        "task b completed (executor_output)",
+        "archived 2 finished tasks",
+    );
+    assert_eq!(lines.len(), 9, "{lines:?}");
     let problems: Vec<_> = notices.iter().filter(|n| n.is_problem()).collect();
     assert_eq!(problems.len(), 1, "{problems:?}");
 }

@@ -28,6 +28,8 @@ fn request() -> Request {
         retry: None,
         series: SeriesRequest::default(),
         default_grace: 600,
+        lane: None,
+        overlap: None,
     }
 }
 
@@ -268,4 +270,20 @@ fn command_retry_and_replace_are_checked_and_stored() {
         line.contains(r#""key":"k","retry":{"delay_seconds":90,"backoff":"exponential"}"#),
         "{line}"
     );
+}
+
+#[test]
+fn lane_and_overlap_are_checked_and_kept() {
+    let mut req = request();
+    req.lane = Some("repo-a".into());
+    assert_eq!(build_ok(&req).lane.as_deref(), Some("repo-a"));
+    req.lane = Some("Repo A".into());
+    let err = build_err(&req);
+    assert!(err.starts_with("invalid --lane 'Repo A'"), "{err}");
+    req.lane = None;
+    req.overlap = Some(crate::task::Overlap::Skip);
+    let err = build_err(&req);
+    assert!(err.starts_with("invalid --overlap 'skip'"), "{err}");
+    req.series.every = Some("1h".into());
+    assert_eq!(build_ok(&req).overlap, Some(crate::task::Overlap::Skip));
 }

@@ -19,6 +19,7 @@ const CHECKS: &[&str] = &[
     "invalid_lines",
     "orphans",
     "overdue",
+    "lanes",
     "duplicates",
     "heartbeat",
     "crontab",

@@ -193,18 +193,26 @@ exit 3"#
         .success();
     let quoted = r"executor exited with status 3: boom on stderr\u{1b}[0m\t!";
     // One line per failed task, quoting the (already escaped) error; r's retry is no
-    // failure.
+    // failure. The tasks ran side by side (§20): the lines come in any order.
     let lines = out.stderr_lines();
     assert_eq!(lines.len(), 3, "{}", out.stderr);
+    let line = |id: &str| {
+        let prefix = format!("defer: task {id} ");
+        lines
+            .iter()
+            .find(|l| l.starts_with(&prefix))
+            .copied()
+            .unwrap()
+    };
     assert_eq!(
-        lines[0],
+        line("f"),
         format!("defer: task f failed after 1 attempt: {quoted}")
     );
     assert_eq!(
-        lines[1],
+        line("quiet"),
         "defer: task quiet failed after 1 attempt: executor exited with status 3"
     );
-    assert!(lines[2]
+    assert!(line("long")
         .starts_with("defer: task long failed after 1 attempt: executor exited with status 4: éé"));
     assert_eq!(env.task("r")["last_error"], quoted);
     let failed = crate::runner::archived(&env, "f");

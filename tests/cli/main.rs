@@ -25,6 +25,7 @@ mod hostile;
 mod invalid_lines;
 mod kill;
 mod kubernetes;
+mod lanes;
 mod list;
 mod local_time;
 mod man;

@@ -315,7 +315,10 @@ fn a_task_due_on_time_is_not_late_because_a_slower_one_ran_first() {
             "true",
         ],
     );
-    env.at("2026-12-01 10:00:00", &["run"]).success();
+    // One slot: the punctual task waits for the slow one (§20 would run them side by side).
+    env.at("2026-12-01 10:00:00", &["run"])
+        .env("DEFER_MAX_PARALLEL", "1")
+        .success();
     let punctual = record(&env, "punctual");
     assert_eq!(punctual["status"], "completed", "{punctual}");
     assert!(punctual.get("late_by_seconds").is_none(), "{punctual}");

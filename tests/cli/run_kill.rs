@@ -593,3 +593,166 @@ fn check_archived_once(env: &Env, fixture: &Fixture, cancelled: &[String]) {
         );
     }
 }
+
+/// Starts `defer run` over `ids` (due, `--max-retries 1`) with an executor that writes
+/// its pid to `marks/<id>.pid` and sleeps; returns the runner once every executor runs.
+fn supervise_sleepers(env: &Env, ids: &[&str]) -> (std::process::Child, PathBuf) {
+    let dir = env.root().join("marks");
+    fs::create_dir_all(&dir).unwrap();
+    let exe = env.write_executor(
+        "sleepers",
+        r#"echo $$ > "$MARKS/$DEFER_TASK_ID.pid.tmp"; mv "$MARKS/$DEFER_TASK_ID.pid.tmp" "$MARKS/$DEFER_TASK_ID.pid"; exec sleep 30"#,
+    );
+    for id in ids {
+        crate::support::schedule_due(env, id, &["--max-retries", "1"]);
+    }
+    let runner = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("MARKS", dir.to_str().unwrap())
+        .command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("every executor to start", Duration::from_secs(20), || {
+        ids.iter().all(|id| dir.join(format!("{id}.pid")).exists())
+    });
+    (runner, dir)
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[test]
+fn killing_the_supervising_run_recovers_each_parallel_task_exactly_once() {
+    let env = Env::new();
+    let ids = ["p1", "p2", "p3"];
+    let (mut runner, dir) = supervise_sleepers(&env, &ids);
+    let _killers: Vec<_> = ids
+        .iter()
+        .map(|id| GroupKiller(dir.join(format!("{id}.pid"))))
+        .collect();
+    for id in ids {
+        assert_eq!(env.task(id)["status"], "executing");
+    }
+    runner.kill().unwrap(); // SIGKILL
+    runner.wait().unwrap();
+    let pids: Vec<i32> = ids
+        .iter()
+        .map(|id| {
+            let text = fs::read_to_string(dir.join(format!("{id}.pid"))).unwrap();
+            text.trim().parse().unwrap()
+        })
+        .collect();
+    // The executors outlive their runner (own process groups) until recovery.
+    assert!(pids.iter().all(|&pid| alive(pid)));
+    for _ in 0..2 {
+        env.cmd(&["run"])
+            .env("DEFER_RETRY_DELAY_SECONDS", "3600")
+            .timeout(Duration::from_secs(30))
+            .success()
+            .assert_stderr_empty();
+    }
+    let interrupted = env.log_events("interrupted");
+    assert_eq!(interrupted.len(), 3, "{interrupted:?}");
+    for id in ids {
+        let task = env.task(id);
+        assert_eq!(task["status"], "scheduled", "{task}");
+        assert_eq!(task["attempts"], 1);
+        assert_eq!(task["last_error"], "interrupted");
+        assert_eq!(
+            interrupted
+                .iter()
+                .filter(|l| l.contains(&format!("id={id} ")))
+                .count(),
+            1,
+            "{interrupted:?}"
+        );
+    }
+    // Their dead worker's lock files are gone with the recovery.
+    for id in ids {
+        assert!(!env.log_dir().join(format!("{id}.lock")).exists());
+    }
+    // Each orphan's executor group was stopped by the recovering run (an exited
+    // `sleep` may linger as a zombie of init, so the audit line says it).
+    for line in &interrupted {
+        assert!(line.ends_with("executor=stopped"), "{line}");
+    }
+}
+
+#[test]
+fn a_live_workers_tasks_are_never_recovered_by_another_run() {
+    let env = Env::new();
+    let ids = ["w1", "w2"];
+    let (mut runner, dir) = supervise_sleepers(&env, &ids);
+    let _killers: Vec<_> = ids
+        .iter()
+        .map(|id| GroupKiller(dir.join(format!("{id}.pid"))))
+        .collect();
+    // Runs while the first supervises: they take the runner lock (it is free) and
+    // find the tasks executing, with their workers alive.
+    for _ in 0..3 {
+        env.cmd(&["run"]).success().assert_stderr_empty();
+    }
+    assert!(
+        env.log_events("interrupted").is_empty(),
+        "{:?}",
+        env.log_lines()
+    );
+    assert!(env.log_events("runner skipped").is_empty());
+    for id in ids {
+        let task = env.task(id);
+        assert_eq!(task["status"], "executing", "{task}");
+        assert_eq!(task["attempts"], 0);
+    }
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+}
+
+#[test]
+fn racing_runs_never_run_two_tasks_of_a_lane_of_one_at_once() {
+    let env = Env::new();
+    let ids: Vec<String> = (0..8).map(|i| format!("l{i}")).collect();
+    for id in &ids {
+        crate::support::schedule_due(&env, id, &["--lane", "one"]);
+    }
+    let trace = env.root().join("trace");
+    let exe = env.write_executor(
+        "lane",
+        r#"echo "start $DEFER_TASK_ID" >> "$TRACE"; sleep 0.1; echo "end $DEFER_TASK_ID" >> "$TRACE""#,
+    );
+    for _ in 0..4 {
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                env.cmd(&["run"])
+                    .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+                    .env("TRACE", trace.to_str().unwrap())
+                    .command()
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+        }
+    }
+    // Every start is followed by its own end before the next start: one at a time.
+    let text = fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2 * ids.len(), "{text}");
+    for pair in lines.chunks(2) {
+        let id = pair[0].strip_prefix("start ").expect(&text);
+        assert_eq!(pair[1], format!("end {id}"), "{text}");
+    }
+    let mut started: Vec<&str> = lines.iter().step_by(2).map(|l| &l[6..]).collect();
+    started.sort();
+    assert_eq!(started, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}

@@ -510,11 +510,13 @@ fn due_tasks_run_oldest_first() {
         env.cmd(&["schedule", "--when", when, "--summary", id, "--id", id])
             .success();
     }
+    // One slot: one after the other, oldest fire first (§20).
     run(
         &env,
         &[
             ("DEFER_EXECUTOR", exe.to_str().unwrap()),
             ("MARKS", marks.to_str().unwrap()),
+            ("DEFER_MAX_PARALLEL", "1"),
         ],
     );
     assert_eq!(fs::read_to_string(&marks).unwrap(), "a\nb\nc\n");

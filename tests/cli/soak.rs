@@ -173,6 +173,38 @@ fn soak(window: &Window) {
             .collect(),
     };
     let (tally, mut violations) = checks::check(&world);
+    // `defer stats` over the same store and archives must agree with the soak's own
+    // count: no duplicate, and the schedule's fires (SPEC §23).
+    let since = start.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let stats = env
+        .at(&stamp(end), &["stats", "--since", &since, "--compact"])
+        .success()
+        .json();
+    let rows = stats.as_array().expect("stats prints an array");
+    let sum = |field: &str| -> u64 {
+        rows.iter()
+            .filter(|r| !r["series"].is_null())
+            .map(|r| r[field].as_u64().unwrap_or(0))
+            .sum()
+    };
+    // The expected fires are printed beside the soak's own count, not yet asserted: they
+    // differ by a fire or so in some runs (issue 20's note says where that stands).
+    eprintln!(
+        "soak {}: defer stats counts {} fires expected (the soak {}), {} duplicates",
+        window.name,
+        sum("expected"),
+        tally.expected,
+        sum("duplicates")
+    );
+    if sum("duplicates") != 0 {
+        violations.push(checks::Violation {
+            check: "STATS",
+            text: format!(
+                "defer stats counts {} duplicates, where the soak counts none: {stats}",
+                sum("duplicates")
+            ),
+        });
+    }
     for failure in &driven.failures {
         violations.push(checks::Violation {
             check: "EXIT",

@@ -19,6 +19,8 @@ fn start_with_slow_executor(env: &Env, args: &[&str]) -> (Child, i32) {
     let child = env
         .cmd(args)
         .env("DEFER_EXECUTOR", exec.display().to_string())
+        // One slot: the tests count the tasks taken after the first (§20 runs more).
+        .env("DEFER_MAX_PARALLEL", "1")
         .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
