@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the agent CLIs that the tests check defer's example executors against (pinned
-# versions, from npm) into target/agent-clis. No network is needed to use them in tests:
-# only their argument parsing and their offline behaviour are exercised.
+# Installs the agent CLIs the tests use (pinned versions, from npm) into
+# target/agent-clis: the example executors are checked against their argument parsing
+# and offline behaviour, and `defer mcp` is registered in Claude Code
+# (scripts/claude-mcp-test.sh). No network is needed to use them in tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=target/agent-clis
-want="@anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0"
+want="@anthropic-ai/claude-code@2.1.328 @openai/codex@0.171.0"
 stamp="$dir/.installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
   [ -x "$dir/node_modules/.bin/claude" ] && [ -x "$dir/node_modules/.bin/codex" ]; then

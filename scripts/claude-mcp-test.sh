@@ -1,26 +1,17 @@
 #!/usr/bin/env bash
 # `defer mcp` registered in a real MCP host this project did not write: the Claude Code
-# CLI (npm package @anthropic-ai/claude-code, pinned), installed into target/claude-cli
-# once. With HOME and the runtime dir in a temp dir, it runs the line
+# CLI (npm package @anthropic-ai/claude-code, pinned in scripts/agent-clis.sh, which
+# installs it into target/agent-clis). With HOME and the runtime dir in a temp dir, it runs the line
 # `defer mcp config --client claude` prints, then `claude mcp list` and `claude mcp get
 # defer` must show the server connected (they start it and speak MCP to it; no network
 # or login needed). Needs npm; prints one line per check and `claude mcp: N passed, M
 # failed`; exits 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CLAUDE_CODE_VERSION=2.1.328
-prefix="$PWD/target/claude-cli"
-claude="$prefix/node_modules/.bin/claude"
-if ! command -v npm >/dev/null 2>&1; then
-  echo "claude-mcp-test: npm is not installed; install Node.js and npm (e.g. apt-get install npm)" >&2
-  exit 1
-fi
+scripts/agent-clis.sh
+claude="$PWD/target/agent-clis/node_modules/.bin/claude"
 cargo build --quiet
 bin="$PWD/target/debug/defer"
-if ! "$claude" --version 2>/dev/null | grep -q "^$CLAUDE_CODE_VERSION "; then
-  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
-    "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >&2
-fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -50,7 +41,7 @@ run() {
 line=$(run "$bin" mcp config --client claude)
 check "defer mcp config --client claude prints a 'claude mcp add' line" \
   grep -q "^claude mcp add --scope user defer .*-- $bin mcp\$" <<<"$line"
-check "that line registers the server (claude $CLAUDE_CODE_VERSION)" run bash -c "$line"
+check "that line registers the server ($("$claude" --version))" run bash -c "$line"
 check "the registration is in \$HOME/.claude.json with the runtime dir" \
   grep -q "$tmp/runtime" "$tmp/home/.claude.json"
 check "claude mcp list: defer ... ✔ Connected" \

@@ -1,25 +1,44 @@
 #!/usr/bin/env python3
 """How the source is layered, measured from the files (non-test code only).
 
-Prints, for `src/`:
-  - cycles in the file-level import graph (`crate::` and `super::` paths),
-  - `clap` or `crate::cli` used outside the CLI front end (`src/cli/`, `src/main.rs`),
-  - `unsafe` blocks,
-  - files over 600 lines of non-test code.
+Prints one line per rule for `src/` (`ok` or `FAIL`, the rule's name, the count), then
+what breaks it:
+  cycles      import cycles between modules (the file-level graph of `crate::`,
+              `super::`, `self::` and child-module paths; a module and its own
+              submodules are one unit, and so are the front ends): each as one path
+              around it, with the names imported along each step
+  front-ends  a front end (`crate::cli`, `crate::mcp`) imported from below it
+  clap        `clap` used outside the front ends (`src/cli/`, `src/mcp/`, `src/main.rs`)
+  unsafe      `unsafe` blocks (at most MAX_UNSAFE)
+  size        files over MAX_LINES lines of non-test code
 
-Usage: scripts/structure.py [--check]   (--check: exit 1 when any rule is broken)
-Test code is left out: files named `tests.rs` or under a `tests/` folder, and everything
-from a `#[cfg(test)]` line to the end of its file (the crate keeps its test modules last).
+Usage: scripts/structure.py [--check[=RULE,...]] [--src=DIR]
+  --check           exit 1 when any rule is broken
+  --check=cycles,front-ends
+                    exit 1 when one of these rules is broken (all are still printed)
+  --src=DIR         measure DIR instead of this repository's src/ (its tests use it)
+Exit status 2: a usage error (an unknown option or rule).
+Tests: python3 scripts/structure_test.py
+
+Test code is left out: files named `tests.rs` or under a `tests/` folder, a
+`#[cfg(test)] mod tests;` line, and everything from any other `#[cfg(test)]` line to
+the end of its file (the crate keeps its test modules last).
 """
 
 import os
 import re
+import signal
 import sys
+from collections import deque
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 MAX_LINES = 600
 MAX_UNSAFE = 2
-FRONT_ENDS = ("cli", "main")
+# The front ends: the CLI, the MCP server (which runs its tools through the CLI's
+# glue) and the binary. They sit on top; nothing below may import them.
+FRONT_ENDS = ("cli", "mcp", "main")
+RULES = ("cycles", "front-ends", "clap", "unsafe", "size")
+USAGE = "scripts/structure.py [--check[=RULE,...]] [--src=DIR]"
 
 
 def module_of(rel):
@@ -30,14 +49,26 @@ def module_of(rel):
     return tuple(parts)
 
 
+def is_test_attr(line):
+    stripped = line.strip()
+    return stripped.startswith("#[cfg(") and re.search(r"\btest\b", stripped)
+
+
 def non_test_text(path):
     lines = []
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            stripped = line.strip()
-            if stripped.startswith("#[cfg(") and re.search(r"\btest\b", stripped):
-                break
-            lines.append(line)
+        source = f.readlines()
+    i = 0
+    while i < len(source):
+        line = source[i]
+        if is_test_attr(line):
+            following = source[i + 1].strip() if i + 1 < len(source) else ""
+            if re.fullmatch(r"(pub(\([\w:]+\))?\s+)?mod\s+\w+\s*;", following):
+                i += 2  # `#[cfg(test)] mod tests;`: only that line is test code
+                continue
+            break
+        lines.append(line)
+        i += 1
     return lines
 
 
@@ -77,12 +108,21 @@ def expand_use(body):
     return out
 
 
-def references(text, module):
-    """Every module path this text names, absolute (tuples)."""
+def children(text):
+    """The modules this file declares from files of their own (`mod summary;`)."""
+    return set(re.findall(r"\bmod\s+(\w+)\s*;", text))
+
+
+def references(text, module, kids):
+    """Every module path this text names, absolute (tuples): `crate::`, `super::`,
+    `self::` paths, and paths that start with one of its child modules `kids`."""
     paths = []
     for m in re.finditer(r"\buse\s+([^;]+);", text):
         paths.extend(expand_use(m.group(1).replace("\n", " ")))
-    paths.extend(re.findall(r"\b((?:crate|super)(?:::\w+)+)", text))
+    paths.extend(re.findall(r"(?<![\w:])((?:crate|super|self)(?:::\w+)+)", text))
+    if kids:
+        alternatives = "|".join(sorted(kids))
+        paths.extend(re.findall(rf"(?<![\w:])((?:{alternatives})(?:::\w+)+)", text))
     out = []
     for p in paths:
         p = p.split(" as ")[0].strip()
@@ -97,33 +137,60 @@ def references(text, module):
                 base = base[:-1]
                 segs = segs[1:]
             out.append(tuple(base + segs))
+        elif segs[0] == "self":
+            out.append(tuple(module) + tuple(segs[1:]))
+        elif segs[0] in kids:
+            out.append(tuple(module) + tuple(segs))
     return out
 
 
-def main():
-    check = "--check" in sys.argv[1:]
+def is_front(module):
+    return module[:1] in [(f,) for f in FRONT_ENDS]
+
+
+def unit(module):
+    """What a cycle must leave to count: a top-level module with its submodules (a
+    parent declaring its children is not a cycle worth reporting); the front ends
+    together (`defer mcp` is a CLI command, and the MCP tools run through the CLI)."""
+    return ("<front ends>",) if is_front(module) else module[:1]
+
+
+def name(module):
+    return "::".join(module) or "lib"
+
+
+def load(root):
     files = {}
-    for dirpath, _, names in os.walk(ROOT):
-        for name in names:
-            if not name.endswith(".rs"):
+    for dirpath, _, names in os.walk(root):
+        for file_name in names:
+            if not file_name.endswith(".rs"):
                 continue
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, ROOT)
+            path = os.path.join(dirpath, file_name)
+            rel = os.path.relpath(path, root)
             if is_test_file(rel):
                 continue
             files[module_of(rel)] = (rel, non_test_text(path))
+    return files
 
-    edges = {m: set() for m in files}
-    for module, (rel, lines) in files.items():
+
+def graph(files):
+    """module -> {module it imports -> the names it imports from it}."""
+    edges = {m: {} for m in files}
+    for module, (_, lines) in files.items():
         text = strip_comments("".join(lines))
-        for target in references(text, module):
+        kids = {k for k in children(text) if module + (k,) in files}
+        for target in references(text, module, kids):
             # the longest prefix that is a file of its own
             for n in range(len(target), 0, -1):
                 if target[:n] in files and target[:n] != module:
-                    edges[module].add(target[:n])
+                    what = target[n] if n < len(target) else target[-1]
+                    edges[module].setdefault(target[:n], set()).add(what)
                     break
+    return edges
 
-    # Tarjan's strongly connected components
+
+def components(edges):
+    """Tarjan's strongly connected components of more than one module."""
     index, low, stack, on, sccs, counter = {}, {}, [], set(), [], [0]
     sys.setrecursionlimit(10000)
 
@@ -147,31 +214,105 @@ def main():
                 if w == v:
                     break
             if len(comp) > 1:
-                sccs.append(comp)
+                sccs.append(set(comp))
 
-    for v in sorted(files):
+    for v in sorted(edges):
         if v not in index:
             visit(v)
+    return sccs
 
-    # A module and its own submodules (`store` and `store::summary`) are one unit:
-    # a parent declaring its children is not a cycle worth reporting.
-    def unit(m):
-        return m[:1]
 
+def shortest_cycle(edges, comp):
+    """One shortest path around `comp` that crosses units, as `a -> b (Name) -> ... -> a`."""
+    best = None
+    for start in sorted(comp):
+        prev = {start: None}
+        queue = deque([start])
+        found = None
+        while queue and found is None:
+            v = queue.popleft()
+            for w in sorted(edges[v]):
+                if w not in comp:
+                    continue
+                if w == start:
+                    found = v
+                    break
+                if w not in prev:
+                    prev[w] = v
+                    queue.append(w)
+        if found is None:
+            continue
+        path = [start]
+        v = found
+        while v != start:
+            path.append(v)
+            v = prev[v]
+        path = [start] + list(reversed(path[1:])) + [start]
+        if len({unit(m) for m in path}) > 1 and (best is None or len(path) < len(best)):
+            best = path
+    if best is None:
+        return " -> ".join(name(m) for m in sorted(comp))
+    steps = [name(best[0])]
+    for a, b in zip(best, best[1:]):
+        steps.append(f"{name(b)} ({', '.join(sorted(edges[a][b]))})")
+    return " -> ".join(steps)
+
+
+def usage_error(message):
+    print(f"structure.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(argv):
+    """The rules `--check` enforces (none without it), and the source folder."""
+    check, root = set(), ROOT
+    for arg in argv:
+        if arg.startswith("--src="):
+            root = arg[len("--src="):]
+        elif arg == "--check":
+            check |= set(RULES)
+        elif arg.startswith("--check="):
+            wanted = arg[len("--check="):].split(",")
+            unknown = [r for r in wanted if r not in RULES]
+            if unknown:
+                usage_error(f"unknown rule '{','.join(unknown)}' (accepted: {', '.join(RULES)})")
+            check |= set(wanted)
+        else:
+            usage_error(f"unknown argument '{arg}' (usage: {USAGE})")
+    return check, root
+
+
+def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` is not an error
+    check, root = parse_args(sys.argv[1:])
+    files = load(root)
+    edges = graph(files)
+
+    # A cycle that stays inside one unit (a module and its submodules, or the front
+    # ends) is not reported; every other component is, as one path around it.
     cycles = []
-    for comp in sccs:
+    for comp in components(edges):
         if len({unit(m) for m in comp}) > 1:
-            cycles.append(sorted("::".join(m) or "lib" for m in comp))
+            members = ", ".join(name(m) for m in sorted(comp))
+            cycles.append(f"{shortest_cycle(edges, comp)}\n          ({len(comp)} modules reach each other: {members})")
 
-    front = []
+    below = []
+    for module in sorted(edges):
+        if is_front(module) or module == ():
+            continue
+        for target in sorted(edges[module]):
+            if is_front(target):
+                what = ", ".join(sorted(edges[module][target]))
+                below.append(f"{files[module][0]} imports {name(target)} ({what})")
+
+    clap = []
     unsafe = []
     big = []
     for module, (rel, lines) in sorted(files.items()):
         text = strip_comments("".join(lines))
-        is_front = module[:1] in [(f,) for f in FRONT_ENDS]
-        if not is_front and module != ():
-            if re.search(r"\bclap(_complete|_mangen)?::", text) or re.search(r"\bcrate::cli\b", text):
-                front.append(rel)
+        if not is_front(module) and module != ():
+            if re.search(r"\bclap(_complete|_mangen)?::", text):
+                clap.append(rel)
         for m in re.finditer(r"\bunsafe\s*\{", text):
             line = text[: m.start()].count("\n") + 1
             unsafe.append(f"{rel}:{line}")
@@ -179,19 +320,22 @@ def main():
         if len(code) > MAX_LINES:
             big.append(f"{rel} ({len(code)} lines)")
 
-    def report(title, items, limit=0):
-        status = "ok" if len(items) <= limit else "FAIL"
-        print(f"{status:4}  {title}: {len(items)}" + (f" (at most {limit})" if limit else ""))
+    def report(rule, title, items, limit=0):
+        good = len(items) <= limit
+        status = "ok" if good else "FAIL"
+        bound = f" (at most {limit})" if limit else ""
+        print(f"{status:4}  {rule}: {title}: {len(items)}{bound}")
         for item in items:
             print(f"        {item}")
-        return len(items) <= limit
+        return good or rule not in check
 
     ok = True
-    ok &= report("import cycles between modules", [" -> ".join(c) for c in cycles])
-    ok &= report("clap or crate::cli outside src/cli and main.rs", front)
-    ok &= report("unsafe blocks", unsafe, MAX_UNSAFE)
-    ok &= report(f"files over {MAX_LINES} lines of non-test code", big)
-    if check and not ok:
+    ok &= report("cycles", "import cycles between modules", cycles)
+    ok &= report("front-ends", "a front end (crate::cli, crate::mcp) imported from below", below)
+    ok &= report("clap", "clap outside the front ends (src/cli, src/mcp, main.rs)", clap)
+    ok &= report("unsafe", "unsafe blocks", unsafe, MAX_UNSAFE)
+    ok &= report("size", f"files over {MAX_LINES} lines of non-test code", big)
+    if not ok:
         sys.exit(1)
 
 

@@ -5,34 +5,14 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Map;
 
-use crate::executor::Ending;
-use crate::task::{ResultType, Task};
-use crate::timestamp::Timestamp;
+use crate::task::{Attempt, Ending, ResultType, Task};
 
 /// How many entries a record keeps (the oldest go first).
 pub const KEPT: usize = 20;
 /// `output_tail` holds at most this many bytes of the attempt's output.
 pub const TAIL_BYTES: usize = 1024;
-
-/// One finished attempt. `started_at`/`duration_ms` are `null` only for a hand-edited
-/// `executing` record that lacks `started_at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
-    pub attempt: u32,
-    pub started_at: Option<Timestamp>,
-    pub finished_at: Timestamp,
-    pub duration_ms: Option<u64>,
-    pub exit_code: Option<i32>,
-    pub signal: Option<i32>,
-    pub result: ResultType,
-    pub error: Option<String>,
-    pub output_tail: String,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
 
 /// What the runner knows about an attempt besides the next snapshot.
 #[derive(Debug, Clone, Default)]
@@ -132,6 +112,7 @@ mod tests {
     use crate::lifecycle::{self, Output};
     use crate::task::Status;
     use chrono::TimeZone;
+    use serde_json::Value;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, h, m, s).unwrap()

@@ -32,6 +32,11 @@ impl Paths {
         sibling(&self.tasks_file, ".run.lock")
     }
 
+    /// The store's summary (`store::summary`): [`summary_of`] the store.
+    pub fn summary_file(&self) -> PathBuf {
+        summary_of(&self.tasks_file)
+    }
+
     pub fn prompt_path(&self, id: &str) -> PathBuf {
         self.log_dir.join(format!("{id}.prompt.txt"))
     }
@@ -133,6 +138,11 @@ fn resolve_dir(dir: &Path) -> PathBuf {
     }
 }
 
+/// The summary file of the store at `store`: `<store>.idx`, beside it.
+pub fn summary_of(store: &Path) -> PathBuf {
+    sibling(store, ".idx")
+}
+
 fn sibling(file: &Path, suffix: &str) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
@@ -168,6 +178,12 @@ pub const KNOWN_VARS: &[&str] = &[
     "DEFER_MAX_PARALLEL",
     "DEFER_LANES",
 ];
+
+/// True for the settings of [`KNOWN_VARS`] that name a hook's program (`DEFER_ON_*`,
+/// SPEC §14); `runner::hooks::Hook` has one hook for each.
+pub fn is_hook_var(name: &str) -> bool {
+    name.starts_with("DEFER_ON_")
+}
 
 /// Variables outside `DEFER_*` that `defer` reads.
 const OTHER_READ_VARS: &[&str] = &["TZ", "HOME", "PATH", "COLUMNS"];
@@ -313,11 +329,37 @@ impl Env {
     /// `DEFER_GRACE_SECONDS` (default 600, at most 10 years): lateness allowed before
     /// the missed-run policy applies (SPEC §12).
     pub fn grace_seconds(&self) -> Result<u64> {
-        let secs = self.seconds("DEFER_GRACE_SECONDS", 600)?.as_secs();
-        if secs > crate::series::plan::MAX_GRACE_SECONDS {
-            bail!("invalid DEFER_GRACE_SECONDS '{secs}' (accepted: a whole number of seconds, at most 315360000)");
+        Ok(self.seconds("DEFER_GRACE_SECONDS", 600)?.as_secs())
+    }
+
+    /// `DEFER_RUNNER_CHECK`: unset, empty or `1` → warn when no runner ran lately
+    /// (`heartbeat::warning`); `0` → silent; anything else is an error naming the variable.
+    pub fn runner_check(&self) -> Result<bool> {
+        match self.get("DEFER_RUNNER_CHECK") {
+            None | Some("1") => Ok(true),
+            Some("0") => Ok(false),
+            Some(other) => bail!(
+                "invalid DEFER_RUNNER_CHECK '{}' (accepted: 1 to warn when no 'defer run' ran lately, 0 to silence it)",
+                other.escape_debug()
+            ),
         }
-        Ok(secs)
+    }
+
+    /// A hook variable's program (`DEFER_ON_*`, SPEC §14; see [`is_hook_var`]), as
+    /// written. A value that could never name a program (control characters, only
+    /// spaces) is an error naming the variable; whether the program exists and is
+    /// executable is checked each time it would run (`runner::hooks`).
+    pub fn hook_program(&self, var: &str) -> Result<Option<PathBuf>> {
+        let Some(value) = self.get(var) else {
+            return Ok(None);
+        };
+        if value.trim().is_empty() || value.chars().any(crate::text::is_unsafe) {
+            bail!(
+                "invalid {var} '{}' (accepted: the path of an executable file, or a program name on PATH)",
+                crate::text::escape_control(value)
+            );
+        }
+        Ok(Some(PathBuf::from(value)))
     }
 
     /// Every setting (SPEC §2: each `DEFER_*` variable, and `TZ` as the zone's
@@ -340,8 +382,12 @@ impl Env {
             self.executor_timeout().err(),
             self.grace_seconds().err(),
             self.allow_network_fs().err(),
-            crate::heartbeat::check_enabled(self).err(),
-            crate::runner::hooks::Hooks::from_env(self).err(),
+            self.runner_check().err(),
+            // The first bad hook, as the runner reads them (`Hooks::from_env`).
+            KNOWN_VARS
+                .iter()
+                .filter(|var| is_hook_var(var))
+                .find_map(|var| self.hook_program(var).err()),
         ]
         .into_iter()
         .flatten()
@@ -518,6 +564,47 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn runner_check_is_1_or_0() {
+        let env = |v: &str| Env::from_pairs([("DEFER_RUNNER_CHECK", v)]);
+        assert!(Env::default().runner_check().unwrap());
+        assert!(env("").runner_check().unwrap());
+        assert!(env("1").runner_check().unwrap());
+        assert!(!env("0").runner_check().unwrap());
+        let err = env("maybe").runner_check().unwrap_err().to_string();
+        assert!(err.contains("DEFER_RUNNER_CHECK 'maybe'"), "{err}");
+        assert!(env("\n0")
+            .runner_check()
+            .unwrap_err()
+            .to_string()
+            .contains("\\n0"));
+    }
+
+    #[test]
+    fn hook_programs_are_checked_and_kept_as_written() {
+        let env = Env::from_pairs([("DEFER_ON_MISSED", "notify-send")]);
+        let program = env.hook_program("DEFER_ON_MISSED").unwrap();
+        assert_eq!(program, Some(PathBuf::from("notify-send")));
+        assert_eq!(env.hook_program("DEFER_ON_SUCCESS").unwrap(), None);
+        let env = Env::from_pairs([("DEFER_ON_SUCCESS", " "), ("DEFER_ON_MISSED", "a\nb")]);
+        let problems: Vec<String> = env.problems().iter().map(|e| e.to_string()).collect();
+        // The first bad hook only, as the runner reads them.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("invalid DEFER_ON_SUCCESS ' '"),
+            "{problems:?}"
+        );
+        assert!(is_hook_var("DEFER_ON_FAILURE") && !is_hook_var("DEFER_EXECUTOR"));
+    }
+
+    #[test]
+    fn the_summary_is_beside_the_store() {
+        let paths = Env::from_pairs([("HOME", "/h"), ("DEFER_TASKS_FILE", "/t/tasks.jsonl")])
+            .paths()
+            .unwrap();
+        assert_eq!(paths.summary_file(), Path::new("/t/tasks.jsonl.idx"));
     }
 
     #[test]

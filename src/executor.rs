@@ -3,7 +3,6 @@
 //! loop feeds stdin and drains output, so an executor that ignores stdin, floods
 //! output, hangs or leaves a child holding the pipe cannot wedge the runner.
 
-use std::fmt;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,34 +51,8 @@ pub struct Invocation<'a> {
     pub output_file: &'a Path,
 }
 
-/// How the executor ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    Exited(i32),
-    Signalled(i32),
-    TimedOut(Duration),
-    SpawnFailed(String),
-    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
-    Stopped,
-}
-
-impl Ending {
-    pub fn success(&self) -> bool {
-        *self == Ending::Exited(0)
-    }
-}
-
-impl fmt::Display for Ending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
-            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
-            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
-            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
-            Ending::Stopped => write!(f, "interrupted"),
-        }
-    }
-}
+/// How the executor ended: a model type (`task.rs`), kept in the attempt's entry.
+pub use crate::task::Ending;
 
 /// What came back: the ending and the first `OUTPUT_CAP` bytes of output.
 #[derive(Debug, Clone)]

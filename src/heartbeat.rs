@@ -6,16 +6,10 @@ use std::fs::File;
 use std::path::Path;
 use std::time::SystemTime;
 
-use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
-
-use crate::config::Env;
 
 /// A runner is expected every minute; after this long without one, tasks are stuck.
 pub const STALE_AFTER_SECONDS: i64 = 600;
-
-/// The variable that silences the no-runner warning.
-pub const CHECK_VAR: &str = "DEFER_RUNNER_CHECK";
 
 /// Stamps the heartbeat on the runner lock file `defer run` has open: one `futimens`,
 /// no fsync. Best effort: a failure here must not stop the run; it shows up as a stale
@@ -41,19 +35,6 @@ pub fn age_seconds(last: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
 /// True when `last` is missing or older than [`STALE_AFTER_SECONDS`] at `now`.
 pub fn is_stale(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     last.is_none_or(|last| age_seconds(last, now) > STALE_AFTER_SECONDS)
-}
-
-/// `DEFER_RUNNER_CHECK`: unset, empty or `1` → warn; `0` → silent; anything else is an
-/// error naming the variable.
-pub fn check_enabled(env: &Env) -> Result<bool> {
-    match env.get(CHECK_VAR) {
-        None | Some("1") => Ok(true),
-        Some("0") => Ok(false),
-        Some(other) => bail!(
-            "invalid {CHECK_VAR} '{}' (accepted: 1 to warn when no 'defer run' ran lately, 0 to silence it)",
-            other.escape_debug()
-        ),
-    }
 }
 
 /// The warning `schedule` and `list` print when no runner started lately; `None` when
@@ -115,21 +96,6 @@ mod tests {
         assert_eq!(span(601), "10m 1s");
         assert_eq!(span(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
         assert_eq!(span(86_400 + 60), "1d");
-    }
-
-    #[test]
-    fn check_variable() {
-        let env = |v: &str| Env::from_pairs([(CHECK_VAR, v)]);
-        assert!(check_enabled(&Env::default()).unwrap());
-        assert!(check_enabled(&env("")).unwrap());
-        assert!(check_enabled(&env("1")).unwrap());
-        assert!(!check_enabled(&env("0")).unwrap());
-        let err = check_enabled(&env("maybe")).unwrap_err().to_string();
-        assert!(err.contains("DEFER_RUNNER_CHECK 'maybe'"), "{err}");
-        assert!(check_enabled(&env("\n0"))
-            .unwrap_err()
-            .to_string()
-            .contains("\\n0"));
     }
 
     #[test]

@@ -2,12 +2,11 @@
 //! and the id rules. Field order here is the record's field order on disk.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::attempt::Attempt;
-use crate::series::Series;
 use crate::timestamp::Timestamp;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
@@ -347,6 +346,96 @@ pub struct ExecutorProcess {
     pub pid: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<u64>,
+}
+
+/// One finished attempt. `started_at`/`duration_ms` are `null` only for a hand-edited
+/// `executing` record that lacks `started_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub attempt: u32,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Timestamp,
+    pub duration_ms: Option<u64>,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub result: ResultType,
+    pub error: Option<String>,
+    pub output_tail: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The default `--pause-after` of a series: consecutive failures before it pauses.
+pub const DEFAULT_PAUSE_AFTER: u32 = 5;
+
+/// A series occurrence's `series` object. Fields are in the record's order; the first
+/// nine are SPEC §12's, the last three are this implementation's (see
+/// `references/task-schema.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// The first occurrence's id: the series' name.
+    pub id: String,
+    /// The interval as given (`1h`), or null for a cron series.
+    pub every: Option<String>,
+    /// The cron expression as given, or null for an interval series.
+    pub cron: Option<String>,
+    /// The IANA zone the schedule is evaluated in.
+    pub timezone: String,
+    /// No occurrence after this instant.
+    pub until: Option<Timestamp>,
+    /// Total occurrences, ended ones of every kind.
+    pub count: Option<u32>,
+    /// This occurrence's number, 1-based.
+    pub occurrence: u32,
+    pub missed: MissedPolicy,
+    pub grace_seconds: u64,
+    /// Consecutive `failed` occurrences before this one pauses the series; 0 = never.
+    #[serde(default = "default_pause_after")]
+    pub pause_after: u32,
+    /// Consecutive `failed` occurrences just before this one (the breaker's count).
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    /// The id of the occurrence this one linked (k+1), once it has: no claim or
+    /// `cancel --occurrence` of this occurrence links another (SPEC §19). Not copied
+    /// to the next occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_pause_after() -> u32 {
+    DEFAULT_PAUSE_AFTER
+}
+
+/// How an attempt's program (the executor, a task's command or a hook) ended; the
+/// executor reports it, the attempt's entry keeps its exit code or signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut(Duration),
+    SpawnFailed(String),
+    /// `defer` was asked to stop (SIGTERM, SIGINT, SIGHUP) and stopped the executor.
+    Stopped,
+}
+
+impl Ending {
+    pub fn success(&self) -> bool {
+        *self == Ending::Exited(0)
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "executor exited with status {code}"),
+            Ending::Signalled(signal) => write!(f, "executor killed by signal {signal}"),
+            Ending::TimedOut(limit) => write!(f, "executor timed out after {}s", limit.as_secs()),
+            Ending::SpawnFailed(why) => write!(f, "executor could not start: {why}"),
+            Ending::Stopped => write!(f, "interrupted"),
+        }
+    }
 }
 
 /// A field that is present (even as `null`) deserialises to `Some(..)`.

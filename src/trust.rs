@@ -404,10 +404,7 @@ fn dirs(paths: &Paths) -> Vec<PathBuf> {
 fn core_files(paths: &Paths) -> [(PathBuf, Role); 3] {
     [
         (paths.tasks_file.clone(), Role::Store),
-        (
-            crate::store::summary::path_for(&paths.tasks_file),
-            Role::Summary,
-        ),
+        (paths.summary_file(), Role::Summary),
         (paths.log_file.clone(), Role::File),
     ]
 }

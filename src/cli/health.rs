@@ -14,7 +14,7 @@ pub struct RunnerCheck {
 impl RunnerCheck {
     pub fn new(ctx: &Ctx) -> Result<Self> {
         Ok(RunnerCheck {
-            enabled: heartbeat::check_enabled(&ctx.env)?,
+            enabled: ctx.env.runner_check()?,
         })
     }
 

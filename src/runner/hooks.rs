@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::config::Env;
 use crate::executor::{self, Ending, Invocation, Limits};
@@ -64,24 +64,16 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    /// Reads the three variables. A value that could never name a program (control
-    /// characters, only spaces) is an error naming the variable; whether the program
-    /// exists and is executable is checked each time it would run, so a hook that is
-    /// missing never stops the runner from running tasks.
+    /// Reads the hooks' variables (`Env::hook_program`: a value that could never name a
+    /// program is an error naming the variable); whether the program exists and is
+    /// executable is checked each time it would run, so a hook that is missing never
+    /// stops the runner from running tasks.
     pub fn from_env(env: &Env) -> Result<Hooks> {
         let mut programs = Vec::new();
         for hook in Hook::ALL {
-            let Some(value) = env.get(hook.var()) else {
-                continue;
-            };
-            if value.trim().is_empty() || value.chars().any(crate::text::is_unsafe) {
-                bail!(
-                    "invalid {} '{}' (accepted: the path of an executable file, or a program name on PATH)",
-                    hook.var(),
-                    crate::text::escape_control(value)
-                );
+            if let Some(program) = env.hook_program(hook.var())? {
+                programs.push((hook, program));
             }
-            programs.push((hook, PathBuf::from(value)));
         }
         Ok(Hooks { programs })
     }
@@ -308,5 +300,17 @@ mod tests {
             assert!(err.starts_with("invalid DEFER_ON_FAILURE '"), "{err}");
             assert!(!err.contains('\n') && !err.contains('\u{1b}'), "{err}");
         }
+    }
+
+    #[test]
+    fn every_hook_is_a_setting_the_checks_read() {
+        // `Env::problems` checks the hook settings of `KNOWN_VARS`: exactly these.
+        let hooks: Vec<&str> = Hook::ALL.iter().map(|hook| hook.var()).collect();
+        let settings: Vec<&str> = crate::config::KNOWN_VARS
+            .iter()
+            .copied()
+            .filter(|var| crate::config::is_hook_var(var))
+            .collect();
+        assert_eq!(hooks, settings);
     }
 }

@@ -12,9 +12,6 @@ use super::{Series, DEFAULT_PAUSE_AFTER};
 use crate::task::{ClosedSet, MissedPolicy, Task};
 use crate::when;
 
-/// The longest grace (the bound every duration setting has: 10 years).
-pub const MAX_GRACE_SECONDS: u64 = 315_360_000;
-
 /// The flags as typed; all optional.
 #[derive(Debug, Clone, Default)]
 pub struct SeriesRequest {
@@ -139,7 +136,8 @@ fn names(set: &[MissedPolicy]) -> String {
 pub fn parse_grace(text: &str) -> Result<u64> {
     const ACCEPTED: &str = "accepted: a duration such as 0s, 10m, 2h, 1d, at most 10 years";
     match super::schedule::interval_seconds(text) {
-        Some(secs) if secs <= MAX_GRACE_SECONDS => Ok(secs),
+        // The bound every duration setting has (`DEFER_GRACE_SECONDS` included).
+        Some(secs) if secs <= crate::config::MAX_SECONDS => Ok(secs),
         _ => bail!("invalid --grace '{text}' ({ACCEPTED})"),
     }
 }

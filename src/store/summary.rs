@@ -221,11 +221,9 @@ impl Identity {
     }
 }
 
-/// The summary file beside `store`.
+/// The summary file beside `store` (named by `config::summary_of`).
 pub fn path_for(store: &Path) -> PathBuf {
-    let mut name = store.file_name().unwrap_or_default().to_os_string();
-    name.push(".idx");
-    store.with_file_name(name)
+    crate::config::summary_of(store)
 }
 
 fn encode(identity: Identity, summary: &Summary) -> String {
