@@ -780,6 +780,6 @@ pub mod lanes;
 pub mod liveness;
 pub mod notice;
 mod prompts;
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests;
 mod worker;
