@@ -15,6 +15,13 @@ if [ -z "$lib" ]; then
   echo "date-check: libfaketime is missing (scripts/need.sh faketime)" >&2
   exit 1
 fi
+# libfaketime keeps a file pair per process in /dev/shm; a killed process leaves its
+# pair, and a later process with the same pid then fails. Remove those of dead pids.
+for f in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
+  [ -e "$f" ] || continue
+  pid=${f##*_}
+  [ -d "/proc/$pid" ] || rm -f "$f"
+done
 echo "date-check: the tests again, with the clock at $offset"
 # A runner wraps only the test binaries (not cargo or rustc, whose file-time checks
 # must see the real clock).

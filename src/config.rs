@@ -498,7 +498,6 @@ mod tests {
         assert!(home.absolute_in(Path::new("/c")).is_absolute());
     }
 
-    #[cfg(unix)]
     #[test]
     fn existing_directories_are_resolved_and_file_names_kept() {
         let tmp = tempfile::tempdir().unwrap();
@@ -549,7 +548,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(unix)]
     fn non_utf8_values_are_skipped_unless_defer_reads_them() {
         use std::ffi::OsString;
         use std::os::unix::ffi::OsStringExt;

@@ -4,8 +4,6 @@
 //! output, hangs or leaves a child holding the pipe cannot wedge the runner.
 
 use std::fs::File;
-#[cfg(not(unix))]
-use std::io::Read;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -100,13 +98,8 @@ fn is_executable(path: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
     };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    meta.is_file()
+    use std::os::unix::fs::PermissionsExt;
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
 
 /// Runs the executor to completion (or its limit) and returns how it ended.
@@ -154,13 +147,11 @@ fn run_gated(
         }
     };
     if let Err(e) = started(child.id()) {
-        #[cfg(unix)]
-        // SAFETY: kill(2) on the group we just created; no memory involved.
-        unsafe {
-            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
-        }
-        #[cfg(not(unix))]
-        let _ = child.kill();
+        // SIGKILL to the process group we just created.
+        let _ = rustix::process::kill_process_group(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::KILL,
+        );
         let _ = child.wait();
         return Err(e);
     }
@@ -181,7 +172,6 @@ fn spawn(inv: &Invocation) -> std::io::Result<(Child, std::io::PipeReader)> {
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .envs(inv.env.iter().map(|(k, v)| (k, v)));
-    #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let child = spawn_retrying(&mut command)?;
     drop(command); // closes our copies of the pipe's write end
@@ -296,36 +286,15 @@ fn private_truncate(path: &Path) -> Result<File> {
 mod gate;
 mod last_line;
 pub mod process;
-#[cfg(unix)]
 mod unix;
-#[cfg(unix)]
 use unix::supervise;
 
-#[cfg(not(unix))]
-fn supervise(
-    mut child: Child,
-    mut out: std::io::PipeReader,
-    stdin: &[u8],
-    _limits: &Limits,
-    sink: &mut OutputSink,
-) -> Result<Ending> {
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin);
-    }
-    let mut buf = Vec::new();
-    let _ = out.read_to_end(&mut buf);
-    sink.push(&buf)?;
-    let status = child.wait()?;
-    Ok(ending_of(status))
-}
-
 fn ending_of(status: ExitStatus) -> Ending {
-    #[cfg(unix)]
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
         return Ending::Signalled(signal);
     }
     Ending::Exited(status.code().unwrap_or(-1))
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests;

@@ -87,18 +87,12 @@ fn look(path: &Path, current: &mut Option<Followed>, out: &mut dyn Write) -> Res
     drain(followed, path, out)
 }
 
-#[cfg(unix)]
 fn identity(file: &File, path: &Path) -> Result<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let meta = file
         .metadata()
         .with_context(|| format!("reading {}", path.display()))?;
     Ok((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(_file: &File, _path: &Path) -> Result<(u64, u64)> {
-    Ok((0, 0))
 }
 
 /// Writes what the file holds past the offset and advances it, in pieces; a file

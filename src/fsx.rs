@@ -3,15 +3,13 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-
-#[cfg(unix)]
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use rustix::fs::OFlags;
 
 const DIR_MODE: u32 = 0o700;
-#[cfg_attr(not(unix), allow(dead_code))]
 const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` and its missing parents; the ones it creates get mode 0700.
@@ -30,20 +28,14 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    #[cfg(unix)]
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .with_context(|| format!("setting permissions on {}", path.display()))?;
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
+        .with_context(|| format!("setting permissions on {}", path.display()))
 }
 
 fn private(options: &mut OpenOptions) -> &mut OpenOptions {
-    #[cfg(unix)]
     options
         .mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    options
+        .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32)
 }
 
 /// Opens (creating, mode 0600) `path` for appending; its directory is created too.
@@ -99,7 +91,6 @@ fn open_with(path: &Path, options: &mut OpenOptions) -> Result<File> {
     let existed = path.symlink_metadata().is_ok();
     let file = open_checked(path, options)?;
     if !existed {
-        #[cfg(unix)]
         file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
             .with_context(|| format!("setting permissions on {}", path.display()))?;
     }
@@ -127,20 +118,9 @@ fn open_checked(path: &Path, options: &mut OpenOptions) -> Result<File> {
 
 /// Clears `O_NONBLOCK` (set only so that opening a FIFO cannot hang).
 fn blocking(file: &File, path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor we own; no memory is passed.
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
-            return Err(std::io::Error::last_os_error())
-                .with_context(|| format!("opening {}", path.display()));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (file, path);
-    Ok(())
+    rustix::fs::fcntl_getfl(file)
+        .and_then(|flags| rustix::fs::fcntl_setfl(file, flags.difference(OFlags::NONBLOCK)))
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 /// Writes `contents` to `path` (0600) atomically: temp file, fsync, rename.
@@ -159,27 +139,23 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// Fsyncs a directory so a rename or create in it is durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing directory {}", dir.display()))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+        .with_context(|| format!("syncing directory {}", dir.display()))
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn modes_ignore_the_umask() {
         let tmp = tempfile::tempdir().unwrap();
-        let old = unsafe { libc::umask(0o000) };
+        let old = rustix::process::umask(rustix::fs::Mode::empty());
         let dir = tmp.path().join("a/b");
         let file = dir.join("f");
         open_append(&file).unwrap();
-        unsafe { libc::umask(old) };
+        rustix::process::umask(old);
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&tmp.path().join("a")), 0o700);
@@ -204,8 +180,11 @@ mod tests {
         }
         assert_eq!(fs::read(&target).unwrap(), b"keep");
         let fifo = tmp.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         for result in [
             open_read(&fifo).map(drop),
             open_rw(&fifo).map(drop),

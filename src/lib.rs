@@ -1,6 +1,11 @@
 //! `defer` schedules work for later: compact task snapshots in an append-only JSONL
 //! store, woken by cron. The library owns the domain; `main.rs` is a thin CLI.
 
+// Unix only: cron, flock, process groups, file owners and modes (docs/decisions.md,
+// "Safe system calls").
+#[cfg(not(unix))]
+compile_error!("defer runs on Unix only (Linux, macOS, the BSDs)");
+
 pub mod answer;
 pub mod archive;
 pub mod attempt;

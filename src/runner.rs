@@ -809,7 +809,7 @@ pub mod liveness;
 pub mod notice;
 mod prompts;
 pub mod talkback;
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests;
 pub mod waiting;
 mod worker;

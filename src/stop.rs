@@ -7,6 +7,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -17,35 +19,14 @@ pub fn requested() -> bool {
 
 /// Catches the signals from now on (idempotent). Called just before an executor
 /// starts, so until then (e.g. while waiting for a lock) they end `defer` as usual.
+/// The handler only stores to the atomic (async-signal-safe), and signal-hook installs
+/// it with `SA_RESTART`, so blocking calls (flock, read) do not fail with EINTR.
 pub fn install() {
     if INSTALLED.swap(true, Ordering::SeqCst) {
         return;
     }
-    #[cfg(unix)]
-    unix::install();
-}
-
-#[cfg(unix)]
-mod unix {
-    use super::REQUESTED;
-    use std::sync::atomic::Ordering;
-
-    extern "C" fn on_signal(_: libc::c_int) {
-        // Only an atomic store: async-signal-safe.
-        REQUESTED.store(true, Ordering::SeqCst);
-    }
-
-    pub(super) fn install() {
-        for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-            // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic;
-            // SA_RESTART keeps blocking calls (flock, read) from failing with EINTR.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, std::ptr::null_mut());
-            }
-        }
+    for signal in [SIGTERM, SIGINT, SIGHUP] {
+        // sigaction fails only for SIGKILL, SIGSTOP or a bad number: not these three.
+        let _ = signal_hook::flag::register(signal, &REQUESTED);
     }
 }

@@ -90,15 +90,8 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// An OS string (argument, environment value) as [`escape_bytes`] shows it.
 pub fn escape_os(text: &std::ffi::OsStr) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        escape_bytes(text.as_bytes())
-    }
-    #[cfg(not(unix))]
-    {
-        escape_control(&text.to_string_lossy()).into_owned()
-    }
+    use std::os::unix::ffi::OsStrExt;
+    escape_bytes(text.as_bytes())
 }
 
 #[cfg(test)]

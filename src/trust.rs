@@ -51,7 +51,6 @@ pub struct Facts {
 }
 
 impl Facts {
-    #[cfg(unix)]
     pub fn of(meta: &Metadata) -> Self {
         use std::os::unix::fs::{FileTypeExt, MetadataExt};
         let t = meta.file_type();
@@ -76,26 +75,6 @@ impl Facts {
             kind,
             uid: meta.uid(),
             mode: meta.mode() & 0o7777,
-        }
-    }
-
-    /// Elsewhere there are no owners or modes to check: only the kind.
-    #[cfg(not(unix))]
-    pub fn of(meta: &Metadata) -> Self {
-        let t = meta.file_type();
-        let kind = if t.is_symlink() {
-            Kind::Symlink
-        } else if t.is_dir() {
-            Kind::Dir
-        } else if t.is_file() {
-            Kind::File
-        } else {
-            Kind::Other
-        };
-        Facts {
-            kind,
-            uid: 0,
-            mode: 0o600,
         }
     }
 }
@@ -262,13 +241,7 @@ fn shell_word(path: &Path) -> String {
 /// The effective user: the owner every file and directory must have (root is trusted
 /// too, as OpenSSH does).
 pub fn current_uid() -> u32 {
-    #[cfg(unix)]
-    {
-        // SAFETY: geteuid cannot fail and touches no memory.
-        unsafe { libc::geteuid() }
-    }
-    #[cfg(not(unix))]
-    0
+    rustix::process::geteuid().as_raw()
 }
 
 fn owner_ok(uid: u32, me: u32) -> bool {
@@ -372,19 +345,10 @@ pub fn filesystem_of(path: &Path) -> FsClass {
 
 #[cfg(target_os = "linux")]
 fn statfs_magic(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut buf = std::mem::MaybeUninit::<libc::statfs>::uninit();
-    // SAFETY: c_path is NUL-terminated and buf is a writable statfs.
-    let rc = unsafe { libc::statfs(c_path.as_ptr(), buf.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: statfs returned 0, so it filled buf.
-    let buf = unsafe { buf.assume_init() };
-    // f_type's C type differs between libcs (and is unsigned on some).
+    let stat = rustix::fs::statfs(path).ok()?;
+    // f_type's C type differs between architectures (and is unsigned on some).
     #[allow(clippy::unnecessary_cast)]
-    Some(fs_magic(buf.f_type as i64))
+    Some(fs_magic(stat.f_type as i64))
 }
 
 /// Refuses a store on a network filesystem unless `allow` (`DEFER_ALLOW_NETWORK_FS=1`).
@@ -616,6 +580,14 @@ mod tests {
         assert_eq!(classify_fs(0x0102_1994), FsClass::Local); // tmpfs
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn statfs_reads_the_magic_of_a_real_filesystem() {
+        // /proc is procfs (PROC_SUPER_MAGIC) on every Linux, in a container too.
+        assert_eq!(statfs_magic(Path::new("/proc")), Some(0x9FA0));
+        assert_eq!(statfs_magic(Path::new("/no/such/dir")), None);
+    }
+
     #[test]
     fn a_faked_filesystem_type_decides_refusal() {
         // f_type as a C long (glibc), as a sign-extended 32-bit int, and unsigned.
@@ -704,7 +676,6 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn findings_list_every_problem_and_require_stops_at_the_first() {
         use std::os::unix::fs::PermissionsExt;

@@ -42,26 +42,10 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
 
 /// The protocol's own handle on stdout; file descriptor 1 itself then points at
 /// stderr, so nothing a command prints can ever land between protocol messages.
-#[cfg(unix)]
 fn protocol_stdout() -> Result<std::fs::File> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: fcntl and dup2 on this process's own standard descriptors; the new
-    // descriptor is owned by the returned File and by nothing else.
-    unsafe {
-        let fd = libc::fcntl(libc::STDOUT_FILENO, libc::F_DUPFD_CLOEXEC, 3);
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error()).context("duplicating stdout");
-        }
-        if libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
-            return Err(std::io::Error::last_os_error()).context("pointing stdout at stderr");
-        }
-        Ok(std::fs::File::from_raw_fd(fd))
-    }
-}
-
-#[cfg(not(unix))]
-fn protocol_stdout() -> Result<std::io::Stdout> {
-    Ok(std::io::stdout())
+    let fd = rustix::io::fcntl_dupfd_cloexec(std::io::stdout(), 3).context("duplicating stdout")?;
+    rustix::stdio::dup2_stdout(std::io::stderr()).context("pointing stdout at stderr")?;
+    Ok(std::fs::File::from(fd))
 }
 
 /// What a command run as an MCP tool produced: the JSON the CLI prints (as `--compact`

@@ -121,17 +121,9 @@ fn width_for(
 }
 
 /// The width of the terminal on stdout, if stdout is one (`COLUMNS` is rarely exported).
-#[cfg(unix)]
 pub fn terminal_width() -> Option<usize> {
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: TIOCGWINSZ only writes a `winsize` into the pointer we pass.
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
-}
-
-#[cfg(not(unix))]
-pub fn terminal_width() -> Option<usize> {
-    None
+    let size = rustix::termios::tcgetwinsize(io::stdout()).ok()?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
 #[cfg(test)]

@@ -76,16 +76,8 @@ fn runtime_ok(dir: &Path) -> Row {
 }
 
 fn mode(meta: &std::fs::Metadata) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o7777
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        0o700
-    }
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
 }
 
 /// The store row when the trust layer found nothing wrong with it.
@@ -135,7 +127,6 @@ mod tests {
         assert_eq!(split("odd", path), ("odd".into(), "see the detail".into()));
     }
 
-    #[cfg(unix)]
     #[test]
     fn rows_from_the_trust_layer() {
         use std::os::unix::fs::PermissionsExt;

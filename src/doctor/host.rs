@@ -152,29 +152,9 @@ fn run(command: &mut Command) -> Ran {
     crate::bounded::run(command, COMMAND_LIMIT)
 }
 
-#[cfg(unix)]
-fn c_path(path: &Path) -> Option<std::ffi::CString> {
-    use std::os::unix::ffi::OsStrExt;
-    std::ffi::CString::new(path.as_os_str().as_bytes()).ok()
-}
-
-#[cfg(unix)]
 fn statvfs_free(path: &Path) -> Option<u64> {
-    let c = c_path(path)?;
-    let mut buf = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: c is NUL-terminated and buf is a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), buf.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled buf.
-    let buf = unsafe { buf.assume_init() };
-    #[allow(clippy::unnecessary_cast)]
-    Some(buf.f_bavail as u64 * buf.f_frsize as u64)
-}
-
-#[cfg(not(unix))]
-fn statvfs_free(_: &Path) -> Option<u64> {
-    None
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 #[cfg(test)]
@@ -189,6 +169,28 @@ mod tests {
             "{ path=/usr/bin/backup ; argv[]=/usr/bin/backup run ; }"
         ));
         assert!(!runs_defer("{ path=/x/defer ; argv[]=/x/defer archive ; }"));
+    }
+
+    #[test]
+    fn free_space_is_what_df_reports() {
+        let tmp = tempfile::tempdir().unwrap();
+        let free = statvfs_free(tmp.path()).expect("statvfs on a real directory");
+        let df = Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let df: u64 = String::from_utf8(df.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Others write to the same disk between the two reads: within 64 MiB.
+        assert!(free.abs_diff(df) < 64 << 20, "statvfs {free}, df {df}");
+        assert_eq!(statvfs_free(&tmp.path().join("missing")), None);
     }
 
     #[test]

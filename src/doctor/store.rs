@@ -60,13 +60,12 @@ fn unreadable(reason: String) -> View {
 /// Opens read-only, without following a link and without blocking on a FIFO that
 /// replaced the file since the `lstat`.
 fn open_nofollow(path: &Path) -> std::io::Result<File> {
+    use rustix::fs::OFlags;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut options = File::options();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
+    options
+        .read(true)
+        .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
     let file = options.open(path)?;
     match file.metadata()?.is_file() {
         true => Ok(file),
@@ -308,13 +307,15 @@ mod tests {
         assert_eq!(overdue(&parse(fresh.as_bytes()), now()).status, Level::Ok);
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_fifo_store_is_not_opened() {
         let tmp = tempfile::tempdir().unwrap();
         let fifo = tmp.path().join("deferred.jsonl");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         let view = read(&fifo, &tmp.path().join("missing.lock"));
         assert!(view.unreadable.is_some());
         assert!(!tmp.path().join("missing.lock").exists());

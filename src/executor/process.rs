@@ -9,6 +9,8 @@
 
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process_group, test_kill_process_group, Pid, Signal};
+
 use crate::task::ExecutorProcess;
 
 /// The start time of `pid` as the OS reports it, if it can be read; a zombie still has
@@ -65,37 +67,32 @@ pub fn is_same(process: &ExecutorProcess) -> bool {
 /// process: SIGTERM to the group, SIGKILL after `grace`, then waits (briefly) until no
 /// live member is left. True when it signalled the group.
 pub fn stop_orphan(process: &ExecutorProcess, grace: Duration) -> bool {
-    #[cfg(unix)]
-    {
-        let group = process.pid as libc::pid_t;
-        if group <= 1 || !is_same(process) {
-            return false;
-        }
-        signal_group(group, libc::SIGTERM);
-        if !wait_gone(group, grace) {
-            signal_group(group, libc::SIGKILL);
-            wait_gone(group, Duration::from_secs(2));
-        }
-        true
+    let Some(group) = i32::try_from(process.pid)
+        .ok()
+        .filter(|&pid| pid > 1)
+        .and_then(Pid::from_raw)
+    else {
+        return false;
+    };
+    if !is_same(process) {
+        return false;
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (process, grace);
-        false
+    signal_group(group, Signal::TERM);
+    if !wait_gone(group, grace) {
+        signal_group(group, Signal::KILL);
+        wait_gone(group, Duration::from_secs(2));
     }
+    true
 }
 
-#[cfg(unix)]
-fn signal_group(group: libc::pid_t, signal: libc::c_int) {
-    // SAFETY: kill(2) with a negative pid signals a process group; no memory involved.
-    unsafe {
-        libc::kill(-group, signal);
-    }
+/// kill(2) with a negative pid: signals every process of the group. An error (the group
+/// is gone) is nothing to act on.
+fn signal_group(group: Pid, signal: Signal) {
+    let _ = kill_process_group(group, signal);
 }
 
 /// Polls until no live member of `group` is left; false if some still is after `limit`.
-#[cfg(unix)]
-fn wait_gone(group: libc::pid_t, limit: Duration) -> bool {
+fn wait_gone(group: Pid, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     loop {
         if !group_alive(group) {
@@ -111,11 +108,10 @@ fn wait_gone(group: libc::pid_t, limit: Duration) -> bool {
 /// True while a member of the group lives. On Linux zombies do not count (a dead
 /// runner's children are reaped by whoever adopted them, which may be never in a
 /// container), so `/proc` is scanned; elsewhere kill(2) with signal 0 answers.
-#[cfg(unix)]
-fn group_alive(group: libc::pid_t) -> bool {
+fn group_alive(group: Pid) -> bool {
     #[cfg(target_os = "linux")]
     if let Ok(dir) = std::fs::read_dir("/proc") {
-        let group = group.to_string();
+        let group = group.as_raw_pid().to_string();
         return dir.flatten().any(|entry| {
             let name = entry.file_name();
             let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
@@ -125,8 +121,7 @@ fn group_alive(group: libc::pid_t) -> bool {
                 .is_some_and(|f| f.first().is_some_and(|s| s != "Z") && f.get(2) == Some(&group))
         });
     }
-    // SAFETY: kill(2) with signal 0 sends nothing; it only reports whether the group exists.
-    unsafe { libc::kill(-group, 0) == 0 }
+    test_kill_process_group(group).is_ok()
 }
 
 #[cfg(test)]
@@ -193,6 +188,6 @@ mod tests {
             "SIGTERM was ignored, so SIGKILL came after the grace"
         );
         child.wait().unwrap();
-        assert!(!group_alive(pid as libc::pid_t));
+        assert!(!group_alive(Pid::from_child(&child)));
     }
 }

@@ -1,11 +1,14 @@
 //! The supervision loop on Unix: `poll` over the child's stdin and output pipes.
 
 use std::io::{ErrorKind, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::process::{Child, ChildStdin, ExitStatus};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+use rustix::process::{kill_process_group, test_kill_process_group, Pid, Signal};
 
 use super::{ending_of, Ending, Limits, OutputSink};
 
@@ -32,7 +35,7 @@ pub(super) fn supervise(
     limits: &Limits,
     sink: &mut OutputSink,
 ) -> Result<Ending> {
-    let group = child.id() as libc::pid_t;
+    let group = Pid::from_child(&child);
     let started = Instant::now();
     let mut input = child.stdin.take().filter(|_| !stdin.is_empty());
     let mut written = 0;
@@ -41,9 +44,9 @@ pub(super) fn supervise(
     let mut exited: Option<(ExitStatus, Instant)> = None;
     let mut cause: Option<Cause> = None;
     let mut buf = vec![0u8; 64 * 1024];
-    set_nonblocking(out.as_raw_fd());
+    set_nonblocking(&out);
     if let Some(pipe) = &input {
-        set_nonblocking(pipe.as_raw_fd());
+        set_nonblocking(pipe);
     }
     loop {
         if exited.is_none() {
@@ -65,7 +68,11 @@ pub(super) fn supervise(
             }
         }
         let wait_ms = if out_open || input.is_some() { 50 } else { 2 };
-        wait_ready(out_open.then(|| out.as_raw_fd()), input.as_ref(), wait_ms);
+        wait_ready(
+            out_open.then(|| out.as_fd()),
+            input.as_ref(),
+            Duration::from_millis(wait_ms),
+        );
         if out_open {
             out_open = drain(&mut out, &mut buf, sink)?;
         }
@@ -86,7 +93,7 @@ pub(super) fn supervise(
 /// SIGTERM to the group at the limit or on a stop request, SIGKILL after the grace
 /// period.
 fn enforce_limit(
-    group: libc::pid_t,
+    group: Pid,
     phase: Phase,
     started: Instant,
     limits: &Limits,
@@ -105,63 +112,50 @@ fn enforce_limit(
                 return Phase::Running;
             }
             *cause = now;
-            signal_group(group, libc::SIGTERM);
+            signal_group(group, Signal::TERM);
             Phase::Terminating {
                 since: Instant::now(),
             }
         }
         Phase::Terminating { since } if since.elapsed() >= limits.kill_grace => {
-            signal_group(group, libc::SIGKILL);
+            signal_group(group, Signal::KILL);
             Phase::Killed
         }
         other => other,
     }
 }
 
-fn signal_group(group: libc::pid_t, signal: libc::c_int) {
-    // SAFETY: kill(2) with a negative pid signals a process group; no memory involved.
-    unsafe {
-        libc::kill(-group, signal);
-    }
+/// kill(2) with a negative pid: signals every process of the group. An error (the group
+/// is gone) is nothing to act on.
+fn signal_group(group: Pid, signal: Signal) {
+    let _ = kill_process_group(group, signal);
 }
 
 /// True while any process of the group is alive (signal 0 checks without signalling).
-fn group_alive(group: libc::pid_t) -> bool {
-    // SAFETY: kill(2) with signal 0 sends nothing; it only reports whether the group exists.
-    unsafe { libc::kill(-group, 0) == 0 }
+fn group_alive(group: Pid) -> bool {
+    test_kill_process_group(group).is_ok()
 }
 
-fn set_nonblocking(fd: RawFd) {
-    // SAFETY: fcntl on a descriptor we own; flags are read then written back.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
+/// Sets `O_NONBLOCK` on one of our own open pipe ends (fcntl fails there only for a bad
+/// descriptor).
+fn set_nonblocking(fd: impl AsFd) {
+    if let Ok(flags) = fcntl_getfl(&fd) {
+        let _ = fcntl_setfl(&fd, flags | OFlags::NONBLOCK);
     }
 }
 
-/// Sleeps until output is readable, stdin is writable, or `ms` pass.
-fn wait_ready(out: Option<RawFd>, input: Option<&ChildStdin>, ms: i32) {
+/// Sleeps until output is readable, stdin is writable, or `wait` passes.
+fn wait_ready(out: Option<BorrowedFd<'_>>, input: Option<&ChildStdin>, wait: Duration) {
     let mut fds = Vec::with_capacity(2);
     if let Some(fd) = out {
-        fds.push(libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        });
+        fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
     }
     if let Some(pipe) = input {
-        fds.push(libc::pollfd {
-            fd: pipe.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        });
+        fds.push(PollFd::new(pipe, PollFlags::OUT));
     }
-    // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the call's duration.
-    unsafe {
-        libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms);
-    }
+    let timeout = Timespec::try_from(wait).unwrap_or_default();
+    // An error (EINTR from a signal) only ends the wait early; the loop looks again.
+    let _ = poll(&mut fds, Some(&timeout));
 }
 
 /// Reads what is available; false once the pipe is closed.

@@ -152,6 +152,20 @@ impl Runner<'_> {
                     }
                     drop(held);
                 } else if mine == 0 {
+                    // Nothing of ours runs and the lock is not ours: another runner's,
+                    // or, for an instant, a copy of our own in a child of one of our
+                    // threads between fork and exec (a hook starting). Once our threads
+                    // have ended no fork is in flight: try once more and sweep, else
+                    // the lock's holder sweeps.
+                    for thread in threads.drain(..) {
+                        let _ = thread.join();
+                    }
+                    for message in rx.try_iter() {
+                        self.take(message, &mut report);
+                    }
+                    if let Some(_held) = RunnerLock::acquire(&self.paths.runner_lock(), false)? {
+                        self.sweep_now(&mut report)?;
+                    }
                     return Ok(());
                 }
                 // Until one of ours ends, or the tick. Polled with short sleeps rather

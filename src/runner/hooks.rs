@@ -154,7 +154,7 @@ impl HookRun<'_> {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::task::Task;

@@ -44,13 +44,9 @@ pub fn sync(dir: &Path, files: &[PathBuf]) -> Result<()> {
 /// `syncfs(2)` on the filesystem holding `dir`; false where there is none.
 #[cfg(target_os = "linux")]
 fn sync_filesystem(dir: &Path) -> Result<bool> {
-    use std::os::fd::AsRawFd;
     let handle = std::fs::File::open(dir).with_context(|| format!("opening {}", dir.display()))?;
-    // SAFETY: syncfs on a descriptor we own; no memory is passed.
-    if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
-        return Err(std::io::Error::last_os_error())
-            .with_context(|| format!("syncing the filesystem of {}", dir.display()));
-    }
+    rustix::fs::syncfs(handle)
+        .with_context(|| format!("syncing the filesystem of {}", dir.display()))?;
     Ok(true)
 }
 
@@ -59,7 +55,7 @@ fn sync_filesystem(_: &Path) -> Result<bool> {
     Ok(false)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -24,7 +24,6 @@
 
 use std::fs::{File, Metadata};
 use std::io::Write;
-#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -208,7 +207,6 @@ impl Summary {
 pub struct Identity([i64; 7]);
 
 impl Identity {
-    #[cfg(unix)]
     pub fn of(meta: &Metadata) -> Self {
         Identity([
             meta.dev() as i64,
@@ -218,25 +216,6 @@ impl Identity {
             meta.mtime_nsec(),
             meta.ctime(),
             meta.ctime_nsec(),
-        ])
-    }
-
-    /// Elsewhere: length and modification time only (still exact for appends).
-    #[cfg(not(unix))]
-    pub fn of(meta: &Metadata) -> Self {
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .unwrap_or_default();
-        Identity([
-            0,
-            0,
-            meta.len() as i64,
-            modified.as_secs() as i64,
-            i64::from(modified.subsec_nanos()),
-            0,
-            0,
         ])
     }
 

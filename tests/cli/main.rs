@@ -46,6 +46,7 @@ mod soak;
 mod stop;
 mod store;
 mod summary;
+mod terminal;
 mod trust;
 mod when_cmd;
 mod when_grammar;

@@ -289,6 +289,9 @@ impl Cmd {
         for (k, v) in &self.envs {
             command.env(k, v);
         }
+        if self.envs.iter().any(|(k, _)| k == "LD_PRELOAD") {
+            sweep_faketime_leftovers();
+        }
         command
     }
 
@@ -530,6 +533,42 @@ pub fn suite_clock() -> Option<String> {
     let preload = std::env::var("LD_PRELOAD").unwrap_or_default();
     let clock = std::env::var("FAKETIME").ok()?;
     preload.contains("faketime").then_some(clock)
+}
+
+/// Removes the files libfaketime keeps per process in /dev/shm (`faketime_shm_<pid>`,
+/// `sem.faketime_sem_<pid>`) for pids that no longer run. A process killed under
+/// libfaketime (the kill tests, the soak) leaves them, and a later process that gets the
+/// same pid fails at once (`ft_shm_create(), shm_open failed: File exists`; pids here
+/// wrap at 32768). Called before every faked child, at most every 100 ms per process.
+pub fn sweep_faketime_leftovers() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let last = LAST.load(Ordering::Relaxed);
+    if now.saturating_sub(last) < 100
+        || LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    let Ok(entries) = fs::read_dir("/dev/shm") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let pid = name
+            .strip_prefix("faketime_shm_")
+            .or_else(|| name.strip_prefix("sem.faketime_sem_"));
+        if let Some(pid) = pid.filter(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// The variables that hand the suite's fake clock (if any) to a child started with a
