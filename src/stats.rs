@@ -226,12 +226,10 @@ fn expected(
     let Some(first) = first else { return 0 };
     // A first occurrence claimed late under run-once stands for a later fire than the
     // series' first; the fires it folded came before it, after the series was made.
+    // (A missed first occurrence keeps its own fire: the fires it stands for follow it.)
     let folded_before_first = opening
-        .filter(|t| since <= t.created_at.at())
-        .and_then(|t| {
-            let own = u64::from(t.status == Status::Missed);
-            t.missed_fires.map(|n| n.saturating_sub(own))
-        })
+        .filter(|t| since <= t.created_at.at() && t.status != Status::Missed)
+        .and_then(|t| t.missed_fires)
         .unwrap_or(0);
     let mut end = now;
     if let Some(until) = series.until {

@@ -187,8 +187,6 @@ fn soak(window: &Window) {
             .map(|r| r[field].as_u64().unwrap_or(0))
             .sum()
     };
-    // The expected fires are printed beside the soak's own count, not yet asserted: they
-    // differ by a fire or so in some runs (issue 20's note says where that stands).
     eprintln!(
         "soak {}: defer stats counts {} fires expected (the soak {}), {} duplicates",
         window.name,
@@ -196,12 +194,14 @@ fn soak(window: &Window) {
         tally.expected,
         sum("duplicates")
     );
-    if sum("duplicates") != 0 {
+    if sum("duplicates") != 0 || sum("expected") != tally.expected as u64 {
         violations.push(checks::Violation {
             check: "STATS",
             text: format!(
-                "defer stats counts {} duplicates, where the soak counts none: {stats}",
-                sum("duplicates")
+                "defer stats counts {} fires expected and {} duplicates, where the soak counts {} and none: {stats}",
+                sum("expected"),
+                sum("duplicates"),
+                tally.expected
             ),
         });
     }
