@@ -88,6 +88,11 @@ fn run_example(env: &Env, example: &str, a: &Agent, vars: &[(&str, &str)]) -> Ou
     for (k, v) in vars {
         cmd = cmd.env(k, v);
     }
+    if vars.iter().any(|(k, _)| *k == "REAL_CLI") {
+        // The real CLIs are not defer: they run on the real clock (Claude Code answers
+        // differently once its version is old), even when the suite's clock is shifted.
+        cmd = cmd.env_remove("LD_PRELOAD").env_remove("FAKETIME");
+    }
     cmd.run()
 }
 
