@@ -137,8 +137,8 @@ async def session(mode):
         check(f"{tag} the output schema lists the record's fields",
               {"key", "series", "error", "result", "history", "late_by_seconds", "missed_at",
                "cancel_reason", "run_at_local", "due_in"} <= set(record), sorted(record))
-        check(f"{tag} cancel: scheduled or paused; history: failed and missed",
-              "scheduled or paused" in tools["cancel"].description
+        check(f"{tag} cancel: scheduled, paused or waiting; history: failed and missed",
+              "scheduled, paused or waiting" in tools["cancel"].description
               and '["failed", "missed"]' in tools["history"].description,
               (tools["cancel"].description, tools["history"].description))
         by_key = all("key" in tools[n].input_schema["properties"]
