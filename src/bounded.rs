@@ -33,10 +33,16 @@ pub fn run(command: &mut Command, limit: Duration) -> Ran {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + limit;
+    // Quick programs (git rev-parse takes 2 ms) are seen quickly; slow ones cost 10 ms
+    // polls at most.
+    let mut pause = Duration::from_millis(1);
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(10));
+            }
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -91,6 +91,11 @@ fn file_state(path: &Path) -> Option<FileState> {
 
 /// One line of a git command's output, or `None` on any failure.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    git_lines(dir, args)?.into_iter().next()
+}
+
+/// Every line of a git command's output, or `None` on any failure.
+fn git_lines(dir: &Path, args: &[&str]) -> Option<Vec<String>> {
     let mut command = Command::new("git");
     command
         .arg("-C")
@@ -102,19 +107,31 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
             success: true,
             stdout,
             ..
-        } => stdout.lines().next().map(str::to_string),
+        } => Some(stdout.lines().map(str::to_string).collect()),
         _ => None,
     }
 }
 
+/// The work tree `dir` is in: one `git rev-parse` (top level, HEAD, branch; `HEAD` for
+/// the branch when detached). No commit yet, or no work tree: `None`.
 fn git_state(dir: &Path) -> Option<GitState> {
-    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
-    let head = git(Path::new(&top), &["rev-parse", "--verify", "HEAD"])?;
-    let branch = git(
-        Path::new(&top),
-        &["symbolic-ref", "--quiet", "--short", "HEAD"],
-    );
-    Some(GitState { top, branch, head })
+    let lines = git_lines(
+        dir,
+        &[
+            "rev-parse",
+            "--show-toplevel",
+            "HEAD",
+            "--abbrev-ref",
+            "HEAD",
+        ],
+    )?;
+    let [top, head, branch] = <[String; 3]>::try_from(lines).ok()?;
+    let is_commit = head.len() >= 40 && head.bytes().all(|b| b.is_ascii_hexdigit());
+    is_commit.then(|| GitState {
+        top,
+        branch: (branch != "HEAD").then_some(branch),
+        head,
+    })
 }
 
 /// The `Changed since scheduled:` lines for `then`, comparing it with the world now
