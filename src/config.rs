@@ -389,6 +389,7 @@ impl Env {
             self.grace_seconds().err(),
             self.allow_network_fs().err(),
             self.runner_check().err(),
+            self.lane_limits().err(),
             // The first bad hook, as the runner reads them (`Hooks::from_env`).
             KNOWN_VARS
                 .iter()
@@ -398,6 +399,12 @@ impl Env {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// `DEFER_MAX_PARALLEL` and `DEFER_LANES` (SPEC §20); a bad value is an error naming
+    /// its variable.
+    pub fn lane_limits(&self) -> Result<crate::lanes::Limits> {
+        crate::lanes::Limits::parse(self.get("DEFER_MAX_PARALLEL"), self.get("DEFER_LANES"))
     }
 
     pub fn context_file(&self) -> Option<PathBuf> {

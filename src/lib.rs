@@ -29,6 +29,7 @@ pub mod heartbeat;
 pub mod history;
 pub mod hold;
 pub mod ids;
+pub mod lanes;
 pub mod lifecycle;
 pub mod lineage;
 pub mod local;

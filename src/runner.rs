@@ -64,7 +64,7 @@ impl Settings {
             },
             hooks: Hooks::from_env(env)?,
             hook_limits: None,
-            lanes: lanes::Limits::from_env(env)?,
+            lanes: env.lane_limits()?,
         })
     }
 }

@@ -135,7 +135,7 @@ pub fn build(
     };
     plan.apply(&mut task, req.series.until.as_deref())?;
     if let Some(lane) = &req.lane {
-        crate::runner::lanes::check_name(lane)?;
+        crate::lanes::check_name(lane)?;
     }
     if let Some(overlap) = req.overlap.filter(|_| !req.series.is_series()) {
         bail!("invalid --overlap '{overlap}': only a recurring task has it (accepted with --every or --cron)");

@@ -129,7 +129,7 @@ pub fn run(env: &Env, now: DateTime<Utc>, sys: &dyn System) -> Vec<Row> {
                 crate::runner::liveness::is_live(&paths.task_lock_path(id)).unwrap_or(false)
             };
             rows.push(store::orphans(&view, runner_busy, &live));
-            let limits = crate::runner::lanes::Limits::from_env(env).unwrap_or_default();
+            let limits = env.lane_limits().unwrap_or_default();
             let lanes = lanes::lanes(&view, &limits, &live, now);
             // A task waiting for a slot is the lanes row's, not a sign of a missing runner.
             let mut rest = store::View {

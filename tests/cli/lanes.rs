@@ -807,3 +807,43 @@ fn export_carries_overlap_to_kubernetes_and_systemd() {
         );
     }
 }
+
+#[test]
+fn bad_lane_settings_are_refused_by_every_command_alike() {
+    let env = Env::new();
+    for (var, value, needle) in [
+        (
+            "DEFER_MAX_PARALLEL",
+            "abc",
+            "invalid DEFER_MAX_PARALLEL 'abc'",
+        ),
+        (
+            "DEFER_LANES",
+            "repo-a=x",
+            "invalid DEFER_LANES entry 'repo-a=x'",
+        ),
+    ] {
+        for args in [&["list"][..], &["cron"], &["run"], &["mcp", "config"]] {
+            let out = env.cmd(args).env(var, value).failure(1);
+            assert!(
+                out.error_line().contains(needle),
+                "{args:?}: {}",
+                out.stderr
+            );
+            assert_eq!(out.stdout, "", "{args:?}: nothing baked or printed");
+        }
+        let doctor = env.cmd(&["doctor", "--compact"]).env(var, value).failure(1);
+        let rows: serde_json::Value = serde_json::from_str(&doctor.stdout).unwrap();
+        let settings = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "settings")
+            .unwrap();
+        assert_eq!(settings["status"], "fail", "{settings}");
+        assert!(
+            settings["detail"].as_str().unwrap().contains(var),
+            "{settings}"
+        );
+    }
+}
