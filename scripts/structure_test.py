@@ -96,19 +96,32 @@ class FrontEnds(unittest.TestCase):
         self.assertEqual(ran.returncode, 1, ran.stdout)
         self.assertEqual(
             [l.strip() for l in rule(ran, "front-ends")[1:]],
-            ["a.rs imports cli (Args)", "b.rs imports mcp (serve)"],
+            ["a.rs imports cli (Args)", "b.rs imports mcp (serve)", "mcp/mod.rs imports cli (main)"],
         )
 
-    def test_the_front_ends_may_use_each_other_and_clap(self):
+    def test_the_cli_may_start_the_server_and_use_clap(self):
         ran = measure({
             "lib.rs": LIB,
             "a.rs": "pub fn f() {}\n",
             "b.rs": "pub fn g() {}\n",
             "cli/mod.rs": "use clap::Parser;\npub fn main() { crate::mcp::serve(); }\n",
-            "mcp/mod.rs": "use clap::CommandFactory;\npub fn serve() { crate::cli::main(); }\n",
+            "mcp/mod.rs": "pub fn serve() { crate::a::f(); }\n",
             "main.rs": "fn main() { defer::cli::main(); }\n",
         }, "--check=cycles,front-ends,clap")
         self.assertEqual(ran.returncode, 0, ran.stdout)
+
+    def test_the_server_may_not_use_the_cli_or_clap(self):
+        ran = measure({
+            "lib.rs": LIB,
+            "a.rs": "pub fn f() {}\n",
+            "b.rs": "pub fn g() {}\n",
+            "cli/mod.rs": "pub fn main() { crate::mcp::serve(); }\n",
+            "mcp/mod.rs": "use clap::CommandFactory;\npub fn serve() { crate::cli::main(); }\n",
+        }, "--check=cycles,front-ends,clap")
+        self.assertEqual(ran.returncode, 1, ran.stdout)
+        self.assertEqual(rule(ran, "clap")[1].strip(), "mcp/mod.rs")
+        self.assertEqual(rule(ran, "front-ends")[1].strip(), "mcp/mod.rs imports cli (main)")
+        self.assertIn("cli -> mcp", rule(ran, "cycles")[1])
 
     def test_clap_below_the_front_ends_is_reported(self):
         ran = measure({"lib.rs": LIB, "a.rs": "use clap::ValueEnum;\n", "b.rs": ""}, "--check=clap")

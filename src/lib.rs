@@ -35,6 +35,7 @@ pub mod lineage;
 pub mod local;
 pub mod lookup;
 pub mod mcp;
+pub mod ops;
 pub mod prompt;
 pub mod query;
 pub mod reorient;

@@ -9,6 +9,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use super::{exit, output};
+use crate::ops::values;
 use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Overlap, Status};
 use crate::text;
 use crate::view::Format;
@@ -245,24 +246,8 @@ pub(super) fn closed<T: ClosedSet + Send + Sync + Clone>() -> impl TypedValuePar
 /// The terminal statuses, as a closed set of their own: `history --status` accepts
 /// exactly those, whatever new ones `Status` grows.
 fn terminal_status() -> impl TypedValueParser<Value = Status> {
-    let names: Vec<&'static str> = Status::ALL
-        .iter()
-        .filter(|s| s.is_terminal())
-        .map(|s| s.name())
-        .collect();
-    PossibleValuesParser::new(names)
+    PossibleValuesParser::new(values::terminal_statuses())
         .map(|name| Status::from_name(&name).expect("clap only passes listed names"))
-}
-
-/// A duration option: `30s`, `5m`, `1h30m`, `1.5h`, or a bare number of seconds.
-fn seconds(text: &str) -> Result<u64, String> {
-    crate::when::parse_seconds(text)
-        .ok_or_else(|| "accepted: a duration such as 30s, 5m, 1h, or whole seconds".to_string())
-}
-
-fn non_negative(text: &str) -> Result<u32, String> {
-    text.parse()
-        .map_err(|_| "accepted: a whole number, 0 or more".to_string())
 }
 
 #[derive(Debug, Args)]
@@ -290,7 +275,7 @@ pub struct ScheduleArgs {
     #[arg(long, default_value = "low", value_parser = closed::<AuraLevel>(), allow_hyphen_values = true)]
     pub aura_level: AuraLevel,
     /// How many times a failed execution is retried
-    #[arg(long, default_value = "0", value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_name = "N", value_parser = values::non_negative, allow_hyphen_values = true)]
     pub max_retries: u32,
     /// A fact the future run needs (repeatable)
     #[arg(long = "key-point", value_name = "TEXT", allow_hyphen_values = true)]
@@ -337,7 +322,7 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub replace: bool,
     /// Wait this long before a retry (90s, 5m, 2h, 1d; default DEFER_RETRY_DELAY_SECONDS)
-    #[arg(long, value_name = "DURATION", value_parser = crate::lifecycle::parse_retry_delay, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = values::delay, allow_hyphen_values = true)]
     pub retry_delay: Option<u64>,
     /// How retry waits grow: fixed (the same each time) or exponential (delay × 2^(attempt−1),
     /// at most 24h, ±10% jitter) [default: fixed]
@@ -345,7 +330,7 @@ pub struct ScheduleArgs {
     pub backoff: Option<Backoff>,
     /// If the executor asks a question (the task waits for `defer answer`), fail the task
     /// when no answer came this long after (90m, 2d; default: wait indefinitely)
-    #[arg(long, value_name = "DURATION", value_parser = crate::lifecycle::parse_retry_delay, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = values::delay, allow_hyphen_values = true)]
     pub answer_timeout: Option<u64>,
     /// Run in this lane: its tasks share the lane's slots (DEFER_LANES; a lane not listed
     /// there runs one task at a time), e.g. one lane per repository or rate-limited
@@ -459,7 +444,7 @@ pub struct SeriesArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Total number of occurrences (1 or more)
-    #[arg(long, value_name = "N", value_parser = positive, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", value_parser = values::positive, allow_hyphen_values = true)]
     pub count: Option<u32>,
     /// Lateness allowed before --missed applies (default: DEFER_GRACE_SECONDS, else 10m)
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
@@ -473,28 +458,12 @@ pub struct SeriesArgs {
     #[arg(long, value_parser = closed::<Overlap>(), allow_hyphen_values = true)]
     pub overlap: Option<Overlap>,
     /// Pause a series after N consecutive failed occurrences (default 5; 0 = never)
-    #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", value_parser = values::non_negative, allow_hyphen_values = true)]
     pub pause_after: Option<u32>,
     /// Skip a fire (missed, reason budget) while the series' reported cost over the last
     /// 24h has reached USD; the executor gets DEFER_BUDGET_USD (what is left)
-    #[arg(long, value_name = "USD", value_parser = crate::budget::parse, allow_hyphen_values = true)]
+    #[arg(long, value_name = "USD", value_parser = values::usd, allow_hyphen_values = true)]
     pub budget: Option<f64>,
-}
-
-/// `--next`: 1 to `MAX_PREVIEW` fires.
-fn preview_count(text: &str) -> Result<u32, String> {
-    use crate::series::schedule::MAX_PREVIEW;
-    match text.parse() {
-        Ok(n) if (1..=MAX_PREVIEW).contains(&n) => Ok(n),
-        _ => Err(format!("accepted: a whole number from 1 to {MAX_PREVIEW}")),
-    }
-}
-
-fn positive(text: &str) -> Result<u32, String> {
-    match text.parse() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err("accepted: a whole number, 1 or more".to_string()),
-    }
 }
 
 #[derive(Debug, Args)]
@@ -567,7 +536,7 @@ pub struct HistoryArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
     /// At most N tasks, the newest
-    #[arg(long, value_name = "N", default_value = "50", value_parser = positive, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", default_value = "50", value_parser = values::positive, allow_hyphen_values = true)]
     pub limit: u32,
     /// json (default) or table (for people: local end time, relative time, summary and error)
     #[arg(long, default_value = "json", value_parser = closed::<Format>(), allow_hyphen_values = true)]
@@ -582,7 +551,7 @@ pub struct WaitArgs {
     #[command(flatten)]
     pub handle: Handle,
     /// Give up after this long (exit 124): 30s, 5m, 1h, or whole seconds; default: wait for ever
-    #[arg(long, value_name = "DURATION", value_parser = seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = values::seconds, allow_hyphen_values = true)]
     pub timeout: Option<u64>,
     /// One-line JSON output
     #[arg(long)]
@@ -700,7 +669,7 @@ pub struct WhenArgs {
     )]
     pub cron: Option<String>,
     /// How many fires --every/--cron previews (1 to 1000)
-    #[arg(long, value_name = "N", default_value = "5", value_parser = preview_count, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", default_value = "5", value_parser = values::preview_count, allow_hyphen_values = true)]
     pub next: u32,
     /// One-line JSON output
     #[arg(long)]

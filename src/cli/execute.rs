@@ -1,52 +1,25 @@
-//! `defer execute`: run one task now, from the store (`--id`) or from stdin JSON.
+//! `defer execute`: run one task now, from the store (`--id`/`--key`) or from stdin
+//! JSON; print its record; exit 0 only if it completed.
 
-use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 
 use super::args::ExecuteArgs;
-use super::run::{printer, wait_for_runner, Wiring};
-use super::{exit, output, Ctx};
-use crate::lifecycle;
-use crate::selector::{self, Selector};
-use crate::task::{is_valid_id, Status, Task};
+use super::{exit, output};
+use crate::ops::execute::{self, Request};
+use crate::ops::Ctx;
+use crate::selector::Selector;
+use crate::task::Status;
 
 pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
-    let wiring = Wiring::new(ctx)?;
-    let print = printer(args.verbose);
-    let runner = wiring.runner(&print);
-    let selector = match (&args.id, &args.key) {
-        (_, Some(key)) => Some(Selector::Key(key.clone())),
-        (Some(id), None) => Some(Selector::Id(id.clone())),
-        (None, None) => None,
+    let mut stdin = std::io::stdin().lock();
+    let request = match (args.id, args.key) {
+        (_, Some(key)) => Request::Stored(Selector::Key(key)),
+        (Some(id), None) => Request::Stored(Selector::Id(id)),
+        (None, None) => Request::Given(&mut stdin),
     };
-    let task = match &selector {
-        Some(selector) => {
-            let _lock = wait_for_runner(&wiring.paths)?;
-            let (id, mut scan) = {
-                let locked = wiring.store.read()?;
-                let id = selector::resolve_locked(&locked, selector);
-                (super::handle::explained(ctx, id)?, locked.scan()?)
-            };
-            let id = &id;
-            output::bad_lines(wiring.store.path(), &scan.bad);
-            match scan.get(id) {
-                None => bail!("task not found: {id}"),
-                Some(e) if e.status != Status::Scheduled => bail!(
-                    "cannot execute task {id}: its status is {} (only scheduled tasks can be executed)",
-                    e.status
-                ),
-                Some(_) => {}
-            }
-            let mut bad = Vec::new();
-            runner
-                .execute_stored(id, &mut scan, &mut bad)?
-                .ok_or_else(|| anyhow!("task {id} changed while it was being claimed; try again"))?
-        }
-        None => runner.execute(&lifecycle::claim(&read_stdin_task()?, ctx.now))?,
-    };
-    output::audit_warnings(&wiring.audit);
+    let task = execute::execute(ctx, request, args.verbose)?;
     output::json(&task, args.compact)?;
     match task.status {
         Status::Completed => return Ok(ExitCode::SUCCESS),
@@ -64,23 +37,4 @@ pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
         task.id, task.status
     ));
     Ok(ExitCode::from(exit::FAILURE))
-}
-
-fn read_stdin_task() -> Result<Task> {
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .context("reading the task JSON from stdin")?;
-    if text.trim().is_empty() {
-        bail!("no task on stdin: pass --id <id>, or pipe one task JSON object (as `defer list` prints it)");
-    }
-    let task: Task = serde_json::from_str(text.trim())
-        .map_err(|e| anyhow!("invalid task JSON on stdin: {e} (accepted: one task object, as `defer schedule --compact` prints it)"))?;
-    if !is_valid_id(&task.id) {
-        bail!(
-            "invalid task JSON on stdin: id '{}' is not a valid task id",
-            task.id
-        );
-    }
-    Ok(task)
 }

@@ -1,4 +1,4 @@
-//! The command line: clap types, turning argv into domain requests, and all printing.
+//! The command line: clap types, turning argv into `ops` requests, and all printing.
 //! Every command returns `Result<ExitCode>`; `main` prints an error once as `defer: ...`.
 
 mod answer;
@@ -10,9 +10,6 @@ mod cron;
 mod doctor;
 mod execute;
 mod export;
-mod front;
-mod handle;
-mod health;
 mod history;
 mod list;
 mod man;
@@ -24,6 +21,7 @@ mod schedule;
 mod show;
 mod skill;
 mod stats;
+mod tools;
 mod wait;
 mod when;
 
@@ -32,13 +30,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::audit::AuditLog;
-use crate::config::{Env, Paths};
-use crate::store::Store;
+use crate::config::Env;
+use crate::ops::{Ctx, Front};
 
-pub(crate) use args::bad_value_message;
 pub use args::{Cli, Command};
-pub(crate) use mcp::{command_value, CommandValue};
+pub use tools::catalog;
 
 /// Exit statuses are API: cron and scripts read them.
 pub mod exit {
@@ -73,52 +69,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// What every command may need, built once from the environment and the clock.
-pub struct Ctx {
-    pub env: Env,
-    pub now: DateTime<Utc>,
-    /// Who asked: what files a command may read (SPEC §21) and how messages name
-    /// options depend on it.
-    pub front: front::Front,
-    /// `env.paths()`, resolved once (it reads the file system).
-    paths: std::cell::OnceCell<Paths>,
-}
-
-impl Ctx {
-    pub fn new(env: Env, now: DateTime<Utc>) -> Self {
-        Ctx {
-            env,
-            now,
-            front: front::Front::Cli,
-            paths: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// The context of an MCP tool call.
-    pub fn for_mcp(self) -> Self {
-        Ctx {
-            front: front::Front::Mcp,
-            ..self
-        }
-    }
-
-    pub fn paths(&self) -> Result<Paths> {
-        if let Some(paths) = self.paths.get() {
-            return Ok(paths.clone());
-        }
-        let paths = self.env.paths()?;
-        Ok(self.paths.get_or_init(|| paths).clone())
-    }
-
-    pub fn store(&self) -> Result<Store> {
-        Store::open(&self.paths()?, self.env.allow_network_fs()?)
-    }
-
-    pub fn audit(&self) -> Result<AuditLog> {
-        Ok(AuditLog::new(self.paths()?.log_file))
-    }
-}
-
 /// False for the commands that use no setting but the zone they check themselves
 /// (`when`), report bad settings instead of refusing (`doctor`), or use none (`man`,
 /// `completions`, `skill`); and for those that check once they know they need them:
@@ -142,7 +92,13 @@ pub fn run(cli: Cli, env: Env, now: DateTime<Utc>) -> Result<ExitCode> {
     if reads_settings(&cli.command) {
         env.validate()?;
     }
-    let ctx = Ctx::new(env, now);
+    // The one warning channel: each warning is a `defer: ...` line as it comes.
+    let ctx = Ctx::new(
+        env,
+        now,
+        Front::Cli,
+        Box::new(|w| output::say(&w.to_string())),
+    );
     match cli.command {
         Command::Schedule(args) => schedule::exec(&ctx, args),
         Command::List(args) => list::exec(&ctx, args),

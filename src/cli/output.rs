@@ -6,7 +6,6 @@ use std::io::{self, IsTerminal, Write};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::store::BadLine;
 use crate::text;
 
 /// Writes `value` as JSON plus a newline: pretty by default, one line when `compact`.
@@ -33,58 +32,6 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 pub fn say(message: &str) {
     let line = format!("defer: {}\n", text::escape_control(message));
     let _ = io::stderr().lock().write_all(line.as_bytes());
-    SAID.with(|said| {
-        if let Some(lines) = said.borrow_mut().as_mut() {
-            lines.push(line.trim_end().to_string());
-        }
-    });
-}
-
-thread_local! {
-    /// While `capture` runs on this thread: the lines `say` printed.
-    static SAID: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `f` and returns, beside its result, the `defer: ...` lines it printed on stderr
-/// (they are still printed): the MCP server hands them to the model too.
-pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    /// Puts the outer capture back even if `f` panics.
-    struct Restore(Option<Vec<String>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let outer = self.0.take();
-            SAID.with(|said| *said.borrow_mut() = outer);
-        }
-    }
-    let _restore = Restore(SAID.with(|said| said.replace(Some(Vec::new()))));
-    let result = f();
-    let lines = SAID
-        .with(|said| said.borrow_mut().take())
-        .unwrap_or_default();
-    (result, lines)
-}
-
-pub fn warn(message: &str) {
-    say(&format!("warning: {message}"));
-}
-
-/// Information that is not a problem: `defer: note: ...` on stderr.
-pub fn note(message: &str) {
-    say(&format!("note: {message}"));
-}
-
-/// Reports the store's invalid lines on one line, however many (SPEC §21).
-pub fn bad_lines(store: &std::path::Path, bad: &[BadLine]) {
-    if let Some(warning) = crate::store::invalid::warning(store, bad, true) {
-        warn(&warning);
-    }
-}
-
-/// Prints the audit log's warnings, if it had any.
-pub fn audit_warnings(audit: &crate::audit::AuditLog) {
-    for warning in audit.take_warnings() {
-        warn(&warning);
-    }
 }
 
 /// `defer list | head` closes the pipe early; that is not an error.
@@ -139,19 +86,5 @@ mod tests {
             width_for(true, None, || None),
             Some(crate::view::DEFAULT_WIDTH)
         );
-    }
-
-    #[test]
-    fn capture_collects_what_say_printed_and_survives_a_panic() {
-        let ((), outer) = capture(|| {
-            say("one");
-            let ((), inner) = capture(|| warn("two"));
-            assert_eq!(inner, ["defer: warning: two"]);
-            let _ = std::panic::catch_unwind(|| capture(|| panic!("boom")));
-            say("three\nfour");
-        });
-        assert_eq!(outer, ["defer: one", "defer: three\\nfour"]);
-        say("not captured");
-        assert_eq!(capture(|| ()).1, Vec::<String>::new());
     }
 }

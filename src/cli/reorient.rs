@@ -5,17 +5,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::args::ReorientArgs;
-use super::{output, Ctx};
-use crate::reorient::{self, Lookup};
+use super::output;
+use crate::ops::{reorient, Ctx};
 
 pub fn exec(ctx: &Ctx, args: ReorientArgs) -> Result<ExitCode> {
-    let lookup = Lookup {
-        context_file: args.context_file.map(Into::into),
-        project: args.project,
-        env_context_file: ctx.env.context_file(),
-        home: ctx.env.home(),
-        cwd: std::env::current_dir()?,
-    };
-    output::json(&reorient::load(&lookup)?, args.compact)?;
+    let snapshot = reorient::reorient(ctx, args.context_file.as_deref(), args.project.as_deref())?;
+    output::json(&snapshot, args.compact)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,21 +1,21 @@
-//! `defer schedule`: argv → `schedule::Request` → the stored task, printed.
+//! `defer schedule`: flags → `ops::schedule::Request` → the stored task, printed (and a
+//! confirmation line for a person at a terminal).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use super::args::ScheduleArgs;
-use super::front::Front;
-use super::health::RunnerCheck;
-use super::{output, Ctx};
-use crate::schedule::{self, Outcome, Request};
+use super::output;
+use crate::local;
+use crate::ops::schedule::{self, Request};
+use crate::ops::Ctx;
 use crate::series::SeriesRequest;
-use crate::task::{Retry, Task};
-use crate::{lineage, local, lookup, reorient};
+use crate::task::Retry;
 
 pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<ExitCode> {
-    let scheduled = scheduled(ctx, &args)?;
+    let scheduled = schedule::schedule(ctx, request(&args))?;
     output::json(&scheduled.task, args.compact)?;
     if scheduled.stored {
         let stderr = std::io::stderr();
@@ -35,138 +35,21 @@ fn confirm<W: Write>(out: &mut W, is_terminal: bool, line: &str) {
     }
 }
 
-/// What `schedule` produced: the task, and whether this call stored it (not a dry run,
-/// not a live task already holding the key).
-pub struct Scheduled {
-    pub task: Task,
-    pub stored: bool,
-}
-
-/// The stored (or, with `--dry-run`, previewed) task; warnings (a held key, a past
-/// time, no runner) go to stderr, naming options as the caller's front end spells them.
-pub fn scheduled(ctx: &Ctx, args: &ScheduleArgs) -> Result<Scheduled> {
-    let front = ctx.front;
-    let runner_check = RunnerCheck::new(ctx)?;
-    let tz = ctx.env.timezone()?;
-    let mut request = request(args);
-    request.default_grace = ctx.env.grace_seconds()?;
-    let snapshot = match request.reorient {
-        true => Some(match ctx.front {
-            Front::Cli => reorient::load(&lookup(ctx, &request)?)?,
-            Front::Mcp => reorient::load_confined(&lookup(ctx, &request)?)?,
-        }),
-        false => None,
-    };
-    let mut prepared = schedule::build(&request, ctx.now, tz, snapshot.as_ref())?;
-    prepared.task.parent_id = parent(ctx, args)?;
-    prepared.task.answer_timeout_seconds = args.answer_timeout;
-    if let Some(usd) = args.series.budget {
-        if prepared.task.series.is_none() {
-            bail!("invalid --budget '{usd}': only a recurring task has it (accepted with --every or --cron)");
-        }
-        prepared.task.budget_usd = Some(usd);
-    }
-    prepared.task.snapshot = world(ctx, &prepared.task);
-    if prepared.task.retry.is_some() && prepared.task.max_retries == 0 {
-        output::warn(&format!(
-            "{} and {} only matter with {} 1 or more",
-            front.option("retry-delay"),
-            front.option("backoff"),
-            front.option("max-retries")
-        ));
-    }
-    if prepared.in_past {
-        output::warn(&schedule::past_warning(prepared.task.run_at));
-    }
-    let audit = ctx.audit()?;
-    let outcome = match args.dry_run {
-        true => schedule::preview(&ctx.store()?, prepared, ctx.now)?,
-        false => schedule::persist(&ctx.store()?, &audit, prepared, ctx.now)?,
-    };
-    output::audit_warnings(&audit);
-    let stored = !args.dry_run && !matches!(outcome, Outcome::Existing(_));
-    let task = match outcome {
-        Outcome::Created(task) => task,
-        Outcome::Existing(task) => {
-            output::warn(&format!(
-                "a task with key '{}' already exists ({}, {}); nothing to store ({} replaces it)",
-                task.key.as_deref().unwrap_or_default(),
-                task.id,
-                task.status,
-                front.option("replace")
-            ));
-            task
-        }
-        Outcome::Replaced { task, cancelled } => {
-            for cancelled in &cancelled {
-                output::say(&format!(
-                    "task {} (key '{}') {}: replaced by {}",
-                    cancelled.id,
-                    cancelled.key.as_deref().unwrap_or_default(),
-                    match args.dry_run {
-                        true => "would be cancelled (dry run)",
-                        false => "cancelled",
-                    },
-                    task.id
-                ));
-            }
-            task
-        }
-    };
-    if let Some(warning) = stored
-        .then(|| crate::command::not_found_now(&task, ctx.env.get("PATH")))
-        .flatten()
-    {
-        output::warn(&warning);
-    }
-    if !args.dry_run {
-        runner_check.warn(ctx);
-    }
-    Ok(Scheduled { task, stored })
-}
-
-/// What changed since scheduling is told at run time (SPEC §22): the git work tree of
-/// the current directory and, from the command line only, the artifacts that are
-/// local files. Over MCP only the git part: a model's artifact paths are not statted.
-fn world(ctx: &Ctx, task: &Task) -> Option<crate::snapshot::Snapshot> {
-    let cwd = std::env::current_dir().ok()?;
-    let artifacts: &[String] = match ctx.front {
-        Front::Cli => &task.context.artifacts,
-        Front::Mcp => &[],
-    };
-    crate::snapshot::capture(&cwd, artifacts)
-}
-
-/// `--parent` (which must exist), else `DEFER_TASK_ID`, unless `--no-parent`.
-fn parent(ctx: &Ctx, args: &ScheduleArgs) -> Result<Option<String>> {
-    let id = lineage::parent(
-        args.parent.as_deref(),
-        args.no_parent,
-        ctx.env.get("DEFER_TASK_ID"),
-    )?;
-    if let Some(explicit) = args.parent.as_deref() {
-        if lookup::find(&ctx.store()?, &ctx.paths()?, explicit)?.is_none() {
-            bail!(
-                "invalid --parent '{explicit}': no task with that id in the store or the archives"
-            );
-        }
-    }
-    Ok(id)
-}
-
-/// Where `--reorient` looks for CONTEXT.md.
-pub fn lookup(ctx: &Ctx, request: &Request) -> Result<reorient::Lookup> {
-    Ok(reorient::Lookup {
-        context_file: request.context_file.as_ref().map(Into::into),
-        project: request.project.clone(),
-        env_context_file: ctx.env.context_file(),
-        home: ctx.env.home(),
-        cwd: std::env::current_dir()?,
-    })
-}
-
+/// The operation's request from the flags.
 fn request(args: &ScheduleArgs) -> Request {
     Request {
+        parent: args.parent.clone(),
+        no_parent: args.no_parent,
+        answer_timeout: args.answer_timeout,
+        budget: args.series.budget,
+        dry_run: args.dry_run,
+        task: task(args),
+    }
+}
+
+/// The task's own fields from the flags.
+fn task(args: &ScheduleArgs) -> crate::schedule::Request {
+    crate::schedule::Request {
         when: args.when.clone(),
         summary: args.summary.clone(),
         intent: args.intent,

@@ -2,32 +2,18 @@
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
-use super::args::{SkillCommand, SkillInstallArgs};
-use super::{output, Ctx};
-use crate::skill::{self, Target};
+use super::args::SkillCommand;
+use super::output;
+use crate::ops::{skill, Ctx};
 
 pub fn exec(ctx: &Ctx, command: SkillCommand) -> Result<ExitCode> {
     match command {
-        SkillCommand::Install(args) => install(ctx, args),
-        SkillCommand::Print => {
-            output::stdout(skill::DEFER.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
+        SkillCommand::Install(args) => {
+            output::json(&skill::install(ctx, args.dir)?, args.compact)?;
         }
+        SkillCommand::Print => output::stdout(crate::skill::DEFER.as_bytes())?,
     }
-}
-
-fn install(ctx: &Ctx, args: SkillInstallArgs) -> Result<ExitCode> {
-    let target = match args.dir {
-        Some(dir) => Target::Dir(dir),
-        None => Target::ClaudeHome(
-            ctx.env
-                .home()
-                .ok_or_else(|| anyhow!("HOME is not set (pass --dir DIR to choose where)"))?,
-        ),
-    };
-    let installed = skill::install(&target)?;
-    output::json(&installed, args.compact)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,14 +3,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::args::closed;
-use super::{output, Ctx};
-use crate::stats::{self, Select};
+use super::output;
+use crate::ops::stats::{self, Request};
+use crate::ops::Ctx;
 use crate::view::Format;
-use crate::when;
 
 const STATS_ABOUT: &str = "\
 For each series (and the one-shot tasks together): the fires its schedule had in the
@@ -31,7 +31,7 @@ Examples:
 #[command(long_about = STATS_ABOUT, after_help = STATS_EXAMPLES)]
 pub struct StatsArgs {
     /// The window: fires at or after EXPR, a duration ago (7d, 24h) or a past time (default 7d)
-    #[arg(long, value_name = "EXPR", default_value = stats::DEFAULT_SINCE, allow_hyphen_values = true)]
+    #[arg(long, value_name = "EXPR", default_value = crate::stats::DEFAULT_SINCE, allow_hyphen_values = true)]
     pub since: String,
     /// Only this series (its first occurrence's id)
     #[arg(
@@ -53,26 +53,19 @@ pub struct StatsArgs {
 }
 
 pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
-    let rows = rows(ctx, &args)?;
+    let request = Request {
+        since: args.since,
+        series: args.series,
+        key: args.key,
+    };
+    let rows = stats::stats(ctx, &request)?;
     match args.format {
         Format::Json => output::json(&rows, args.compact)?,
         Format::Table => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            stats::table::write(&mut out, &rows)?;
+            crate::stats::table::write(&mut out, &rows)?;
             out.flush()?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The rows `args` asks for (also the MCP tool `stats`).
-pub fn rows(ctx: &Ctx, args: &StatsArgs) -> Result<Vec<stats::Row>> {
-    let since = when::since(&args.since, ctx.now, ctx.env.timezone()?)
-        .map_err(|e| anyhow!("invalid --since '{}': {e}", args.since))?;
-    let select = Select {
-        series: args.series.clone(),
-        key: args.key.clone(),
-    };
-    let tasks = stats::collect(&ctx.store()?, &ctx.paths()?, since, &select)?;
-    Ok(stats::rows(&tasks, since, ctx.now))
 }

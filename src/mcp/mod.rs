@@ -1,7 +1,9 @@
 //! `defer mcp`: a Model Context Protocol server over stdio, synchronous (one request at
-//! a time, no async runtime), whose tools run the CLI's own parser and command code.
+//! a time, no async runtime), whose tools call the same operations (`ops`) as the CLI.
 //! Protocol details and a transcript: docs/mcp.md.
 
+mod arguments;
+mod calls;
 mod config;
 mod policy;
 mod protocol;
@@ -15,20 +17,24 @@ use std::io::{self, BufRead, Write};
 pub use config::{registration, Client};
 pub use policy::Policy;
 pub use protocol::{Server, SUPPORTED_VERSIONS};
+pub use schema::{input_schema, Catalog, Kind, Property, Shape};
+pub use tools::TOOLS;
 
 use crate::config::Env;
 
 /// Serves requests from `input` until it ends, answering on `output`. Only protocol
 /// messages go to `output`; a bad message gets an error reply and serving goes on. A
 /// closed `output` (the host went away) ends serving quietly. `policy` is what the
-/// server's callers may do (`defer mcp --allow-commands`).
+/// server's callers may do (`defer mcp --allow-commands`); `catalog` every tool's
+/// arguments.
 pub fn serve(
     input: impl BufRead,
     mut output: impl Write,
     env: &Env,
     policy: Policy,
+    catalog: Catalog,
 ) -> io::Result<()> {
-    let mut server = Server::new(env.clone()).with_policy(policy);
+    let mut server = Server::new(env.clone(), catalog).with_policy(policy);
     let mut reader = transport::Reader::new(input);
     while let Some(frame) = reader.next_frame()? {
         let reply = match frame {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::cli::Command;
+use super::arguments::Arguments;
 
 /// The server's start-up choices about what its callers may do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,15 +36,11 @@ const REPLACE: &str = "With key: cancel the live task holding exactly that key (
 touched; without key it is an error";
 
 impl Policy {
-    /// Why this parsed call is refused, as the one line the caller gets; `None` when
-    /// it may run.
-    pub fn refusal(&self, command: &Command) -> Option<&'static str> {
-        match command {
-            Command::Schedule(args) if args.command.is_some() && !self.allow_commands => {
-                Some(COMMAND_REFUSED)
-            }
-            _ => None,
-        }
+    /// Why this call of `tool` is refused, as the one line the caller gets; `None`
+    /// when it may run.
+    pub fn refusal(&self, tool: &str, arguments: &Arguments) -> Option<&'static str> {
+        let command = tool == "schedule" && !arguments.texts("command").is_empty();
+        (command && !self.allow_commands).then_some(COMMAND_REFUSED)
     }
 
     /// True when `tool` can reach beyond defer's own files: `schedule` with commands
@@ -79,33 +75,44 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use crate::mcp::schema::{Kind, Property};
 
-    fn parse(argv: &[&str]) -> Command {
-        crate::cli::Cli::try_parse_from(argv).unwrap().command
+    fn properties() -> Vec<Property> {
+        ["when", "summary", "dry_run", "command"]
+            .into_iter()
+            .map(|name| Property {
+                name: name.into(),
+                kind: match name {
+                    "dry_run" => Kind::Flag,
+                    "command" => Kind::List,
+                    _ => Kind::Text,
+                },
+                long: None,
+                required: false,
+                default: None,
+                schema: json!({}),
+            })
+            .collect()
     }
 
     #[test]
     fn a_command_needs_the_flag_and_nothing_else_is_refused() {
-        let with = parse(&["defer", "schedule", "--when=1h", "--summary=s", "--", "id"]);
-        let dry = parse(&[
-            "defer",
-            "schedule",
-            "--when=1h",
-            "--summary=s",
-            "--dry-run",
-            "--",
-            "id",
-        ]);
-        let without = parse(&["defer", "schedule", "--when=1h", "--summary=s"]);
+        let props = properties();
+        let args =
+            |value: Value| Arguments::check(&props, value.as_object().unwrap().clone()).unwrap();
+        let with = args(json!({"when": "1h", "summary": "s", "command": ["id"]}));
+        let dry = args(json!({"when": "1h", "summary": "s", "dry_run": true, "command": ["id"]}));
+        let without = args(json!({"when": "1h", "summary": "s"}));
+        let empty = args(json!({"when": "1h", "summary": "s", "command": []}));
         let closed = Policy::default();
         let open = Policy {
             allow_commands: true,
         };
-        assert_eq!(closed.refusal(&with), Some(COMMAND_REFUSED));
-        assert_eq!(closed.refusal(&dry), Some(COMMAND_REFUSED));
-        assert_eq!(closed.refusal(&without), None);
-        assert_eq!(open.refusal(&with), None);
+        assert_eq!(closed.refusal("schedule", &with), Some(COMMAND_REFUSED));
+        assert_eq!(closed.refusal("schedule", &dry), Some(COMMAND_REFUSED));
+        assert_eq!(closed.refusal("schedule", &without), None);
+        assert_eq!(closed.refusal("schedule", &empty), None);
+        assert_eq!(open.refusal("schedule", &with), None);
         assert!(open.open_world("schedule") && !closed.open_world("schedule"));
         assert!(!open.open_world("list"));
     }

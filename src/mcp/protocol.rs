@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::policy::Policy;
+use super::schema::Catalog;
 use super::tools;
 use crate::config::Env;
 
@@ -105,14 +106,17 @@ impl Version {
 pub struct Server {
     env: Env,
     policy: Policy,
+    /// Every tool's properties (read off the CLI's definitions by the CLI).
+    catalog: Catalog,
     negotiated: Option<&'static str>,
 }
 
 impl Server {
-    pub fn new(env: Env) -> Self {
+    pub fn new(env: Env, catalog: Catalog) -> Self {
         Server {
             env,
             policy: Policy::default(),
+            catalog,
             negotiated: None,
         }
     }
@@ -215,8 +219,8 @@ impl Server {
             "initialize" => self.initialize(params)?,
             "server/discover" => discover(),
             "ping" => json!({}),
-            "tools/list" => tools_list(version, self.policy),
-            "tools/call" => tools_call(version, params, &self.env, self.policy)?,
+            "tools/list" => tools_list(version, self.policy, &self.catalog),
+            "tools/call" => tools_call(version, params, &self.env, self.policy, &self.catalog)?,
             _ => {
                 return Err(RpcError::new(
                     code::METHOD_NOT_FOUND,
@@ -279,8 +283,8 @@ fn discover() -> Value {
     })
 }
 
-fn tools_list(version: Version, policy: Policy) -> Value {
-    let mut result = json!({"tools": tools::list(version, policy)});
+fn tools_list(version: Version, policy: Policy, catalog: &Catalog) -> Value {
+    let mut result = json!({"tools": tools::list(version, policy, catalog)});
     if version.stateless {
         result["ttlMs"] = json!(0);
         result["cacheScope"] = json!("public");
@@ -293,6 +297,7 @@ fn tools_call(
     params: &Map<String, Value>,
     env: &Env,
     policy: Policy,
+    catalog: &Catalog,
 ) -> Result<Value, RpcError> {
     let Some(Value::String(name)) = params.get("name") else {
         return Err(RpcError::new(
@@ -310,7 +315,7 @@ fn tools_call(
             ))
         }
     };
-    tools::call(name, arguments, env, version, policy)
+    tools::call(name, arguments, env, version, policy, catalog)
 }
 
 #[cfg(test)]
@@ -318,7 +323,10 @@ mod tests {
     use super::*;
 
     fn server() -> Server {
-        Server::new(Env::from_pairs([("DEFER_TIMEZONE", "UTC")]))
+        Server::new(
+            Env::from_pairs([("DEFER_TIMEZONE", "UTC")]),
+            crate::cli::catalog(),
+        )
     }
 
     fn ask(server: &mut Server, message: Value) -> Value {

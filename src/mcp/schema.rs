@@ -1,28 +1,21 @@
-//! Tool input schemas read off the CLI's clap definitions, and tool arguments turned
-//! back into an argv for the same parser: one source of names, help, defaults and sets.
+//! What a tool's arguments are: each property's name, JSON kind, the CLI option it
+//! stands for and its schema (read off the CLI's definitions by the CLI front end and
+//! handed to the server as a `Catalog`), and the input schema built from them.
 
-use std::any::TypeId;
-
-use clap::{Arg, ArgAction, CommandFactory};
 use serde_json::{json, Map, Value};
-
-use crate::cli::Cli;
-
-/// Clap arguments no tool offers: MCP results are always JSON objects.
-const NEVER_OFFERED: &[&str] = &["help", "version", "compact", "format"];
 
 /// How a tool's properties are named and which CLI arguments it leaves out.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
-    /// The CLI subcommand the tool runs.
+    /// The CLI subcommand whose arguments the tool offers.
     pub command: &'static str,
     /// (clap argument id, property name) where the default name does not fit.
     pub renames: &'static [(&'static str, &'static str)],
-    /// Clap argument ids left out, beyond `NEVER_OFFERED`.
+    /// Clap argument ids left out (beyond those no tool offers: help, format, compact).
     pub hidden: &'static [&'static str],
 }
 
-/// The JSON type a property takes, from the clap argument's action and value parser.
+/// The JSON type a property takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Flag,
@@ -31,7 +24,7 @@ pub enum Kind {
     List,
 }
 
-/// One tool property and the CLI argument it feeds.
+/// One tool property and the CLI option it stands for.
 #[derive(Debug, Clone)]
 pub struct Property {
     pub name: String,
@@ -39,263 +32,66 @@ pub struct Property {
     /// `--long` for options, `None` for a positional argument.
     pub long: Option<String>,
     pub required: bool,
+    /// The value the CLI's parser uses when the option is absent (the schema may
+    /// show a default the command applies later, which this is not).
+    pub default: Option<String>,
     pub schema: Value,
 }
 
-/// The clap command for a subcommand name.
-fn command(name: &str) -> clap::Command {
-    let mut cli = Cli::command();
-    cli.build();
-    cli.find_subcommand(name)
-        .unwrap_or_else(|| panic!("the CLI has no `{name}` subcommand"))
-        .clone()
+impl Property {
+    /// How an error names it: the CLI's option (`--max-retries`), as the CLI's own
+    /// message would (SPEC §16), or the property's name for a positional.
+    pub fn flag(&self) -> String {
+        self.long.clone().unwrap_or_else(|| self.name.clone())
+    }
+
+    /// The parser's default, as text.
+    pub fn default_text(&self) -> Option<String> {
+        self.default.clone()
+    }
 }
 
-/// The properties a tool offers, in the CLI's order (options before positionals; a
-/// positional named like an option is left out, the option takes its place).
-pub fn properties(shape: &Shape) -> Vec<Property> {
-    let command = command(shape.command);
-    let (options, positionals): (Vec<&Arg>, Vec<&Arg>) = command
-        .get_arguments()
-        .filter(|arg| {
-            let id = arg.get_id().as_str();
-            !NEVER_OFFERED.contains(&id) && !shape.hidden.contains(&id) && !arg.is_hide_set()
-        })
-        .partition(|arg| arg.get_long().is_some());
-    let mut properties: Vec<Property> = Vec::new();
-    for arg in options.into_iter().chain(positionals) {
-        let property = property(shape, &command, arg);
-        match properties.iter_mut().find(|p| p.name == property.name) {
-            // `cancel <ID>` and `cancel --id`: one property, described by the
-            // positional's help (the option's refers to the positional).
-            Some(option) => {
-                if let Some(help) = property.schema.get("description") {
-                    option.schema["description"] = help.clone();
+/// Every tool's properties, by tool name; descriptions speak in argument names.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tools: Vec<(&'static str, Vec<Property>)>,
+}
+
+impl Catalog {
+    /// The catalog, with each description rewritten for a model: `--max-retries`
+    /// becomes `max_retries` (`words`).
+    pub fn new(tools: Vec<(&'static str, Vec<Property>)>) -> Self {
+        let tools = tools
+            .into_iter()
+            .map(|(name, mut properties)| {
+                let names: Vec<(String, String)> = properties
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.long.as_deref()?.trim_start_matches('-').to_string(),
+                            p.name.clone(),
+                        ))
+                    })
+                    .collect();
+                for property in &mut properties {
+                    if let Some(Value::String(help)) = property.schema.get("description") {
+                        let words = super::words::mcp_words(help, &names);
+                        property.schema["description"] = json!(words);
+                    }
                 }
-            }
-            None => properties.push(property),
-        }
+                (name, properties)
+            })
+            .collect();
+        Catalog { tools }
     }
-    // Descriptions speak in argument names, as the model passes them.
-    let names: Vec<(String, String)> = properties
-        .iter()
-        .filter_map(|p| {
-            Some((
-                p.long.as_deref()?.trim_start_matches('-').to_string(),
-                p.name.clone(),
-            ))
-        })
-        .collect();
-    for property in &mut properties {
-        if let Some(Value::String(help)) = property.schema.get("description") {
-            let words = super::words::mcp_words(help, &names);
-            property.schema["description"] = json!(words);
-        }
-    }
-    properties
-}
 
-/// Defaults clap does not hold (the option is absent unless given) but the command
-/// applies: (clap argument id, default).
-fn implied_default(id: &str) -> Option<Value> {
-    match id {
-        "backoff" => Some(json!(crate::task::ClosedSet::name(
-            crate::task::Backoff::default()
-        ))),
-        "pause_after" => Some(json!(crate::series::DEFAULT_PAUSE_AFTER)),
-        _ => None,
+    /// A tool's properties (none for a tool the catalog lacks).
+    pub fn properties(&self, tool: &str) -> &[Property] {
+        self.tools
+            .iter()
+            .find(|(name, _)| *name == tool)
+            .map_or(&[], |(_, properties)| properties.as_slice())
     }
-}
-
-fn property(shape: &Shape, command: &clap::Command, arg: &Arg) -> Property {
-    let id = arg.get_id().as_str();
-    let kind = kind(command, arg);
-    let long = arg.get_long().map(|long| format!("--{long}"));
-    let default_name = match (arg.get_long(), kind) {
-        // Repeatable options and a trailing `-- CMD ARG...` are named as the record's
-        // fields: key_points, artifacts, command.
-        (_, Kind::List) => id.to_string(),
-        (Some(long), _) => long.replace('-', "_"),
-        (None, _) => arg
-            .get_value_names()
-            .and_then(|names| names.first())
-            .map_or(id.to_string(), |name| name.to_lowercase()),
-    };
-    let name = shape
-        .renames
-        .iter()
-        .find(|(from, _)| *from == id)
-        .map_or(default_name, |(_, to)| to.to_string());
-    let mut schema = property_schema(arg, kind);
-    if kind == Kind::Integer && refuses_zero(command, arg) {
-        schema["minimum"] = json!(1);
-    }
-    if let Some(default) = implied_default(id) {
-        schema["default"] = default;
-    }
-    if let Some(max) = (kind == Kind::Integer)
-        .then(|| maximum(command, arg))
-        .flatten()
-    {
-        schema["maximum"] = json!(max);
-    }
-    Property {
-        schema,
-        required: arg.is_required_set(),
-        name,
-        kind,
-        long,
-    }
-}
-
-fn kind(command: &clap::Command, arg: &Arg) -> Kind {
-    let parser = arg.get_value_parser().type_id();
-    let integer = [
-        TypeId::of::<u8>(),
-        TypeId::of::<u16>(),
-        TypeId::of::<u32>(),
-        TypeId::of::<u64>(),
-        TypeId::of::<usize>(),
-        TypeId::of::<i32>(),
-        TypeId::of::<i64>(),
-    ]
-    .iter()
-    .any(|t| parser == *t);
-    match arg.get_action() {
-        ArgAction::SetTrue => Kind::Flag,
-        ArgAction::Append if arg.get_long().is_some() || arg.is_last_set() => Kind::List,
-        _ if integer && !accepts_text(command, arg) => Kind::Integer,
-        _ => Kind::Text,
-    }
-}
-
-/// True when an option parsed into a number also takes text such as `1m` (a duration
-/// given as `90s` or whole seconds): it is offered as a string, its parser decides.
-fn accepts_text(command: &clap::Command, arg: &Arg) -> bool {
-    let Some(long) = arg.get_long() else {
-        return false;
-    };
-    // Values are parsed as they come, before any check that another argument is missing:
-    // only an invalid-value error says the parser refused the text.
-    let probe = command
-        .clone()
-        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=1m")]);
-    !probe.is_err_and(|err| {
-        matches!(
-            err.kind(),
-            clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
-        )
-    })
-}
-
-/// True when the option's parser refuses 0 (`--count 0`): its minimum is 1.
-fn refuses_zero(command: &clap::Command, arg: &Arg) -> bool {
-    let Some(long) = arg.get_long() else {
-        return false;
-    };
-    let probe = command
-        .clone()
-        .try_get_matches_from([command.get_name().to_string(), format!("--{long}=0")]);
-    probe.is_err_and(|err| {
-        matches!(
-            err.kind(),
-            clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
-        )
-    })
-}
-
-/// The largest value an integer option's parser accepts, when that is below
-/// `u32::MAX` (the widest type's range is no bound worth stating): the CLI's own bound
-/// (`--next`: 1000) becomes the schema's `maximum`.
-fn maximum(command: &clap::Command, arg: &Arg) -> Option<u64> {
-    let long = arg.get_long()?;
-    let accepts = |n: u64| {
-        let probe = command
-            .clone()
-            .try_get_matches_from([command.get_name().to_string(), format!("--{long}={n}")]);
-        !probe.is_err_and(|err| {
-            matches!(
-                err.kind(),
-                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
-            )
-        })
-    };
-    let top = u64::from(u32::MAX);
-    if accepts(top) {
-        return None;
-    }
-    // The accepted values are a range: find its top between an accepted low and `top`.
-    let (mut lo, mut hi) = ([0, 1].into_iter().find(|n| accepts(*n))?, top);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        match accepts(mid) {
-            true => lo = mid,
-            false => hi = mid,
-        }
-    }
-    Some(lo)
-}
-
-fn is_unsigned(arg: &Arg) -> bool {
-    let parser = arg.get_value_parser().type_id();
-    [
-        TypeId::of::<u8>(),
-        TypeId::of::<u16>(),
-        TypeId::of::<u32>(),
-        TypeId::of::<u64>(),
-        TypeId::of::<usize>(),
-    ]
-    .iter()
-    .any(|t| parser == *t)
-}
-
-fn property_schema(arg: &Arg, kind: Kind) -> Value {
-    let mut schema = Map::new();
-    let names: Vec<String> = arg
-        .get_possible_values()
-        .iter()
-        .filter(|value| !value.is_hide_set())
-        .map(|value| value.get_name().to_string())
-        .collect();
-    let mut text = json!({"type": "string"});
-    if !names.is_empty() {
-        text["enum"] = json!(names);
-    }
-    match kind {
-        Kind::Flag => {
-            schema.insert("type".into(), json!("boolean"));
-        }
-        Kind::Integer => {
-            schema.insert("type".into(), json!("integer"));
-            if is_unsigned(arg) {
-                schema.insert("minimum".into(), json!(0));
-            }
-        }
-        Kind::Text => schema = text.as_object().cloned().unwrap_or_default(),
-        Kind::List => {
-            schema.insert("type".into(), json!("array"));
-            schema.insert("items".into(), text);
-        }
-    }
-    if let Some(help) = arg.get_help() {
-        schema.insert("description".into(), json!(help.to_string()));
-    }
-    let default = arg
-        .get_default_values()
-        .first()
-        .and_then(|value| value.to_str());
-    match (kind, default) {
-        (Kind::Integer, Some(value)) => {
-            if let Ok(n) = value.parse::<i64>() {
-                schema.insert("default".into(), json!(n));
-            }
-        }
-        (Kind::Text, Some(value)) => {
-            schema.insert("default".into(), json!(value));
-        }
-        _ => {}
-    }
-    Value::Object(schema)
 }
 
 /// The input schema object for a tool, with `extra` properties (tool-only arguments).
@@ -321,277 +117,4 @@ pub fn input_schema(properties: &[Property], extra: &[(&str, Value)]) -> Value {
         schema["required"] = json!(required);
     }
     schema
-}
-
-/// A tool argument of the wrong JSON type, an unknown name, or a missing required one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadArguments(pub String);
-
-/// The argv (`defer <command> ...`) a tool call stands for. Every value is passed as
-/// `--long=value`, so values that start with `-` stay values; positionals follow `--`.
-/// `null` counts as absent.
-pub fn argv(
-    shape: &Shape,
-    properties: &[Property],
-    arguments: &Map<String, Value>,
-) -> Result<Vec<String>, BadArguments> {
-    if let Some(unknown) = arguments
-        .keys()
-        .find(|name| properties.iter().all(|p| &p.name != *name))
-    {
-        let accepted: Vec<&str> = properties.iter().map(|p| p.name.as_str()).collect();
-        return Err(BadArguments(format!(
-            "unknown argument '{unknown}' (accepted: {})",
-            accepted.join(", ")
-        )));
-    }
-    let mut argv = vec!["defer".to_string(), shape.command.to_string()];
-    let mut positionals = Vec::new();
-    for property in properties {
-        let value = arguments.get(&property.name).filter(|v| !v.is_null());
-        let Some(value) = value else {
-            if property.required {
-                return Err(BadArguments(format!(
-                    "missing required argument '{}'",
-                    property.name
-                )));
-            }
-            continue;
-        };
-        let words = words(property, value)?;
-        match &property.long {
-            Some(long) if property.kind == Kind::Flag => {
-                if value == &Value::Bool(true) {
-                    argv.push(long.clone());
-                }
-            }
-            Some(long) => argv.extend(words.into_iter().map(|w| format!("{long}={w}"))),
-            None => positionals.extend(words),
-        }
-    }
-    if !positionals.is_empty() {
-        argv.push("--".to_string());
-        argv.extend(positionals);
-    }
-    Ok(argv)
-}
-
-/// The value's words, checked against the property's type.
-fn words(property: &Property, value: &Value) -> Result<Vec<String>, BadArguments> {
-    let wrong = |what: &str| {
-        BadArguments(format!(
-            "argument '{}' must be {what}, not {value}",
-            property.name
-        ))
-    };
-    match property.kind {
-        Kind::Flag => match value {
-            Value::Bool(_) => Ok(Vec::new()),
-            _ => Err(wrong("true or false")),
-        },
-        Kind::Integer => match value {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(vec![n.to_string()]),
-            _ => Err(wrong("a whole number")),
-        },
-        Kind::Text => match value {
-            Value::String(text) => Ok(vec![text.clone()]),
-            Value::Number(n) => Ok(vec![n.to_string()]),
-            _ => Err(wrong("a string")),
-        },
-        Kind::List => match value {
-            Value::Array(items) => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(text) => Ok(text.clone()),
-                    _ => Err(wrong("an array of strings")),
-                })
-                .collect(),
-            _ => Err(wrong("an array of strings")),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SCHEDULE: Shape = Shape {
-        command: "schedule",
-        renames: &[],
-        hidden: &[],
-    };
-
-    #[test]
-    fn every_schedule_option_is_a_property() {
-        let props = properties(&SCHEDULE);
-        let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
-        for arg in command("schedule").get_arguments() {
-            let id = arg.get_id().as_str();
-            if NEVER_OFFERED.contains(&id) {
-                continue;
-            }
-            let expected = match (arg.get_long(), arg.get_action()) {
-                (_, ArgAction::Append) => id.to_string(),
-                (Some(long), _) => long.replace('-', "_"),
-                (None, _) => panic!("a schedule positional that is not `-- CMD...`: {id}"),
-            };
-            assert!(
-                names.contains(&expected.as_str()),
-                "{id} missing: {names:?}"
-            );
-        }
-        for name in [
-            "when",
-            "summary",
-            "max_retries",
-            "prompt_template",
-            "dry_run",
-            "key_points",
-            "artifacts",
-            "constraints",
-            "key",
-        ] {
-            assert!(names.contains(&name), "{name} missing: {names:?}");
-        }
-        assert!(!names.contains(&"compact"));
-    }
-
-    #[test]
-    fn types_enums_defaults_and_help_come_from_clap() {
-        let schema = input_schema(&properties(&SCHEDULE), &[]);
-        let props = &schema["properties"];
-        let required: Vec<String> = command("schedule")
-            .get_arguments()
-            .filter(|arg| arg.is_required_set())
-            .map(|arg| arg.get_id().to_string())
-            .collect();
-        let listed = schema.get("required").cloned().unwrap_or(json!([]));
-        assert_eq!(
-            listed,
-            json!(required),
-            "the schema requires what clap requires"
-        );
-        assert_eq!(
-            props["intent"]["enum"],
-            json!(["resume_task", "notify", "execute_action"])
-        );
-        assert_eq!(props["intent"]["default"], "resume_task");
-        assert_eq!(props["max_retries"]["type"], "integer");
-        assert_eq!(props["max_retries"]["minimum"], 0);
-        assert_eq!(props["max_retries"]["default"], 0);
-        assert_eq!(props["dry_run"]["type"], "boolean");
-        assert_eq!(props["key_points"]["type"], "array");
-        assert_eq!(props["key_points"]["items"]["type"], "string");
-        // A number parser that also takes `90s`: a string, its parser decides.
-        assert_eq!(props["retry_delay"]["type"], "string");
-        // `-- CMD ARG...`: the record's execution.command.
-        assert_eq!(props["command"]["type"], "array");
-        assert!(props["summary"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("One-line description"));
-    }
-
-    #[test]
-    fn positionals_take_their_value_name_or_a_rename_and_options_win() {
-        let cancel = Shape {
-            command: "cancel",
-            renames: &[],
-            hidden: &[],
-        };
-        let props = properties(&cancel);
-        let ids: Vec<_> = props.iter().filter(|p| p.name == "id").collect();
-        assert_eq!(ids.len(), 1);
-        assert_eq!(ids[0].long.as_deref(), Some("--id"));
-        assert!(ids[0].schema["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("The task to cancel"));
-        let when = Shape {
-            command: "when",
-            renames: &[("expr", "expression")],
-            hidden: &[],
-        };
-        let props = properties(&when);
-        let expression = props.iter().find(|p| p.name == "expression").unwrap();
-        assert!(expression.long.is_none() && expression.kind == Kind::Text);
-    }
-
-    #[test]
-    fn arguments_become_the_cli_argv() {
-        let props = properties(&SCHEDULE);
-        let args = json!({
-            "when": "-5m", "summary": "s", "max_retries": 2, "dry_run": true,
-            "key_points": ["a", "--b"], "reorient": false, "id": null,
-        });
-        let got = argv(&SCHEDULE, &props, args.as_object().unwrap()).unwrap();
-        assert_eq!(
-            got,
-            [
-                "defer",
-                "schedule",
-                "--when=-5m",
-                "--summary=s",
-                "--max-retries=2",
-                "--key-point=a",
-                "--key-point=--b",
-                "--dry-run"
-            ]
-        );
-        let when = Shape {
-            command: "when",
-            renames: &[("expr", "expression")],
-            hidden: &[],
-        };
-        let props = properties(&when);
-        let got = argv(
-            &when,
-            &props,
-            json!({"expression": "-1h"}).as_object().unwrap(),
-        );
-        assert_eq!(got.unwrap(), ["defer", "when", "--", "-1h"]);
-        let args = json!({"when": "1h", "summary": "s", "command": ["echo", "-n", "hi"]});
-        let got = argv(&SCHEDULE, &properties(&SCHEDULE), args.as_object().unwrap());
-        assert_eq!(
-            got.unwrap(),
-            [
-                "defer",
-                "schedule",
-                "--when=1h",
-                "--summary=s",
-                "--",
-                "echo",
-                "-n",
-                "hi"
-            ]
-        );
-    }
-
-    #[test]
-    fn wrong_types_unknown_and_missing_arguments_are_refused() {
-        let props = properties(&SCHEDULE);
-        let call = |args: Value| argv(&SCHEDULE, &props, args.as_object().unwrap());
-        for (args, needle) in [
-            (json!({"when": "1h", "max_retries": "3"}), "whole number"),
-            (json!({"when": "1h", "max_retries": 1.5}), "whole number"),
-            (json!({"when": true}), "a string"),
-            (json!({"when": "1h", "key_points": "x"}), "array of strings"),
-            (json!({"when": "1h", "key_points": [1]}), "array of strings"),
-            (json!({"when": "1h", "dry_run": "yes"}), "true or false"),
-            (
-                json!({"when": "1h", "bogus": 1}),
-                "unknown argument 'bogus'",
-            ),
-        ] {
-            let err = call(args.clone()).unwrap_err();
-            assert!(err.0.contains(needle), "{args}: {}", err.0);
-        }
-        let reschedule = Shape {
-            command: "reschedule",
-            renames: &[],
-            hidden: &[],
-        };
-        let err = argv(&reschedule, &properties(&reschedule), &Map::new()).unwrap_err();
-        assert_eq!(err.0, "missing required argument 'when'");
-    }
 }

@@ -1,15 +1,20 @@
 //! The tools: what a model reads about each, their annotations and output shapes; a
-//! call becomes an argv for the CLI's own parser and runs the CLI's own command code.
+//! call's arguments are checked against the catalog and run by the tool's code in
+//! `calls` (one `ops` operation each).
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use chrono::Utc;
-use clap::Parser;
 use serde_json::{json, Map, Value};
 
+use super::arguments::{Arguments, BadArguments};
+use super::calls::{self, Call, Done};
 use super::policy::Policy;
 use super::protocol::{code, RpcError, Version};
-use super::schema::{self, Shape};
-use crate::cli::{self, Cli, Ctx};
+use super::schema::{self, Catalog, Property, Shape};
 use crate::config::Env;
+use crate::ops::{Ctx, Front, Warning};
 use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, ResultType, Status};
 
 /// What a tool's result object looks like.
@@ -34,6 +39,11 @@ pub struct Tool {
     /// readOnlyHint, destructiveHint, idempotentHint.
     pub hints: (bool, bool, bool),
     pub output: Output,
+    /// The tool's code: its arguments → an operation → the value returned.
+    pub call: Call,
+    /// Whether the call checks every setting first (`when` checks only the zone it
+    /// uses; `doctor` reports bad settings instead of refusing).
+    pub settings: bool,
 }
 
 const SCHEDULE: &str = "Store a task to run later; cron hands due tasks to a fresh run. \
@@ -111,8 +121,8 @@ server's own environment (what the host started it with), which may not be cron'
 first check, mcp_server, says so and warns when the crontab line's runtime dir or \
 executor differs. Use it when tasks do not run, or once after setting defer up.";
 
-/// Every tool. A new CLI command becomes a tool with one entry here and one arm in
-/// `cli::command_value`.
+/// Every tool. An operation becomes a tool with one entry here (its CLI command's
+/// arguments are its properties) and one function in `calls`.
 pub const TOOLS: &[Tool] = &[
     Tool {
         name: "schedule",
@@ -125,6 +135,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (false, false, false),
         output: Output::Task,
+        call: calls::schedule,
+        settings: true,
     },
     Tool {
         name: "list",
@@ -137,6 +149,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Wrapped("tasks"),
+        call: calls::list,
+        settings: true,
     },
     Tool {
         name: "show",
@@ -150,6 +164,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Task,
+        call: calls::show,
+        settings: true,
     },
     Tool {
         name: "cancel",
@@ -162,6 +178,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (false, true, true),
         output: Output::Task,
+        call: calls::cancel,
+        settings: true,
     },
     Tool {
         name: "pause",
@@ -174,6 +192,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (false, false, true),
         output: Output::Task,
+        call: calls::pause,
+        settings: true,
     },
     Tool {
         name: "resume",
@@ -186,6 +206,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (false, false, true),
         output: Output::Task,
+        call: calls::resume,
+        settings: true,
     },
     Tool {
         name: "reschedule",
@@ -199,6 +221,8 @@ pub const TOOLS: &[Tool] = &[
         // A relative time (2h) moves the task again on every call.
         hints: (false, false, false),
         output: Output::Task,
+        call: calls::reschedule,
+        settings: true,
     },
     Tool {
         name: "answer",
@@ -211,6 +235,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (false, false, false),
         output: Output::Task,
+        call: calls::answer,
+        settings: true,
     },
     Tool {
         name: "stats",
@@ -224,6 +250,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Wrapped("rows"),
+        call: calls::stats,
+        settings: true,
     },
     Tool {
         name: "when",
@@ -236,6 +264,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Preview,
+        call: calls::when,
+        settings: false,
     },
     Tool {
         name: "history",
@@ -248,6 +278,8 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Wrapped("tasks"),
+        call: calls::history,
+        settings: true,
     },
     Tool {
         name: "doctor",
@@ -260,32 +292,23 @@ pub const TOOLS: &[Tool] = &[
         },
         hints: (true, false, true),
         output: Output::Wrapped("checks"),
+        call: calls::doctor,
+        settings: false,
     },
 ];
 
 /// The `tools/list` entries, with what `version` knows: annotations since 2025-03-26,
 /// titles and output schemas since 2025-06-18; `policy` decides what `schedule` says.
-pub fn list(version: Version, policy: Policy) -> Vec<Value> {
+pub fn list(version: Version, policy: Policy, catalog: &Catalog) -> Vec<Value> {
     TOOLS
         .iter()
         .map(|tool| {
-            let properties = schema::properties(&tool.shape);
-            let mut input = schema::input_schema(&properties, &[]);
+            let mut input = schema::input_schema(&properties(tool, catalog), &[]);
             if tool.name == "answer" {
                 input["description"] = json!("Give id or key, and text.");
-                if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
-                    required.retain(|name| name != "id");
-                    required.push(json!("text"));
-                }
             }
             if by_id_or_key(tool) {
                 input["description"] = json!("Give id or key.");
-                if let Some(required) = input.get_mut("required").and_then(Value::as_array_mut) {
-                    required.retain(|name| name != "id");
-                    if required.is_empty() {
-                        input.as_object_mut().map(|o| o.remove("required"));
-                    }
-                }
             }
             policy.describe(tool.name, &mut input);
             let mut entry = json!({
@@ -316,10 +339,11 @@ pub fn list(version: Version, policy: Policy) -> Vec<Value> {
 /// the CLI would reject is an `isError` result carrying the CLI's one-line message.
 pub fn call(
     name: &str,
-    mut arguments: Map<String, Value>,
+    arguments: Map<String, Value>,
     env: &Env,
     version: Version,
     policy: Policy,
+    catalog: &Catalog,
 ) -> Result<Value, RpcError> {
     let Some(tool) = TOOLS.iter().find(|tool| tool.name == name) else {
         let names: Vec<&str> = TOOLS.iter().map(|tool| tool.name).collect();
@@ -328,16 +352,6 @@ pub fn call(
             format!("unknown tool '{name}' (tools: {})", names.join(", ")),
         ));
     };
-    let invalid =
-        |e: schema::BadArguments| RpcError::new(code::INVALID_PARAMS, format!("{name}: {}", e.0));
-    let ctx = Ctx::new(
-        env.clone(),
-        crate::timestamp::Timestamp::new(Utc::now()).at(),
-    )
-    .for_mcp();
-    if tool.name == "answer" {
-        answer_by_key(&mut arguments);
-    }
     let given = |name: &str| arguments.get(name).is_some_and(|v| !v.is_null());
     if by_id_or_key(tool) {
         match (given("id"), given("key")) {
@@ -348,37 +362,52 @@ pub fn call(
             _ => {}
         }
     }
-    let properties = schema::properties(&tool.shape);
-    let argv = schema::argv(&tool.shape, &properties, &arguments).map_err(invalid)?;
-    let cli = match Cli::try_parse_from(&argv) {
-        Ok(cli) => cli,
-        Err(err) => return Ok(failure(&clap_message(&err, &argv))),
-    };
-    if let Some(refused) = policy.refusal(&cli.command) {
+    let properties = properties(tool, catalog);
+    let arguments = Arguments::check(&properties, arguments)
+        .map_err(|BadArguments(e)| RpcError::new(code::INVALID_PARAMS, format!("{name}: {e}")))?;
+    if let Some(refused) = policy.refusal(tool.name, &arguments) {
         return Ok(failure(refused));
     }
-    // A bug in one command must not take the server (and the host's session) down.
+    // The warning channel: each warning goes to the server's stderr (the host's log)
+    // as the CLI would print it, and to the model as a text block after the result.
+    let said: Rc<RefCell<Vec<Warning>>> = Rc::default();
+    let channel = {
+        let said = Rc::clone(&said);
+        Box::new(move |warning: &Warning| {
+            eprintln!("{}", warning.line());
+            said.borrow_mut().push(warning.clone());
+        })
+    };
+    let now = crate::timestamp::Timestamp::new(Utc::now()).at();
+    let ctx = Ctx::new(env.clone(), now, Front::Mcp, channel);
+    // A bug in one tool must not take the server (and the host's session) down.
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        cli::command_value(&ctx, cli.command)
+        if tool.settings {
+            ctx.env.validate()?;
+        }
+        (tool.call)(&ctx, &arguments)
     }));
+    let said: Vec<String> = said.borrow().iter().map(Warning::line).collect();
     match ran {
-        Ok(Ok(done)) => Ok(success(tool.output, done, version, &ctx)),
+        Ok(Ok(done)) => Ok(success(tool.output, done, said, version, &ctx)),
         Ok(Err(err)) => Ok(failure(&format!("{err:#}"))),
         Err(_) => Ok(failure(&format!("internal error in {name} (see stderr)"))),
     }
 }
 
-/// `answer` with `key` and no `id`: the CLI reads the one positional as the answer
-/// (`defer answer --key K TEXT`), so `text` moves to `id`'s place.
-fn answer_by_key(arguments: &mut Map<String, Value>) {
-    let has = |arguments: &Map<String, Value>, name: &str| {
-        arguments.get(name).is_some_and(|v| !v.is_null())
-    };
-    if has(arguments, "key") && !has(arguments, "id") {
-        if let Some(text) = arguments.remove("text") {
-            arguments.insert("id".into(), text);
+/// A tool's arguments: its command's, except that a task is named by `id` or by `key`
+/// (neither is required alone) and `answer`'s text is required (on the command line
+/// it may take the id's place).
+fn properties(tool: &Tool, catalog: &Catalog) -> Vec<Property> {
+    let mut properties = catalog.properties(tool.name).to_vec();
+    for property in &mut properties {
+        match property.name.as_str() {
+            "id" if by_id_or_key(tool) || tool.name == "answer" => property.required = false,
+            "text" if tool.name == "answer" => property.required = true,
+            _ => {}
         }
     }
+    properties
 }
 
 /// True for the tools that take a task by `id` or by `key` (a task id, a series id or
@@ -390,24 +419,11 @@ fn by_id_or_key(tool: &Tool) -> bool {
     )
 }
 
-/// What the CLI says about a bad argv, on one line.
-fn clap_message(err: &clap::Error, argv: &[String]) -> String {
-    let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
-    if let Some(message) = cli::bad_value_message(err, &argv) {
-        return message;
-    }
-    let rendered = err.render().to_string();
-    let head = rendered.split("\n\n").next().unwrap_or(&rendered);
-    let head = head.strip_prefix("error: ").unwrap_or(head);
-    head.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn success(output: Output, done: cli::CommandValue, version: Version, ctx: &Ctx) -> Value {
-    let cli::CommandValue {
+fn success(output: Output, done: Done, said: Vec<String>, version: Version, ctx: &Ctx) -> Value {
+    let Done {
         mut text,
         mut value,
         file,
-        said,
         stored,
     } = done;
     // Task objects get their local time for people and models; `schedule` says whether
@@ -672,7 +688,7 @@ mod tests {
 
     #[test]
     fn tools_have_the_spec_names_and_hints() {
-        let tools = list(LATEST, Policy::default());
+        let tools = list(LATEST, Policy::default(), &crate::cli::catalog());
         let find = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap().clone();
         let hints = |name: &str| {
             let a = &find(name)["annotations"];
@@ -707,9 +723,10 @@ mod tests {
                 stateless: false,
             },
             Policy::default(),
+            &crate::cli::catalog(),
         );
         assert!(old[0].get("annotations").is_none() && old[0].get("outputSchema").is_none());
-        assert!(list(LATEST, Policy::default())[0]
+        assert!(list(LATEST, Policy::default(), &crate::cli::catalog())[0]
             .get("outputSchema")
             .is_some());
     }
@@ -718,7 +735,14 @@ mod tests {
     fn a_bad_value_is_the_cli_message_and_a_bad_type_a_protocol_error() {
         let call = |args: Value| {
             let args = args.as_object().unwrap().clone();
-            call("when", args, &env(), LATEST, Policy::default())
+            call(
+                "when",
+                args,
+                &env(),
+                LATEST,
+                Policy::default(),
+                &crate::cli::catalog(),
+            )
         };
         let bad = call(json!({"expression": "yesterday-ish"})).unwrap();
         assert_eq!(bad["isError"], true);
@@ -732,7 +756,15 @@ mod tests {
         assert_eq!(good["structuredContent"]["utc"], "2030-01-01T00:00:00Z");
         let wrong = call(json!({"expression": ["2h"]})).unwrap_err();
         assert_eq!(wrong.code, code::INVALID_PARAMS);
-        let err = super::call("nope", Map::new(), &env(), LATEST, Policy::default()).unwrap_err();
+        let err = super::call(
+            "nope",
+            Map::new(),
+            &env(),
+            LATEST,
+            Policy::default(),
+            &crate::cli::catalog(),
+        )
+        .unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);
     }
 }

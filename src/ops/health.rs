@@ -2,11 +2,11 @@
 
 use anyhow::Result;
 
-use super::{output, Ctx};
+use super::Ctx;
 use crate::heartbeat;
 
-/// Whether to warn; read before the command does anything, so a bad
-/// `DEFER_RUNNER_CHECK` fails the command before it writes.
+/// Whether to warn; read before the operation does anything, so a bad
+/// `DEFER_RUNNER_CHECK` fails it before it writes.
 pub struct RunnerCheck {
     enabled: bool,
 }
@@ -18,7 +18,7 @@ impl RunnerCheck {
         })
     }
 
-    /// Called once the command succeeded: one `stat` of the runner lock file.
+    /// Called once the operation succeeded: one `stat` of the runner lock file.
     pub fn warn(&self, ctx: &Ctx) {
         if !self.enabled {
             return;
@@ -26,7 +26,7 @@ impl RunnerCheck {
         let Ok(paths) = ctx.paths() else { return };
         let last = heartbeat::last_run(&paths.runner_lock());
         if let Some(warning) = heartbeat::warning(last, ctx.now) {
-            output::warn(&warning);
+            ctx.warn(warning);
         }
     }
 }
