@@ -8,6 +8,11 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use chrono_tz::Tz;
 
+pub mod vars;
+
+pub use vars::KNOWN_VARS;
+use vars::{Kind, Role};
+
 /// The largest delay or timeout a setting accepts: ten years, in seconds.
 pub const MAX_SECONDS: u64 = 315_360_000;
 
@@ -160,39 +165,11 @@ pub struct Env {
     vars: HashMap<String, String>,
 }
 
-/// Every variable of SPEC §2, §12–§14 that configures `defer`: the ones `defer cron`
-/// bakes into the crontab line. (Variables `defer` sets for its executor and hooks, such
-/// as `DEFER_TASK_ID`, are not settings.)
-pub const KNOWN_VARS: &[&str] = &[
-    "DEFER_RUNTIME_DIR",
-    "DEFER_TASKS_FILE",
-    "DEFER_ARCHIVE_DIR",
-    "DEFER_LOG_DIR",
-    "DEFER_LOG_FILE",
-    "DEFER_TIMEZONE",
-    "DEFER_EXECUTOR",
-    "DEFER_RETRY_DELAY_SECONDS",
-    "DEFER_EXECUTOR_TIMEOUT_SECONDS",
-    "DEFER_CONTEXT_FILE",
-    "DEFER_GRACE_SECONDS",
-    "DEFER_ON_SUCCESS",
-    "DEFER_ON_FAILURE",
-    "DEFER_ON_MISSED",
-    "DEFER_ON_NEEDS_INPUT",
-    "DEFER_RUNNER_CHECK",
-    "DEFER_ALLOW_NETWORK_FS",
-    "DEFER_MAX_PARALLEL",
-    "DEFER_LANES",
-];
-
 /// True for the settings of [`KNOWN_VARS`] that name a hook's program (`DEFER_ON_*`,
 /// SPEC §14); `runner::hooks::Hook` has one hook for each.
 pub fn is_hook_var(name: &str) -> bool {
-    name.starts_with("DEFER_ON_")
+    vars::find(name).is_some_and(|var| var.role == Role::Setting && var.kind == Kind::Hook)
 }
-
-/// Variables outside `DEFER_*` that `defer` reads.
-const OTHER_READ_VARS: &[&str] = &["TZ", "HOME", "PATH", "COLUMNS"];
 
 impl Env {
     /// The process's environment. A variable whose name or value is not UTF-8 is
@@ -323,19 +300,19 @@ impl Env {
     }
 
     pub fn retry_delay(&self) -> Result<Duration> {
-        self.seconds("DEFER_RETRY_DELAY_SECONDS", 60)
+        self.seconds("DEFER_RETRY_DELAY_SECONDS")
     }
 
     /// `None` means no limit (`0`).
     pub fn executor_timeout(&self) -> Result<Option<Duration>> {
-        let limit = self.seconds("DEFER_EXECUTOR_TIMEOUT_SECONDS", 3600)?;
+        let limit = self.seconds("DEFER_EXECUTOR_TIMEOUT_SECONDS")?;
         Ok((!limit.is_zero()).then_some(limit))
     }
 
     /// `DEFER_GRACE_SECONDS` (default 600, at most 10 years): lateness allowed before
     /// the missed-run policy applies (SPEC §12).
     pub fn grace_seconds(&self) -> Result<u64> {
-        Ok(self.seconds("DEFER_GRACE_SECONDS", 600)?.as_secs())
+        Ok(self.seconds("DEFER_GRACE_SECONDS")?.as_secs())
     }
 
     /// `DEFER_RUNNER_CHECK`: unset, empty or `1` → warn when no runner ran lately
@@ -380,7 +357,9 @@ impl Env {
         }
     }
 
-    /// Every bad setting, one error each (`validate` reports the first).
+    /// Every bad setting, one error each (`validate` reports the first). Each variable
+    /// that `vars::VARS` marks checked (`Var::checked`) has its check here, in this
+    /// order; a test holds the two together.
     pub fn problems(&self) -> Vec<anyhow::Error> {
         [
             self.timezone().err(),
@@ -411,23 +390,25 @@ impl Env {
         self.get("DEFER_CONTEXT_FILE").map(PathBuf::from)
     }
 
-    /// A delay or timeout: whole seconds, at most `MAX_SECONDS` (SPEC §11), so no
-    /// timestamp arithmetic on it can overflow.
-    fn seconds(&self, name: &str, default: u64) -> Result<Duration> {
+    /// A delay or timeout: whole seconds, its default and bound (`MAX_SECONDS`, SPEC
+    /// §11, so no timestamp arithmetic on it can overflow) from [`vars::VARS`].
+    fn seconds(&self, name: &str) -> Result<Duration> {
+        let Kind::Seconds { default, max } = vars::get(name).kind else {
+            unreachable!("{name} is not a setting in seconds")
+        };
         match self.get(name) {
             None => Ok(Duration::from_secs(default)),
             Some(text) => match text.trim().parse::<u64>() {
-                Ok(secs) if secs <= MAX_SECONDS => Ok(Duration::from_secs(secs)),
-                _ => bail!(
-                    "invalid {name} '{text}' (accepted: whole seconds from 0 to {MAX_SECONDS})"
-                ),
+                Ok(secs) if secs <= max => Ok(Duration::from_secs(secs)),
+                _ => bail!("invalid {name} '{text}' (accepted: whole seconds from 0 to {max})"),
             },
         }
     }
 }
 
+/// `DEFER_*`, or a variable outside it that `defer` reads (`Role::System`).
 fn is_read(name: &str) -> bool {
-    name.starts_with("DEFER_") || OTHER_READ_VARS.contains(&name)
+    name.starts_with("DEFER_") || vars::find(name).is_some_and(|var| var.role == Role::System)
 }
 
 fn parse_zone(name: &str, var: &str) -> Result<Tz> {

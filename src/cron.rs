@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use crate::config::{Env, KNOWN_VARS};
+use crate::config::vars::{self, Kind};
+use crate::config::Env;
 use crate::text;
 
 pub mod percent;
@@ -16,33 +17,10 @@ pub mod percent;
 /// Ends our line, so we can find it again: `... run # defer-runner`.
 pub const MARKER: &str = "# defer-runner";
 
-/// Variables whose value is a path: made absolute, since cron starts jobs in `$HOME`.
-const PATH_VARS: &[&str] = &[
-    "DEFER_RUNTIME_DIR",
-    "DEFER_TASKS_FILE",
-    "DEFER_ARCHIVE_DIR",
-    "DEFER_LOG_DIR",
-    "DEFER_LOG_FILE",
-    "DEFER_CONTEXT_FILE",
-    "DEFER_EXECUTOR",
-    "DEFER_ON_SUCCESS",
-    "DEFER_ON_FAILURE",
-    "DEFER_ON_MISSED",
-    "DEFER_ON_NEEDS_INPUT",
-];
-
-/// Path variables that name a program: a bare name (no `/`) is looked up on `PATH`.
-const PROGRAM_VARS: &[&str] = &[
-    "DEFER_EXECUTOR",
-    "DEFER_ON_SUCCESS",
-    "DEFER_ON_FAILURE",
-    "DEFER_ON_MISSED",
-    "DEFER_ON_NEEDS_INPUT",
-];
-
 /// The settings to bake into the line from `vars` (name, value): each non-empty
-/// setting of [`KNOWN_VARS`] plus `PATH` (cron's default PATH is `/usr/bin:/bin`, and a
-/// bare `DEFER_EXECUTOR` name is searched on it), sorted by name. Nothing else is taken:
+/// variable the registry bakes (`config::vars::Var::cron`: every setting, and `PATH`:
+/// cron's default PATH is `/usr/bin:/bin`, and a bare `DEFER_EXECUTOR` name is searched
+/// on it), sorted by name. Nothing else is taken:
 /// a token in some other `DEFER_*` variable stays out of the crontab. Relative paths are
 /// joined to `cwd`; a bare executor name (no `/`) is kept as is. A value holding a
 /// control character (a newline would start a second cron job) is an error naming it.
@@ -52,10 +30,11 @@ pub fn settings<'a>(
 ) -> Result<Vec<(String, String)>> {
     let mut kept: Vec<(String, String)> = vars
         .into_iter()
-        .filter(|(name, value)| (KNOWN_VARS.contains(name) || *name == "PATH") && !value.is_empty())
-        .map(|(name, value)| match name {
-            "PATH" => (name.to_string(), unique_dirs(value)),
-            _ => (name.to_string(), absolute(name, value, cwd)),
+        .filter(|(_, value)| !value.is_empty())
+        .filter_map(|(name, value)| Some((name, value, baked(name)?)))
+        .map(|(name, value, kind)| match kind {
+            Kind::Dirs => (name.to_string(), unique_dirs(value)),
+            _ => (name.to_string(), absolute(kind, value, cwd)),
         })
         .collect();
     kept.sort();
@@ -105,10 +84,16 @@ pub fn relative_dirs(path: &str) -> Vec<String> {
     out
 }
 
-fn absolute(name: &str, value: &str, cwd: &Path) -> String {
-    let is_path = PATH_VARS.contains(&name);
-    let bare_command = PROGRAM_VARS.contains(&name) && !value.contains('/');
-    if !is_path || bare_command || Path::new(value).is_absolute() {
+/// The kind of value of a variable the crontab line bakes in; `None` for the others.
+fn baked(name: &str) -> Option<Kind> {
+    vars::find(name).filter(|var| var.cron).map(|var| var.kind)
+}
+
+/// A path value made absolute against `cwd` (cron starts jobs in `$HOME`); a bare
+/// program name (no `/`) is kept for the search on `PATH`.
+fn absolute(kind: Kind, value: &str, cwd: &Path) -> String {
+    let bare_command = kind.is_program() && !value.contains('/');
+    if !kind.is_path() || bare_command || Path::new(value).is_absolute() {
         return value.to_string();
     }
     cwd.join(value).display().to_string()

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 use crate::snapshot::Snapshot;
 use crate::timestamp::Timestamp;
 
+pub mod fields;
+
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
 pub trait ClosedSet: Sized + Copy + 'static {
     const ALL: &'static [Self];
@@ -249,7 +251,9 @@ fn deferred_task() -> String {
 }
 
 /// One deferred task: a line of `deferred.jsonl`. Fields this program does not know are
-/// kept in `extra` and written back (after the known ones).
+/// kept in `extra` and written back (after the known ones). A new field also goes in
+/// `fields::FIELDS`, which says what the scan, exports and a series' next occurrence do
+/// with it (a test fails until it is there).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,

@@ -12,94 +12,6 @@ use clap_mangen::Man;
 use super::args::{Cli, ManArgs};
 use super::output;
 
-/// The variables `defer` reads: (name, default, meaning). SPEC §2, §12–§15. The names
-/// are `config::KNOWN_VARS`, in its order (a test holds them together).
-pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
-    ("DEFER_RUNTIME_DIR", "~/data/runtime", "root of all state"),
-    (
-        "DEFER_TASKS_FILE",
-        "$DEFER_RUNTIME_DIR/deferred.jsonl",
-        "the active store",
-    ),
-    (
-        "DEFER_ARCHIVE_DIR",
-        "$DEFER_RUNTIME_DIR/archive",
-        "monthly archives",
-    ),
-    (
-        "DEFER_LOG_DIR",
-        "$DEFER_RUNTIME_DIR/logs",
-        "prompt artifacts, outputs, audit log",
-    ),
-    (
-        "DEFER_LOG_FILE",
-        "$DEFER_LOG_DIR/deferred.log",
-        "the audit log",
-    ),
-    (
-        "DEFER_TIMEZONE",
-        "TZ, else the system zone",
-        "zone for naive times (9am, tomorrow)",
-    ),
-    (
-        "DEFER_EXECUTOR",
-        "unset",
-        "executable that receives each due task's JSON on stdin",
-    ),
-    ("DEFER_RETRY_DELAY_SECONDS", "60", "delay before a retry"),
-    (
-        "DEFER_EXECUTOR_TIMEOUT_SECONDS",
-        "3600",
-        "executor wall-clock limit; 0 = none",
-    ),
-    (
-        "DEFER_CONTEXT_FILE",
-        "unset",
-        "fallback CONTEXT.md for reorient",
-    ),
-    (
-        "DEFER_GRACE_SECONDS",
-        "600",
-        "lateness allowed before the missed-run policy applies",
-    ),
-    (
-        "DEFER_ON_SUCCESS",
-        "unset",
-        "hook run after a task completes",
-    ),
-    ("DEFER_ON_FAILURE", "unset", "hook run after a task fails"),
-    (
-        "DEFER_ON_MISSED",
-        "unset",
-        "hook run after a task is missed",
-    ),
-    (
-        "DEFER_ON_NEEDS_INPUT",
-        "unset",
-        "hook run after a task starts waiting for an answer",
-    ),
-    (
-        "DEFER_RUNNER_CHECK",
-        "1",
-        "0 silences the no-runner warning of schedule and list",
-    ),
-    (
-        "DEFER_ALLOW_NETWORK_FS",
-        "unset",
-        "1 lets the store live on NFS/CIFS",
-    ),
-    (
-        "DEFER_MAX_PARALLEL",
-        "4",
-        "executors running at once on this host, all lanes together (1-256)",
-    ),
-    (
-        "DEFER_LANES",
-        "unset",
-        "named lanes' limits, e.g. repo-a=1,research=3; a lane not listed runs one task at a time",
-    ),
-];
-
 const FILES: &[(&str, &str)] = &[
     (
         "$DEFER_RUNTIME_DIR/deferred.jsonl",
@@ -181,8 +93,12 @@ fn main_page(root: &clap::Command, out: &mut Vec<u8>) -> Result<()> {
     section(
         &mut roff,
         "ENVIRONMENT",
-        ENVIRONMENT.iter().map(|(name, default, meaning)| {
-            (name.to_string(), format!("{meaning} (default: {default})"))
+        // The settings of the one table of variables, in its order.
+        crate::config::vars::settings().map(|var| {
+            (
+                var.name.to_string(),
+                format!("{} (default: {})", var.meaning, var.default),
+            )
         }),
     );
     section(
@@ -277,15 +193,4 @@ fn preformatted(roff: &mut Roff, text: &str) {
 fn see_also(roff: &mut Roff, text: &str) {
     roff.control("SH", ["SEE ALSO"]);
     roff.text([roman(text)]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn environment_documents_exactly_the_known_variables() {
-        let names: Vec<&str> = ENVIRONMENT.iter().map(|(n, _, _)| *n).collect();
-        assert_eq!(names, crate::config::KNOWN_VARS);
-    }
 }

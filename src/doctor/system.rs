@@ -228,6 +228,23 @@ mod tests {
         assert_eq!(space_row(d, None).status, Level::Warn);
     }
 
+    /// The `settings` row fails for a bad value of each variable the one table of
+    /// variables says is checked, naming it, and for no other.
+    #[test]
+    fn the_settings_row_checks_the_tables_checked_variables() {
+        for var in crate::config::vars::VARS {
+            let row = settings(&Env::from_pairs([(var.name, "x\ny")]));
+            match var.checked() {
+                true => assert!(
+                    row.status == Level::Fail && row.detail.contains(var.name),
+                    "{}: {row:?}",
+                    var.name
+                ),
+                false => assert_eq!(row.status, Level::Ok, "{}", var.name),
+            }
+        }
+    }
+
     #[test]
     fn settings_and_timezone() {
         assert_eq!(settings(&Env::default()).status, Level::Ok);

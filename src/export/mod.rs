@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::series::{Recurrence, Series};
+use crate::task::fields::FIELDS;
 use crate::task::{is_valid_id, ClosedSet, MissedPolicy, Overlap, Task};
 use crate::timestamp::Timestamp;
 
@@ -96,27 +97,6 @@ pub(crate) struct Plan {
     /// `--overlap`, when the series has one (§20).
     pub overlap: Option<Overlap>,
 }
-
-/// Fields that describe one run of the task, not the task: dropped from the exported
-/// JSON, so every run the timer starts begins as a fresh `scheduled` task.
-const RUN_FIELDS: &[&str] = &[
-    "series",
-    "started_at",
-    "completed_at",
-    "failed_at",
-    "cancelled_at",
-    "cancel_reason",
-    "missed_at",
-    "last_attempt_at",
-    "last_error",
-    "error",
-    "result",
-    "rescheduled_from",
-    "executor",
-    "history",
-    "late_by_seconds",
-    "missed_fires",
-];
 
 /// The export of `task` to `target`, or one line saying why it cannot be exact.
 pub fn export(task: &Task, target: &Target) -> Result<String, String> {
@@ -245,11 +225,13 @@ fn series_when(id: &str, series: &Series, task: &Task) -> Result<SeriesParts, St
     Ok((when, Some(series.missed), Some(series.grace_seconds)))
 }
 
-/// The record without its run fields, `scheduled` with no attempts, on one line.
+/// The record without the fields that describe one run of the task, not the task
+/// (`task::fields`' `RUN` class), `scheduled` with no attempts, on one line: every run
+/// the timer starts begins as a fresh `scheduled` task.
 fn run_json(mut record: Value) -> String {
     if let Some(object) = record.as_object_mut() {
-        for field in RUN_FIELDS {
-            object.remove(*field);
+        for field in FIELDS.iter().filter(|field| field.run()) {
+            object.remove(field.name);
         }
         object.insert("status".into(), Value::from("scheduled"));
         object.insert("attempts".into(), Value::from(0));

@@ -16,6 +16,7 @@
 
 use memchr::memchr2;
 
+use crate::task::fields::{fast_index, FAST_FIELDS, FAST_REQUIRED};
 use crate::task::{is_valid_id, AuraLevel, Backoff, ClosedSet, Intent, Mode, ResultType, Status};
 use crate::timestamp::Timestamp;
 
@@ -149,34 +150,35 @@ struct Cursor<'a> {
     i: usize,
 }
 
-/// Top-level fields of `Task`, as bits for duplicate and required-field checks.
-const TOP: &[&str] = &[
-    "id",
-    "created_at",
-    "run_at",
-    "type",
-    "intent",
-    "context",
-    "execution",
-    "status",
-    "attempts",
-    "max_retries",
-    "reorient_requested",
-    "reorient",
-    "key",
-    "retry",
-    "started_at",
-    "completed_at",
-    "failed_at",
-    "cancelled_at",
-    "cancel_reason",
-    "last_attempt_at",
-    "last_error",
-    "error",
-    "result",
-    "rescheduled_from",
-    "executor",
-];
+/// The top-level fields this reader reads (`task::fields`' `FAST` class), in the
+/// record's order, as bits for duplicate and required-field checks; each one's index,
+/// fixed at compile time.
+const TOP: [&str; FAST_FIELDS.len()] = FAST_FIELDS;
+const ID: usize = fast_index("id");
+const CREATED_AT: usize = fast_index("created_at");
+const RUN_AT: usize = fast_index("run_at");
+const TYPE: usize = fast_index("type");
+const INTENT: usize = fast_index("intent");
+const CONTEXT: usize = fast_index("context");
+const EXECUTION: usize = fast_index("execution");
+const STATUS: usize = fast_index("status");
+const ATTEMPTS: usize = fast_index("attempts");
+const MAX_RETRIES: usize = fast_index("max_retries");
+const REORIENT_REQUESTED: usize = fast_index("reorient_requested");
+const REORIENT: usize = fast_index("reorient");
+const KEY: usize = fast_index("key");
+const RETRY: usize = fast_index("retry");
+const STARTED_AT: usize = fast_index("started_at");
+const COMPLETED_AT: usize = fast_index("completed_at");
+const FAILED_AT: usize = fast_index("failed_at");
+const CANCELLED_AT: usize = fast_index("cancelled_at");
+const CANCEL_REASON: usize = fast_index("cancel_reason");
+const LAST_ATTEMPT_AT: usize = fast_index("last_attempt_at");
+const LAST_ERROR: usize = fast_index("last_error");
+const ERROR: usize = fast_index("error");
+const RESULT: usize = fast_index("result");
+const RESCHEDULED_FROM: usize = fast_index("rescheduled_from");
+const EXECUTOR: usize = fast_index("executor");
 
 impl<'a> Cursor<'a> {
     fn ws(&mut self) {
@@ -481,39 +483,41 @@ impl<'a> Cursor<'a> {
         let mut status = None;
         let mut key = None;
         let mut ended = [None; 3];
-        // id, created_at, run_at, context, execution, status.
-        let required = 1 | 1 << 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7;
-        self.object(TOP, required, true, |index, p| {
+        // Those the full parse requires: id, created_at, run_at, context, execution, status.
+        self.object(&TOP, FAST_REQUIRED, true, |index, p| {
             match index {
-                0 => id = Some(p.plain().filter(|id| is_valid_id(id))?),
-                1 => created_at = Some(p.timestamp()?),
-                2 => run_at = Some(p.timestamp()?),
-                3 => {
+                ID => id = Some(p.plain().filter(|id| is_valid_id(id))?),
+                CREATED_AT => created_at = Some(p.timestamp()?),
+                RUN_AT => run_at = Some(p.timestamp()?),
+                TYPE => {
                     p.string()?;
                 }
-                4 => {
+                INTENT => {
                     p.closed::<Intent>()?;
                 }
-                5 => p.context()?,
-                6 => p.execution()?,
-                7 => status = Some(p.closed::<Status>()?),
-                8 | 9 => p.integer(u64::from(u32::MAX))?,
-                10 => p.boolean()?,
-                11 => p.reorient()?,
-                12 => {
+                CONTEXT => p.context()?,
+                EXECUTION => p.execution()?,
+                STATUS => status = Some(p.closed::<Status>()?),
+                ATTEMPTS | MAX_RETRIES => p.integer(u64::from(u32::MAX))?,
+                REORIENT_REQUESTED => p.boolean()?,
+                REORIENT => p.reorient()?,
+                KEY => {
                     key = match p.null() {
                         true => None,
                         false => Some(p.plain()?),
                     }
                 }
-                13 => p.retry()?,
-                15..=17 => ended[index - 15] = p.opt_timestamp()?,
-                14 | 19 | 23 => {
+                RETRY => p.retry()?,
+                COMPLETED_AT => ended[0] = p.opt_timestamp()?,
+                FAILED_AT => ended[1] = p.opt_timestamp()?,
+                CANCELLED_AT => ended[2] = p.opt_timestamp()?,
+                STARTED_AT | LAST_ATTEMPT_AT | RESCHEDULED_FROM => {
                     p.opt_timestamp()?;
                 }
-                18 | 20 | 21 => p.opt_string()?,
-                22 => p.result()?,
-                24 => p.executor()?,
+                CANCEL_REASON | LAST_ERROR | ERROR => p.opt_string()?,
+                RESULT => p.result()?,
+                EXECUTOR => p.executor()?,
+                // A field marked `FAST` in `task::fields` and not read here: not sure.
                 _ => return None,
             }
             Some(())

@@ -407,3 +407,39 @@ fn a_claim_taken_again_stands_for_the_fire_it_chose() {
     );
     assert_eq!(third.snapshot.run_at.to_string(), "2026-12-01T13:00:00Z");
 }
+
+/// The next occurrence gets its own value for exactly the fields `task::fields` marks
+/// `RESET`, and a copy of every other (unknown fields too).
+#[test]
+fn the_next_occurrence_resets_exactly_the_reset_fields() {
+    use crate::task::fields::{tests::every_field_set, FIELDS};
+    let mut task = every_field_set();
+    task.status = Status::Cancelled;
+    task.extra
+        .insert("owner".into(), serde_json::json!({"x": 1}));
+    let next = after_skip(
+        &mut task.clone(),
+        Status::Scheduled,
+        utc("2026-12-01T10:05:00Z"),
+        never,
+        || "n2".into(),
+    )
+    .unwrap();
+    let (before, after) = (
+        serde_json::to_value(&task).unwrap(),
+        serde_json::to_value(&next).unwrap(),
+    );
+    for field in FIELDS {
+        let changed = before.get(field.name) != after.get(field.name);
+        assert_eq!(
+            changed,
+            field.reset(),
+            "{}: {:?} -> {:?}",
+            field.name,
+            before.get(field.name),
+            after.get(field.name)
+        );
+    }
+    assert_eq!(after["owner"], before["owner"]);
+    assert_eq!(next.series.unwrap().occurrence, 2);
+}

@@ -323,3 +323,24 @@ fn random_edits_agree_with_the_full_parse() {
         agree_bytes(&line);
     }
 }
+
+/// The top-level fields `task::fields` marks `FAST` are read fast, and a record with
+/// any other field of `Task` takes the full parse.
+#[test]
+fn the_registrys_fast_fields_are_read_fast_and_no_others() {
+    use crate::task::fields::{tests::every_field_set, FIELDS};
+    use serde_json::Value;
+    let full = serde_json::to_value(every_field_set()).unwrap();
+    let mut fast = full.as_object().unwrap().clone();
+    fast.retain(|name, _| TOP.contains(&name.as_str()));
+    assert_eq!(fast.len(), TOP.len());
+    let line = Value::Object(fast.clone()).to_string();
+    assert!(agree(&line), "not read fast: {line}");
+    for field in FIELDS.iter().filter(|field| !field.fast()) {
+        let mut with = fast.clone();
+        with.insert(field.name.into(), full[field.name].clone());
+        let line = Value::Object(with).to_string();
+        assert!(!agree(&line), "{} is read fast: {line}", field.name);
+        assert!(parse_record(line.as_bytes()).is_ok(), "{line}");
+    }
+}
