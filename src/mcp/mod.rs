@@ -5,6 +5,7 @@
 mod arguments;
 mod calls;
 mod config;
+mod output;
 mod policy;
 mod protocol;
 mod schema;
