@@ -1,5 +1,7 @@
+use super::hooks::Hook;
 use super::*;
 use crate::config::Env;
+use crate::task::ResultType;
 use chrono::TimeZone;
 use std::os::unix::fs::PermissionsExt;
 

@@ -6,8 +6,9 @@ use std::sync::mpsc;
 
 use anyhow::Result;
 
+use super::execute::incomplete_output;
 use super::liveness::TaskLock;
-use super::{incomplete_output, Notice, Paused, Runner};
+use super::{Notice, Paused, Runner};
 use crate::store::summary::Summary;
 use crate::task::{Status, Task};
 
@@ -84,7 +85,7 @@ impl Runner<'_> {
                 failures: p.failures,
             });
         }
-        let hook = super::Hook::for_status(done.status);
+        let hook = super::hooks::Hook::for_status(done.status);
         let _ = tx.send(Message::Finished(Box::new(Finished {
             done: Some(done.clone()),
             paused,

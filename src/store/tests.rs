@@ -1,4 +1,7 @@
+use super::read::PARALLEL_SCAN_BYTES;
 use super::*;
+use crate::task::{Status, Task};
+use anyhow::anyhow;
 
 fn record(id: &str, status: &str) -> String {
     format!(

@@ -4,7 +4,8 @@
 //! and `eod` are clock times, so the past-today rule applies: after 20:00, `tonight`
 //! is tomorrow's 20:00, as `8pm` would be. Pure.
 
-use super::{unit_months, unit_seconds, weekday};
+use super::duration::{unit_months, unit_seconds};
+use super::lex::weekday;
 
 /// The parts of a day `tomorrow` may take, and their clock times.
 const PARTS_OF_DAY: [(&str, &str); 4] = [

@@ -21,10 +21,11 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::{
-    evaluate, instants, local_now, parse_clock_all, parse_expr, parse_iso_instant, tokenize,
-    DayRef, Expr, Reason, WhenError,
-};
+use super::clock::parse_clock_all;
+use super::lex::tokenize;
+use super::syntax::{parse_expr, parse_iso_instant, DayRef, Expr};
+use super::timeline::{evaluate, instants, local_now};
+use super::{Reason, WhenError};
 
 /// Why a `--since` expression was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,10 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{evaluate, month, parse_expr, unit_months, unit_seconds, weekday};
+use super::duration::{unit_months, unit_seconds};
+use super::lex::{month, weekday};
+use super::syntax::parse_expr;
+use super::timeline::evaluate;
 
 /// Words a misspelling may be corrected to (three letters or more).
 const WORDS: &[&str] = &[

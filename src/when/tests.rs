@@ -1,4 +1,5 @@
 use super::*;
+use chrono::{TimeDelta, TimeZone};
 use chrono_tz::America::New_York as NY;
 use chrono_tz::Asia::{Kathmandu, Kolkata};
 use chrono_tz::UTC;

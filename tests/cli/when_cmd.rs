@@ -1,5 +1,5 @@
 //! `defer when`: a preview that stores nothing (SPEC §1). The grammar itself is tested
-//! where it lives (`src/when.rs`); here only `10m` and RFC 3339 forms are used.
+//! where it lives (`src/when/`); here only `10m` and RFC 3339 forms are used.
 
 use crate::support::{instant, is_timestamp, now_secs, Env};
 
