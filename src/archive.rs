@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditLog, Event};
 use crate::config::Paths;
-use crate::fsx;
+use crate::safe_fs;
 use crate::store::summary::Summary;
 use crate::store::{is_blank, Entry, Exclusive, Locked, Scan};
 
@@ -215,7 +215,7 @@ fn begin(paths: &Paths, entries: &[&Entry], check: bool) -> Result<Option<MonthW
     if recovering {
         months.extend(read_marker(&marker)?);
     }
-    fsx::write_atomic(&marker, marker_text(&months).as_bytes())?;
+    safe_fs::write_atomic(&marker, marker_text(&months).as_bytes())?;
     let mut writers = MonthWriters::open(paths, &months, recovering, marker)?;
     if check || recovering {
         let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
@@ -227,7 +227,7 @@ fn begin(paths: &Paths, entries: &[&Entry], check: bool) -> Result<Option<MonthW
 /// Step 4.
 fn end(marker: &Path, paths: &Paths) -> Result<()> {
     std::fs::remove_file(marker).with_context(|| format!("removing {}", marker.display()))?;
-    fsx::sync_dir(&paths.archive_dir)
+    safe_fs::sync_dir(&paths.archive_dir)
 }
 
 /// Logs one `archived` line per task, in one write.
@@ -310,7 +310,7 @@ fn marker_text(months: &BTreeSet<String>) -> String {
 
 fn read_marker(marker: &Path) -> Result<Vec<String>> {
     let mut text = String::new();
-    if let Some(mut file) = fsx::open_read(marker)? {
+    if let Some(mut file) = safe_fs::open_read(marker)? {
         file.read_to_string(&mut text)
             .with_context(|| format!("reading {}", marker.display()))?;
     }
@@ -341,7 +341,7 @@ impl MonthWriters {
         marker: PathBuf,
     ) -> Result<Self> {
         let created_dir = !paths.archive_dir.exists();
-        fsx::ensure_dir(&paths.archive_dir)?;
+        safe_fs::ensure_dir(&paths.archive_dir)?;
         let mut writers = MonthWriters {
             files: BTreeMap::new(),
             present: HashSet::new(),
@@ -352,7 +352,7 @@ impl MonthWriters {
         };
         for month in months {
             let path = paths.archive_file(month);
-            let mut file = fsx::open_rw(&path)?;
+            let mut file = safe_fs::open_rw(&path)?;
             if repair {
                 trim_torn_tail(&file, &path)?;
             }
@@ -381,7 +381,7 @@ impl MonthWriters {
     fn remember(&mut self, ids: &HashSet<&str>) -> Result<()> {
         let paths: Vec<PathBuf> = self.files.values().map(|(p, _)| p.clone()).collect();
         for path in paths {
-            let Some(file) = fsx::open_read(&path)? else {
+            let Some(file) = safe_fs::open_read(&path)? else {
                 continue;
             };
             let reader = BufReader::with_capacity(256 * 1024, file);
@@ -420,10 +420,10 @@ impl MonthWriters {
         }
         if self.created_dir {
             if let Some(parent) = self.dir.parent() {
-                fsx::sync_dir(parent)?;
+                safe_fs::sync_dir(parent)?;
             }
         }
-        fsx::sync_dir(&self.dir)
+        safe_fs::sync_dir(&self.dir)
     }
 }
 

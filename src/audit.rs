@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use crate::fsx;
+use crate::safe_fs;
 use crate::timestamp::Timestamp;
 
 /// The closed set of audit events (SPEC §9).
@@ -87,7 +87,7 @@ impl AuditLog {
     /// Writes one line; `fields` are `key=value` pairs, values quoted when needed.
     pub fn record(&self, now: DateTime<Utc>, event: Event, fields: &[(&str, &dyn fmt::Display)]) {
         let line = format_line(now, event, fields);
-        let written = fsx::open_append(&self.path).and_then(|mut file| {
+        let written = safe_fs::open_append(&self.path).and_then(|mut file| {
             file.write_all(line.as_bytes())
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", self.path.display()))
         });
@@ -111,7 +111,7 @@ impl AuditLog {
             return;
         }
         let text: String = rows.iter().map(|f| format_line(now, event, f)).collect();
-        let written = fsx::open_append(&self.path).and_then(|mut file| {
+        let written = safe_fs::open_append(&self.path).and_then(|mut file| {
             file.write_all(text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", self.path.display()))
         });

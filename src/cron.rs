@@ -1,6 +1,7 @@
 //! The crontab line that runs `defer run` every minute, and editing a crontab's text to
 //! add, replace or remove it. Pure: reading and writing the user's crontab is
-//! `crontab.rs`; finding the binary and the environment is the CLI's job. Nothing from
+//! `cron/crontab.rs`, reading a line back `cron/readback.rs`, cron's `%` rule
+//! `cron/percent.rs`; finding the binary and the environment is `ops::cron`'s job. Nothing from
 //! the environment can change the line's structure: only known settings are baked in, a
 //! control character is refused, and values are quoted for both cron (`%`) and `sh`.
 
@@ -12,7 +13,9 @@ use crate::config::vars::{self, Kind};
 use crate::config::Env;
 use crate::text;
 
+pub mod crontab;
 pub mod percent;
+pub(crate) mod readback;
 
 /// Ends our line, so we can find it again: `... run # defer-runner`.
 pub const MARKER: &str = "# defer-runner";
@@ -141,7 +144,7 @@ pub fn is_ours(line: &str) -> bool {
 /// bakes none in (lines written before the dir was always baked in). `None` for a line
 /// that cannot be read.
 pub fn runtime_dir_of(line: &str, home: Option<&str>) -> Option<PathBuf> {
-    let parsed = crate::doctor::cronline::parse(line)?;
+    let parsed = readback::parse(line)?;
     let mut vars: Vec<(&str, &str)> = home.map(|h| ("HOME", h)).into_iter().collect();
     vars.extend(
         parsed

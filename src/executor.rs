@@ -127,7 +127,7 @@ fn run_gated(
     started: &dyn Fn(u32) -> Result<()>,
     gated: bool,
 ) -> Result<Outcome> {
-    crate::stop::install();
+    crate::shutdown::install();
     let mut sink = OutputSink::create(inv.output_file, limits.file_cap)?;
     let gate = gate::wrap(inv);
     let spawned = match gated {
@@ -210,7 +210,7 @@ struct OutputSink {
 impl OutputSink {
     fn create(path: &Path, file_cap: Option<u64>) -> Result<Self> {
         if let Some(dir) = path.parent() {
-            crate::fsx::ensure_dir(dir)?;
+            crate::safe_fs::ensure_dir(dir)?;
         }
         let file = private_truncate(path)?;
         Ok(OutputSink {
@@ -278,9 +278,9 @@ fn utf8_boundary(bytes: &[u8]) -> usize {
     }
 }
 
-/// Never through a symlink, and only the user's own regular file (`fsx::open_truncate`).
+/// Never through a symlink, and only the user's own regular file (`safe_fs::open_truncate`).
 fn private_truncate(path: &Path) -> Result<File> {
-    crate::fsx::open_truncate(path)
+    crate::safe_fs::open_truncate(path)
 }
 
 mod gate;

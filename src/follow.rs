@@ -68,7 +68,7 @@ struct Followed {
 /// names now when that is another one (and drains it from its start). No file (yet,
 /// or for a moment between an unlink and a rename): keeps the one it has.
 fn look(path: &Path, current: &mut Option<Followed>, out: &mut dyn Write) -> Result<()> {
-    let named = crate::fsx::open_read(path)?;
+    let named = crate::safe_fs::open_read(path)?;
     if let Some(followed) = current.as_mut() {
         drain(followed, path, out)?;
     }

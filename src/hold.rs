@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Paths;
-use crate::fsx;
+use crate::safe_fs;
 use crate::timestamp::Timestamp;
 
 /// The field `list` adds to a task its lane's hold keeps waiting (not stored).
@@ -53,7 +53,7 @@ pub fn set(paths: &Paths, hold: &Hold, now: DateTime<Utc>) -> Result<()> {
         }
     }
     let text = serde_json::to_vec(hold)?;
-    fsx::write_atomic(&file(paths, hold.lane.as_deref()), &text)
+    safe_fs::write_atomic(&file(paths, hold.lane.as_deref()), &text)
 }
 
 /// The hold on `lane` in force at `now`, if any.
@@ -83,7 +83,7 @@ pub fn active(paths: &Paths, now: DateTime<Utc>) -> Vec<Hold> {
 /// The hold file of `lane`, read through the checked open; `None` when absent or not
 /// a hold.
 fn read(paths: &Paths, lane: Option<&str>) -> Option<Hold> {
-    let file = fsx::open_read(&file(paths, lane)).ok()??;
+    let file = safe_fs::open_read(&file(paths, lane)).ok()??;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
     let hold: Hold = serde_json::from_slice(&bytes).ok()?;

@@ -69,7 +69,7 @@ fn find_active(store: &Store, id: &str) -> Result<Option<Task>> {
 pub fn archived(dir: &Path, id: &str) -> Result<bool> {
     let needle = needle(id);
     for path in archive_files(dir)? {
-        let Some(file) = crate::fsx::open_read(&path)? else {
+        let Some(file) = crate::safe_fs::open_read(&path)? else {
             continue;
         };
         if crate::store::contains_each_in(file, &path, &[&needle])?[0]
@@ -125,7 +125,7 @@ pub fn each_record_mentioning(
 /// Calls `each(line_no, offset, bytes)` for every line of a JSONL file (an archive
 /// month), without its newline, streaming; a missing file has no lines.
 pub fn each_line(path: &Path, mut each: impl FnMut(usize, u64, &[u8])) -> Result<()> {
-    let Some(file) = crate::fsx::open_read(path)? else {
+    let Some(file) = crate::safe_fs::open_read(path)? else {
         return Ok(());
     };
     let mut reader = BufReader::with_capacity(256 * 1024, file);

@@ -105,7 +105,7 @@ pub fn load_confined(lookup: &Lookup) -> Result<Snapshot> {
         Ok(real_root) if confined(&real, &real_root) => {}
         _ => return Err(refuse(&path)),
     }
-    let file = crate::fsx::open_read(&real)?.ok_or_else(|| refuse(&path))?;
+    let file = crate::safe_fs::open_read(&real)?.ok_or_else(|| refuse(&path))?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(file, CONFINED_MAX_BYTES + 1),

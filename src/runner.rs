@@ -19,8 +19,8 @@ use crate::archive;
 use crate::audit::{AuditLog, Event};
 use crate::config::{Env, Paths};
 use crate::executor::Limits;
-use crate::fsx;
 use crate::heartbeat;
+use crate::safe_fs;
 use crate::series::Grace;
 use crate::store::{BadLine, Exclusive, Locked, Scan, Store};
 use crate::task::{Status, Task};
@@ -75,13 +75,13 @@ pub struct RunnerLock {
 impl RunnerLock {
     /// `None` when another runner holds it (`wait == false`), else waits for it.
     pub fn acquire(path: &Path, wait: bool) -> Result<Option<RunnerLock>> {
-        Self::take(fsx::open_rw(path)?, path, wait)
+        Self::take(safe_fs::open_rw(path)?, path, wait)
     }
 
     /// `defer run`'s acquire: stamps the heartbeat on the lock file first, so an idle
     /// or `lock_held` run counts too.
     pub fn acquire_for_run(path: &Path) -> Result<Option<RunnerLock>> {
-        let file = fsx::open_rw(path)?;
+        let file = safe_fs::open_rw(path)?;
         heartbeat::beat(&file);
         Self::take(file, path, false)
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::fsx;
+use crate::safe_fs;
 
 /// The `defer` skill: when and how an agent defers work.
 pub const DEFER: &str = include_str!("../SKILL.md");
@@ -74,7 +74,7 @@ fn write_if_changed(path: &Path, content: &str) -> Result<Action> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Created,
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    fsx::write_atomic(path, content.as_bytes())?;
+    safe_fs::write_atomic(path, content.as_bytes())?;
     Ok(action)
 }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::fsx;
+use crate::safe_fs;
 
 mod append;
 pub mod fast;
@@ -94,7 +94,7 @@ impl Store {
     pub fn read(&self) -> Result<Locked<Shared>> {
         let dir_exists = self.lock.parent().is_none_or(Path::exists);
         let lock = if dir_exists {
-            let file = fsx::open_rw(&self.lock)?;
+            let file = safe_fs::open_rw(&self.lock)?;
             file.lock_shared()
                 .with_context(|| format!("locking {}", self.lock.display()))?;
             Some(file)
@@ -107,7 +107,7 @@ impl Store {
     /// The exclusive lock every write holds; waits for other holders.
     pub fn write(&self) -> Result<Locked<Exclusive>> {
         crate::trust::require_local(&self.file, self.allow_network_fs)?;
-        let file = fsx::open_rw(&self.lock)?;
+        let file = safe_fs::open_rw(&self.lock)?;
         file.lock()
             .with_context(|| format!("locking {}", self.lock.display()))?;
         Ok(self.guard(Some(file)))
@@ -135,9 +135,9 @@ impl<M> Locked<M> {
     }
 
     /// The store for reading, `None` when it does not exist yet. Never blocks (a FIFO
-    /// is refused) and never follows a link (`fsx::open_read`).
+    /// is refused) and never follows a link (`safe_fs::open_read`).
     fn open(&self) -> Result<Option<File>> {
-        fsx::open_read(&self.file)
+        safe_fs::open_read(&self.file)
     }
 }
 

@@ -1,5 +1,5 @@
 //! A task's prompt or output file read back (`show --prompt|--output`, MCP
-//! `include_prompt|include_output`): through fsx's checked open (never a symlink or a
+//! `include_prompt|include_output`): through safe_fs's checked open (never a symlink or a
 //! FIFO, only a regular file of the user's), streamed whole or as its last bytes.
 
 use std::fs::File;
@@ -27,7 +27,7 @@ pub struct Tail {
 
 /// Opens `path` for reading back; `None` when there is no such file.
 pub fn open(path: &Path) -> Result<Option<Opened>> {
-    Ok(crate::fsx::open_read(path)?.map(|file| Opened {
+    Ok(crate::safe_fs::open_read(path)?.map(|file| Opened {
         path: path.to_path_buf(),
         file,
     }))

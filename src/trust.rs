@@ -4,7 +4,7 @@
 //! The decisions are pure functions of metadata ([`judge_dir`], [`judge_file`],
 //! [`classify_fs`]). Commands call [`require`] (a few `lstat`s, the first problem as an
 //! error); `defer doctor` can call [`findings`] for every problem at once. Files are
-//! also checked on the descriptor after opening ([`verify_open`], used by `fsx`), so a
+//! also checked on the descriptor after opening ([`verify_open`], used by `safe_fs`), so a
 //! file swapped in between the check and the open is still refused.
 
 use std::fmt;

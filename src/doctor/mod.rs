@@ -7,7 +7,6 @@
 //! dir (processes, the crontab, systemd, free space, this binary) come through
 //! [`System`], so tests can drive every decision. [`Host`] is the real machine.
 
-pub(crate) mod cronline;
 mod files;
 mod holds;
 mod host;

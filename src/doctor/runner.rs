@@ -5,9 +5,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{cronline, Crontab, Process, Row, System};
+use super::{Crontab, Process, Row, System};
 use crate::config::{Env, Paths};
 use crate::cron;
+use crate::cron::readback;
 use crate::heartbeat::{age_seconds, is_stale, span};
 
 /// Process names of cron daemons: Debian's and BSD's `cron`, cronie's and busybox's
@@ -91,7 +92,7 @@ pub(super) fn crontab(
             false => Row::fail("crontab", detail, INSTALL_FIX),
         };
     };
-    let mut row = match cronline::parse(line) {
+    let mut row = match readback::parse(line) {
         Some(parsed) => judge_line(&parsed, binary, env, paths),
         None => Row::fail(
             "crontab",
@@ -122,7 +123,7 @@ fn others_note(others: &[&str], dir_of: &impl Fn(&str) -> Option<std::path::Path
     format!("; {lines} in it, for {}", dirs.join(", "))
 }
 
-fn judge_line(line: &cronline::CronLine, binary: Option<&Path>, env: &Env, paths: &Paths) -> Row {
+fn judge_line(line: &readback::CronLine, binary: Option<&Path>, env: &Env, paths: &Paths) -> Row {
     if line.args.first().map(String::as_str) != Some("run") {
         return Row::fail(
             "crontab",

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{cronline, Crontab, Row};
+use super::{Crontab, Row};
 use crate::config::Env;
 use crate::cron;
+use crate::cron::readback;
 
 const CHECK: &str = "mcp_server";
 
@@ -71,7 +72,7 @@ fn cron_setup(env: &Env, crontab: &Crontab) -> Option<Setup> {
     let Crontab::Text(text) = crontab else {
         return None;
     };
-    let line = cronline::parse(text.lines().find(|l| cron::is_ours(l))?)?;
+    let line = readback::parse(text.lines().find(|l| cron::is_ours(l))?)?;
     let mut vars: Vec<(&str, &str)> = line
         .assignments
         .iter()

@@ -16,7 +16,7 @@ use super::{ending_of, Ending, Limits, OutputSink};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cause {
     Timeout,
-    /// `defer` itself was asked to stop (see `crate::stop`).
+    /// `defer` itself was asked to stop (see `crate::shutdown`).
     Stop,
 }
 
@@ -101,7 +101,7 @@ fn enforce_limit(
 ) -> Phase {
     match phase {
         Phase::Running => {
-            let now = if crate::stop::requested() {
+            let now = if crate::shutdown::requested() {
                 Some(Cause::Stop)
             } else if limits.timeout.is_some_and(|t| started.elapsed() >= t) {
                 Some(Cause::Timeout)

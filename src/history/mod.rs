@@ -295,8 +295,8 @@ fn load(place: Place, files: &[PathBuf]) -> Result<Task, Skipped> {
 }
 
 fn read_line(path: &Path, offset: u64, len: usize) -> Result<Vec<u8>> {
-    let mut file =
-        crate::fsx::open_read(path)?.with_context(|| format!("{} disappeared", path.display()))?;
+    let mut file = crate::safe_fs::open_read(path)?
+        .with_context(|| format!("{} disappeared", path.display()))?;
     let mut bytes = vec![0; len];
     file.seek(SeekFrom::Start(offset))
         .and_then(|_| file.read_exact(&mut bytes))

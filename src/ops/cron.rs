@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::Ctx;
-use crate::{cron, crontab};
+use crate::cron::{self, crontab};
 
 /// What `--install` / `--uninstall` did to the crontab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

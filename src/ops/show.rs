@@ -85,7 +85,7 @@ fn prompt_path(task: &Task, paths: &crate::config::Paths) -> PathBuf {
     }
 }
 
-/// Opens the file without following a link or blocking on a FIFO (fsx), or says why
+/// Opens the file without following a link or blocking on a FIFO (safe_fs), or says why
 /// there is none.
 fn open_file(what: &str, task: &Task, path: PathBuf) -> Result<File> {
     match taskfile::open(&path)? {

@@ -26,7 +26,7 @@ pub fn positive(text: &str) -> Result<u32, String> {
 
 /// `when --next`: 1 to `MAX_PREVIEW` fires.
 pub fn preview_count(text: &str) -> Result<u32, String> {
-    use crate::series::schedule::MAX_PREVIEW;
+    use crate::series::recurrence::MAX_PREVIEW;
     match text.parse() {
         Ok(n) if (1..=MAX_PREVIEW).contains(&n) => Ok(n),
         _ => Err(format!("accepted: a whole number from 1 to {MAX_PREVIEW}")),

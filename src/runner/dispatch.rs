@@ -24,7 +24,7 @@ use crate::ids;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
 use crate::series::chain::{self, ClaimStep, Trigger};
-use crate::stop;
+use crate::shutdown;
 use crate::store::{BadLine, Exclusive, Locked, Scan};
 use crate::task::{Overlap, ResultType, Status, Task};
 
@@ -93,7 +93,7 @@ impl Runner<'_> {
             loop {
                 let held = match lock.take() {
                     Some(held) => Some(held),
-                    None if stop::requested() => None,
+                    None if shutdown::requested() => None,
                     // Stamps the heartbeat too: a run supervising for hours (under a
                     // systemd timer, the only one) keeps saying a runner is alive.
                     None => RunnerLock::acquire_for_run(&self.paths.runner_lock())?,
@@ -122,7 +122,7 @@ impl Runner<'_> {
                             }
                         })));
                     }
-                    if round.progress && mine == 0 && !stop::requested() {
+                    if round.progress && mine == 0 && !shutdown::requested() {
                         lock = Some(held);
                         continue;
                     }
@@ -192,7 +192,7 @@ impl Runner<'_> {
             self.take(message, &mut report);
         }
         result?;
-        if stop::requested() {
+        if shutdown::requested() {
             return Err(anyhow!("stopped by a signal; the tasks in hand were recorded as interrupted, the rest are still scheduled"));
         }
         report.bad.sort_by_key(|b| b.line_no);
@@ -298,7 +298,7 @@ impl Runner<'_> {
 
         let mut batch = Batch::default();
         for id in due(&scan, now) {
-            if stop::requested() {
+            if shutdown::requested() {
                 break;
             }
             if memory.taken.contains(&id) {

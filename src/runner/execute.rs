@@ -9,9 +9,9 @@ use super::{talkback, Notice, Runner};
 use crate::attempt::{self, Facts};
 use crate::command::Program;
 use crate::executor::{self, Ending, Invocation};
-use crate::fsx;
 use crate::lifecycle::{self, Output};
 use crate::prompt;
+use crate::safe_fs;
 use crate::task::{ExecutorProcess, ResultType, Task};
 
 impl Runner<'_> {
@@ -31,7 +31,7 @@ impl Runner<'_> {
     pub(super) fn write_prompt(&self, task: &Task) -> Result<String> {
         let prompt_path = self.paths.prompt_path(&task.id);
         let changes = crate::runner::talkback::changes_for(task);
-        fsx::write_atomic(&prompt_path, prompt::render_with(task, &changes).as_bytes())?;
+        safe_fs::write_atomic(&prompt_path, prompt::render_with(task, &changes).as_bytes())?;
         Ok(prompt_path.display().to_string())
     }
 

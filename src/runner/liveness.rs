@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::fsx;
+use crate::safe_fs;
 
 /// A worker's hold on one task.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ impl TaskLock {
     /// kept (it would guard nothing), the new file is tried instead.
     pub fn try_take(path: &Path) -> Result<Option<TaskLock>> {
         loop {
-            let file = fsx::open_rw(path)?;
+            let file = safe_fs::open_rw(path)?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
@@ -51,7 +51,7 @@ impl TaskLock {
 /// reading the task as `executing`: a worker removes its file only after its outcome is
 /// appended, which needs that lock, so a missing file means no worker.
 pub fn is_live(path: &Path) -> Result<bool> {
-    let Some(file) = fsx::open_read(path)? else {
+    let Some(file) = safe_fs::open_read(path)? else {
         return Ok(false);
     };
     match file.try_lock_shared() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::fsx;
+use crate::safe_fs;
 
 /// From this many files on, one filesystem sync is cheaper than a sync per file.
 const SYNCFS_FROM: usize = 8;
@@ -16,7 +16,7 @@ const SYNCFS_FROM: usize = 8;
 /// Writes `contents` to `path` (0600) through a temp file and a rename; not yet durable.
 pub fn write_unsynced(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fsx::ensure_dir(dir)?;
+    safe_fs::ensure_dir(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(contents)
@@ -38,7 +38,7 @@ pub fn sync(dir: &Path, files: &[PathBuf]) -> Result<()> {
                 .with_context(|| format!("syncing {}", file.display()))?;
         }
     }
-    fsx::sync_dir(dir)
+    safe_fs::sync_dir(dir)
 }
 
 /// `syncfs(2)` on the filesystem holding `dir`; false where there is none.

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use super::Runner;
 use crate::audit::Event;
 use crate::executor::{self, Ending};
-use crate::fsx;
 use crate::lifecycle::{self, Output};
 use crate::report::{self, Report};
+use crate::safe_fs;
 use crate::task::{ResultType, Status, Task};
 
 /// The `Changed since scheduled:` lines for `task` (none without a `snapshot`), times in
@@ -26,9 +26,9 @@ pub fn changes_for(task: &Task) -> Vec<String> {
 }
 
 /// Creates (or empties a leftover) report file: mode 0600, never through a symlink,
-/// only a regular file of the user's (`fsx::open_truncate`).
+/// only a regular file of the user's (`safe_fs::open_truncate`).
 pub fn prepare(path: &Path) -> Result<()> {
-    let file = fsx::open_truncate(path)?;
+    let file = safe_fs::open_truncate(path)?;
     // A leftover keeps its mode through the truncation: owner-only again.
     #[cfg(unix)]
     {
@@ -43,7 +43,7 @@ pub fn prepare(path: &Path) -> Result<()> {
 /// The report the executor left: `Ok(None)` for none (an empty file, or no file);
 /// `Err` is one line for a warning (unreadable, too large, not a report).
 pub fn read(path: &Path) -> Result<Option<Report>, String> {
-    let file = match fsx::open_read(path) {
+    let file = match safe_fs::open_read(path) {
         Ok(Some(file)) => file,
         Ok(None) => return Ok(None),
         Err(e) => return Err(format!("report not read: {e:#}")),

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::schedule::{Schedule, MAX_CATCH_UP};
+use super::recurrence::{Schedule, MAX_CATCH_UP};
 use crate::task::MissedPolicy;
 
 /// How late a run is, as recorded in the claim snapshot.

@@ -7,11 +7,11 @@ pub mod chain;
 pub mod dst;
 pub mod missed;
 pub mod plan;
-pub mod schedule;
+pub mod recurrence;
 
 pub use missed::{decide, Claim, Lateness};
 pub use plan::{plan, Plan, SeriesRequest};
-pub use schedule::{Recurrence, Schedule};
+pub use recurrence::{Recurrence, Schedule};
 // The `series` object is a part of the record (task.rs); what it does is here.
 pub use crate::task::{Series, DEFAULT_PAUSE_AFTER};
 

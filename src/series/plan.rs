@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::Map;
 
-use super::schedule::{parse_cron, parse_every, Schedule};
+use super::recurrence::{parse_cron, parse_every, Schedule};
 use super::{Series, DEFAULT_PAUSE_AFTER};
 use crate::task::{ClosedSet, MissedPolicy, Task};
 use crate::when;
@@ -135,7 +135,7 @@ fn names(set: &[MissedPolicy]) -> String {
 /// `--grace`: a duration of §5 units (`0s` allowed), at most 10 years.
 pub fn parse_grace(text: &str) -> Result<u64> {
     const ACCEPTED: &str = "accepted: a duration such as 0s, 10m, 2h, 1d, at most 10 years";
-    match super::schedule::interval_seconds(text) {
+    match super::recurrence::interval_seconds(text) {
         // The bound every duration setting has (`DEFER_GRACE_SECONDS` included).
         Some(secs) if secs <= crate::config::MAX_SECONDS => Ok(secs),
         _ => bail!("invalid --grace '{text}' ({ACCEPTED})"),

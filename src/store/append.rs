@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use super::summary::{self, Identity, Summary};
 use super::{Exclusive, Locked};
-use crate::fsx;
+use crate::safe_fs;
 use crate::task::Task;
 
 impl Locked<Exclusive> {
@@ -38,7 +38,7 @@ impl Locked<Exclusive> {
     /// Appends `bytes` and says where (see `Appended`).
     fn append_raw(&self, bytes: &[u8]) -> Result<Appended> {
         let created = !self.file.exists();
-        let mut file = fsx::open_rw(&self.file)?;
+        let mut file = safe_fs::open_rw(&self.file)?;
         let context = || format!("appending to {}", self.file.display());
         let len = file.seek(SeekFrom::End(0)).with_context(context)?;
         let mut before = summary::identity_of(&file)
@@ -54,7 +54,7 @@ impl Locked<Exclusive> {
             return Err(self.roll_back(&file, len, created, e));
         }
         if created {
-            fsx::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
+            safe_fs::sync_dir(self.file.parent().unwrap_or(Path::new(".")))?;
         }
         let after = summary::identity_of(&file).filter(|i| i.file_len() == len + out.len() as u64);
         if before.is_some() && after.is_none() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 
 use super::{Exclusive, Locked};
-use crate::fsx;
+use crate::safe_fs;
 
 impl Locked<Exclusive> {
     /// Replaces the store with what `fill` writes: a temp file in the same directory,
@@ -15,7 +15,7 @@ impl Locked<Exclusive> {
     /// the store is untouched.
     pub fn rewrite(&self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         let dir = self.file.parent().unwrap_or(Path::new("."));
-        fsx::ensure_dir(dir)?;
+        safe_fs::ensure_dir(dir)?;
         let tmp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
         let mut writer = std::io::BufWriter::with_capacity(256 * 1024, tmp);
@@ -32,6 +32,6 @@ impl Locked<Exclusive> {
             .with_context(|| format!("syncing {}", tmp.path().display()))?;
         tmp.persist(&self.file)
             .with_context(|| format!("renaming over {}", self.file.display()))?;
-        fsx::sync_dir(dir)
+        safe_fs::sync_dir(dir)
     }
 }

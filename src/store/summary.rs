@@ -314,7 +314,7 @@ fn decode(text: &str) -> Option<(Identity, Summary)> {
 /// The saved summary, if it describes exactly the store as it is now (`current`).
 pub fn load(store: &Path, current: Identity) -> Option<Summary> {
     let mut text = String::new();
-    let file = crate::fsx::open_read(&path_for(store)).ok()??;
+    let file = crate::safe_fs::open_read(&path_for(store)).ok()??;
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_BYTES), &mut text).ok()?;
     let (identity, summary) = decode(&text)?;
     (identity == current && summary.fits(current.file_len())).then_some(summary)

@@ -14,7 +14,7 @@ fn tz(name: &str) -> Tz {
 
 /// An interval as `defer schedule --every` reads it.
 fn secs(every: &str) -> u64 {
-    crate::series::schedule::parse_every(every).unwrap()
+    crate::series::recurrence::parse_every(every).unwrap()
 }
 
 const NOW: &str = "2026-12-04T12:00:00Z";

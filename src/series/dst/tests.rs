@@ -1,5 +1,5 @@
 use super::*;
-use crate::series::schedule::parse_cron;
+use crate::series::recurrence::parse_cron;
 use crate::series::Schedule;
 
 fn utc(text: &str) -> DateTime<Utc> {
