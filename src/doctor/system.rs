@@ -77,10 +77,10 @@ pub(super) fn hooks(env: &Env) -> Row {
             ),
             fix,
         ),
-        (true, true) => Row::ok(
-            "hooks",
-            "no DEFER_ON_SUCCESS / DEFER_ON_FAILURE / DEFER_ON_MISSED hook is set",
-        ),
+        (true, true) => {
+            let names: Vec<String> = Hook::ALL.iter().map(ToString::to_string).collect();
+            Row::ok("hooks", format!("no {} hook is set", names.join(" / ")))
+        }
         (true, false) => Row::ok("hooks", format!("executable: {}", fine.join(", "))),
     }
 }

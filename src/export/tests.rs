@@ -278,3 +278,19 @@ fn retries_become_the_jobs_backoff_limit_and_a_huge_task_is_refused() {
     // systemd takes it (StandardInputData= holds up to 64 MiB).
     assert!(export(&huge, &target(Format::Systemd)).is_ok());
 }
+
+#[test]
+fn what_describes_one_run_is_not_exported() {
+    let record = serde_json::json!({
+        "id": "t1", "status": "waiting", "attempts": 2, "question": "Which branch?",
+        "waiting_since": "2026-12-01T09:00:00Z", "found_due_at": "2026-12-01T09:00:00Z",
+        "deferrals": 3, "lane": "repo", "summary_kept": true,
+    });
+    let json: Value = serde_json::from_str(&run_json(record)).unwrap();
+    for gone in ["question", "waiting_since", "found_due_at", "deferrals"] {
+        assert!(json.get(gone).is_none(), "{gone} exported: {json}");
+    }
+    assert_eq!(json["status"], "scheduled");
+    assert_eq!(json["attempts"], 0);
+    assert_eq!(json["lane"], "repo", "the task's own fields stay");
+}
