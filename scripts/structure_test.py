@@ -89,14 +89,16 @@ class FrontEnds(unittest.TestCase):
         ran = measure({
             "lib.rs": LIB,
             "a.rs": "use crate::cli::Args;\n",
-            "b.rs": "pub fn f() { crate::mcp::serve(); }\n",
-            "cli/mod.rs": "use crate::a::f;\n",
+            "b.rs": "pub fn f() { crate::mcp::serve(); crate::ops::run(); }\n",
+            "cli/mod.rs": "use crate::a::f;\npub fn main() { crate::ops::run(); }\n",
+            "ops/mod.rs": "pub fn run() { crate::a::f(); }\n",
             "mcp/mod.rs": "pub fn serve() { crate::cli::main(); }\n",
         }, "--check=front-ends")
         self.assertEqual(ran.returncode, 1, ran.stdout)
         self.assertEqual(
             [l.strip() for l in rule(ran, "front-ends")[1:]],
-            ["a.rs imports cli (Args)", "b.rs imports mcp (serve)", "mcp/mod.rs imports cli (main)"],
+            ["a.rs imports cli (Args)", "b.rs imports mcp (serve)", "b.rs imports ops (run)",
+             "mcp/mod.rs imports cli (main)"],
         )
 
     def test_the_cli_may_start_the_server_and_use_clap(self):
