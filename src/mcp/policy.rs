@@ -39,7 +39,8 @@ impl Policy {
     /// Why this call of `tool` is refused, as the one line the caller gets; `None`
     /// when it may run.
     pub fn refusal(&self, tool: &str, arguments: &Arguments) -> Option<&'static str> {
-        let command = tool == "schedule" && !arguments.texts("command").is_empty();
+        // Any `command` argument, even `[]`: one rule is easier to state and to test.
+        let command = tool == "schedule" && arguments.given("command");
         (command && !self.allow_commands).then_some(COMMAND_REFUSED)
     }
 
@@ -111,7 +112,7 @@ mod tests {
         assert_eq!(closed.refusal("schedule", &with), Some(COMMAND_REFUSED));
         assert_eq!(closed.refusal("schedule", &dry), Some(COMMAND_REFUSED));
         assert_eq!(closed.refusal("schedule", &without), None);
-        assert_eq!(closed.refusal("schedule", &empty), None);
+        assert_eq!(closed.refusal("schedule", &empty), Some(COMMAND_REFUSED));
         assert_eq!(open.refusal("schedule", &with), None);
         assert!(open.open_world("schedule") && !closed.open_world("schedule"));
         assert!(!open.open_world("list"));
