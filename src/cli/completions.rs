@@ -6,17 +6,42 @@ use std::ffi::{OsStr, OsString};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use clap::CommandFactory;
+use clap::{Args, CommandFactory};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::{self, EnvCompleter, Shells};
 use clap_complete::{CompleteEnv, Shell};
 
-use super::args::{Cli, CompletionsArgs};
+use super::args::Cli;
 use super::{exit, output};
 use crate::complete::{candidates, IdKind};
 use crate::config::Env;
 use crate::task::ClosedSet;
 use crate::text;
+
+pub(super) const COMPLETIONS_HELP: &str = "\
+The static script completes commands, flags and fixed values. The dynamic one (--dynamic,
+or the same script from `COMPLETE=<shell> defer`) asks `defer` at each TAB and also offers
+the ids of tasks in the store (pause: scheduled ones, resume: paused ones, ...), with their
+summaries where the shell shows them. Regenerate it on shell start-up, not once: the
+script and the binary must be the same version.
+
+Examples:
+  source <(defer completions bash --dynamic)        # in ~/.bashrc (or: COMPLETE=bash defer)
+  source <(defer completions zsh --dynamic)         # in ~/.zshrc
+  defer completions fish --dynamic | source         # in ~/.config/fish/config.fish
+  defer completions bash > ~/.local/share/bash-completion/completions/defer   # static";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Print the registration of the dynamic engine instead: it calls `defer` at each
+    /// TAB, which also completes task ids from the store. Source it on shell start-up
+    /// (same as `COMPLETE=<shell> defer`) rather than saving it
+    #[arg(long)]
+    pub dynamic: bool,
+}
 
 /// The variable that switches the binary into the dynamic completion engine.
 const VAR: &str = "COMPLETE";

@@ -4,11 +4,21 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 
-use super::args::CronArgs;
 use super::output;
 use crate::ops::cron::{self, Request};
 use crate::ops::Ctx;
+
+#[derive(Debug, Args)]
+pub struct CronArgs {
+    /// Add the line to your crontab (replacing this runtime dir's older defer line)
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// Remove this runtime dir's defer line from your crontab
+    #[arg(long)]
+    pub uninstall: bool,
+}
 
 pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<ExitCode> {
     let request = match (args.install, args.uninstall) {

@@ -4,13 +4,35 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 
-use super::args::ExecuteArgs;
 use super::{exit, output};
 use crate::ops::execute::{self, Request};
 use crate::ops::Ctx;
 use crate::selector::Selector;
 use crate::task::Status;
+
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    /// A scheduled task in the store, or a series' id (its pending occurrence); default:
+    /// read one task JSON from stdin
+    #[arg(long, allow_hyphen_values = true)]
+    pub id: Option<String>,
+    /// The live task scheduled with this --key (instead of --id)
+    #[arg(
+        long,
+        value_name = "KEY",
+        allow_hyphen_values = true,
+        conflicts_with = "id"
+    )]
+    pub key: Option<String>,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+    /// Also print a line per transition on stderr (claimed, completed, hook ran, ...)
+    #[arg(short, long)]
+    pub verbose: bool,
+}
 
 pub fn exec(ctx: &Ctx, args: ExecuteArgs) -> Result<ExitCode> {
     let mut stdin = std::io::stdin().lock();

@@ -5,12 +5,19 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use clap::CommandFactory;
+use clap::{Args, CommandFactory};
 use clap_mangen::roff::{bold, roman, Roff};
 use clap_mangen::Man;
 
-use super::args::{Cli, ManArgs};
+use super::args::Cli;
 use super::output;
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. schedule, or skill install); default: defer(1)
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
 
 const FILES: &[(&str, &str)] = &[
     (

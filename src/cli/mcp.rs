@@ -4,11 +4,43 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
 
-use super::args::{McpArgs, McpCommand};
+use super::args::closed;
 use super::output;
 use crate::ops::Ctx;
 use crate::{cron, mcp};
+
+pub(super) const MCP_EXAMPLES: &str = "\
+Examples:
+  defer mcp                          # serve (an MCP host starts this)
+  defer mcp config                   # JSON for Claude Desktop, Cursor, ...
+  defer mcp config --client claude   # a `claude mcp add` command line
+  defer mcp config --client codex    # a [mcp_servers.defer] table for ~/.codex/config.toml
+  defer mcp config --allow-commands  # a server whose schedule tool accepts command";
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    pub command: Option<McpCommand>,
+    /// Let the schedule tool take `command`, a program of the model's choosing for cron to
+    /// run (refused without this flag). With `config`: register the server with this flag
+    #[arg(long, global = true)]
+    pub allow_commands: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Print what registers this server with an MCP host (edits nothing)
+    Config(McpConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpConfigArgs {
+    /// The host's format: json (mcpServers object), claude (command line) or codex (TOML)
+    #[arg(long, default_value = "json", value_parser = closed::<crate::mcp::Client>(), allow_hyphen_values = true)]
+    pub client: crate::mcp::Client,
+}
 
 pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
     match args.command {

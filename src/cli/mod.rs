@@ -15,6 +15,7 @@ mod list;
 mod man;
 mod mcp;
 mod output;
+mod parse;
 mod reorient;
 mod run;
 mod schedule;
@@ -54,7 +55,7 @@ pub fn main() -> ExitCode {
     if let Some(code) = completions::answer_shell() {
         return code;
     }
-    let cli = match args::parse(std::env::args_os()) {
+    let cli = match parse::parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(code) => return code,
     };

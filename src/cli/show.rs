@@ -4,11 +4,40 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 
-use super::args::ShowArgs;
+use super::args::Handle;
 use super::output;
 use crate::ops::show::{self, File, Part};
 use crate::ops::Ctx;
+
+pub(super) const SHOW_EXAMPLES: &str = "\
+Examples:
+  defer show task_20261201_090000_0a3kz9x2m1qp --compact
+  defer show ID --prompt            # the prompt it got (or would get now)
+  defer show ID --output --follow   # stream the output while it runs
+  defer show ID --chain             # the task, its ancestors and follow-ups";
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub handle: Handle,
+    /// Print the prompt artifact written when the task ran (not run yet: the prompt it would get now)
+    #[arg(long, conflicts_with_all = ["output", "chain"])]
+    pub prompt: bool,
+    /// Print the executor's full output
+    #[arg(long, conflicts_with = "chain")]
+    pub output: bool,
+    /// With --output: keep printing while the task executes; return when it ends
+    #[arg(long, requires = "output")]
+    pub follow: bool,
+    /// Print the task's chain as a JSON array: root ancestor first, each task's follow-ups after it
+    #[arg(long)]
+    pub chain: bool,
+    /// One-line JSON output
+    #[arg(long)]
+    pub compact: bool,
+}
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
     let selector = args.handle.selector();
