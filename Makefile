@@ -28,9 +28,15 @@ test:
 	@scripts/claude-mcp-test.sh
 	@scripts/run-examples.sh
 
+## Formatting, clippy, and the layering rules (docs/architecture.md): no import cycle,
+## front ends and ops imported only from above, clap only in the CLI, at most two
+## unsafe blocks, no file over 600 lines of non-test code.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	@scripts/need.sh python3
+	python3 scripts/structure_test.py
+	python3 scripts/structure.py --check
 
 ## Build, schedule a task due now, run the runner, show what it produced.
 demo: build
