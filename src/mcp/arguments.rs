@@ -160,9 +160,10 @@ impl<'a> Arguments<'a> {
     /// Refuses a call without any of `names` (one of them is required).
     pub fn one_of(&self, names: &[&str]) -> Result<()> {
         if !names.iter().any(|name| self.given(name)) {
+            let (first, rest) = names.split_first().expect("one name at least");
             bail!(
-                "the following required arguments were not provided: {}",
-                names.join(" or ")
+                "the following required arguments were not provided: {first} (or {})",
+                rest.join(", or ")
             );
         }
         Ok(())

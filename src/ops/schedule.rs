@@ -7,7 +7,7 @@ use super::health::RunnerCheck;
 use super::{Ctx, Front};
 use crate::schedule::{self as store_task, Outcome};
 use crate::task::Task;
-use crate::{lineage, lookup, reorient};
+use crate::{lineage, lookup};
 
 /// Everything `schedule` takes: the task's own fields, and what only this operation
 /// decides (its parent, budget, answer timeout, whether to store it).
@@ -45,18 +45,11 @@ pub fn schedule(ctx: &Ctx, request: Request) -> Result<Scheduled> {
     } = request;
     wanted.default_grace = ctx.env.grace_seconds()?;
     let snapshot = match wanted.reorient {
-        true => Some(match front {
-            Front::Cli => reorient::load(&super::reorient::lookup(
-                ctx,
-                wanted.context_file.as_deref(),
-                wanted.project.as_deref(),
-            )?)?,
-            Front::Mcp => reorient::load_confined(&super::reorient::lookup(
-                ctx,
-                wanted.context_file.as_deref(),
-                wanted.project.as_deref(),
-            )?)?,
-        }),
+        true => Some(super::reorient::snapshot(
+            ctx,
+            wanted.context_file.as_deref(),
+            wanted.project.as_deref(),
+        )?),
         false => None,
     };
     let mut prepared = store_task::build(&wanted, ctx.now, tz, snapshot.as_ref())?;
