@@ -55,6 +55,38 @@ pub struct Request {
     pub overlap: Option<Overlap>,
 }
 
+impl Default for Request {
+    /// What `defer schedule` takes when only a time and a summary are given: the
+    /// CLI's defaults (resume_task, fresh, low, no retries, a 10-minute grace).
+    fn default() -> Self {
+        Request {
+            when: None,
+            summary: None,
+            intent: Intent::ResumeTask,
+            mode: Mode::Fresh,
+            prompt_template: None,
+            aura_level: AuraLevel::Low,
+            max_retries: 0,
+            key_points: Vec::new(),
+            artifacts: Vec::new(),
+            constraints: Vec::new(),
+            context_json: None,
+            id: None,
+            reorient: false,
+            project: None,
+            context_file: None,
+            key: None,
+            replace: false,
+            command: None,
+            retry: None,
+            series: SeriesRequest::default(),
+            default_grace: 600,
+            lane: None,
+            overlap: None,
+        }
+    }
+}
+
 /// A built task, not yet stored.
 #[derive(Debug, Clone)]
 pub struct Prepared {

@@ -503,3 +503,66 @@ mod tests {
         assert_eq!(err.code, code::INVALID_PARAMS);
     }
 }
+
+#[cfg(test)]
+mod every_tool {
+    use super::*;
+
+    /// Every tool runs its code with its arguments given (no argument it reads is
+    /// missing from its catalog, which would be an internal error), against a store.
+    #[test]
+    fn each_tool_reads_only_arguments_it_offers() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([
+            ("DEFER_TIMEZONE", "UTC"),
+            ("DEFER_RUNTIME_DIR", dir.path().to_str().unwrap()),
+            ("HOME", dir.path().to_str().unwrap()),
+            ("DEFER_RUNNER_CHECK", "0"),
+        ]);
+        let catalog = crate::cli::catalog();
+        let version = Version {
+            name: "2025-11-25",
+            stateless: false,
+        };
+        let calls = [
+            (
+                "schedule",
+                json!({"when": "1h", "summary": "s", "key": "k", "every": "1d",
+                "max_retries": 1, "retry_delay": "1m", "backoff": "exponential", "count": 2,
+                "missed": "skip", "overlap": "skip", "pause_after": 3, "budget": "5",
+                "answer_timeout": "1h", "lane": "repo", "key_points": ["a"], "no_parent": true}),
+            ),
+            (
+                "list",
+                json!({"statuses": ["scheduled"], "intents": ["notify"], "due": false,
+                "before": "2d", "after": "1m", "key": "k"}),
+            ),
+            ("show", json!({"key": "k", "include_prompt": true})),
+            ("pause", json!({"key": "k"})),
+            ("resume", json!({"key": "k"})),
+            ("reschedule", json!({"key": "k", "when": "3h"})),
+            ("answer", json!({"key": "k", "text": "yes"})),
+            ("stats", json!({"since": "1d", "key": "k"})),
+            ("when", json!({"cron": "0 9 * * *", "next": 2})),
+            (
+                "history",
+                json!({"since": "1d", "statuses": ["failed"], "limit": 3, "key": "k"}),
+            ),
+            (
+                "cancel",
+                json!({"key": "k", "reason": "done", "occurrence": true}),
+            ),
+            ("doctor", json!({})),
+        ];
+        assert_eq!(calls.len(), TOOLS.len());
+        for (name, arguments) in calls {
+            let arguments = arguments.as_object().unwrap().clone();
+            let result = call(name, arguments, &env, version, Policy::default(), &catalog)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            let text = result["content"][0]["text"].as_str().unwrap_or_default();
+            assert!(!text.contains("internal error"), "{name}: {text}");
+            let expect_error = matches!(name, "answer"); // k is scheduled, not waiting
+            assert_eq!(result["isError"], expect_error, "{name}: {result}");
+        }
+    }
+}

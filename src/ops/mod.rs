@@ -27,3 +27,6 @@ pub mod when;
 
 pub use ctx::{Ctx, Front};
 pub use warning::{Level, Warning};
+
+#[cfg(test)]
+mod tests;
