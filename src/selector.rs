@@ -121,6 +121,13 @@ pub fn resolve(
             }
         }
     }
+    // A key given where an id goes (`defer pause my-key`): say so.
+    if let Selector::Id(id) = selector {
+        let keyed = |t: &Task| t.key.as_deref() == Some(id.as_str()) && !t.status.is_terminal();
+        if active.iter().any(keyed) {
+            bail!("task not found: {id} ('{id}' is the key of a live task: name it by key, e.g. --key {id})");
+        }
+    }
     Err(selector.not_found())
 }
 

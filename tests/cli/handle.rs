@@ -243,3 +243,22 @@ fn mcp_show_and_cancel_take_a_series_id_or_a_key() {
         (&json!(second), &json!("cancelled"))
     );
 }
+
+#[test]
+fn a_key_given_where_an_id_goes_is_named_as_a_key() {
+    let env = Env::new();
+    env.cmd(&["schedule", "--when", "2h", "--summary", "s", "--key", "q3"])
+        .success();
+    for command in ["pause", "show", "cancel", "wait"] {
+        let out = env.cmd(&[command, "q3"]).failure(1);
+        assert_eq!(
+            out.error_line(),
+            "defer: task not found: q3 ('q3' is the key of a live task: name it by key, e.g. --key q3)",
+            "{command}"
+        );
+    }
+    // By key it works, and a finished keyed task is not offered as a key.
+    env.cmd(&["cancel", "--key", "q3"]).success();
+    let out = env.cmd(&["pause", "q3"]).failure(1);
+    assert_eq!(out.error_line(), "defer: task not found: q3");
+}
