@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 
 use super::args::closed;
 use super::output;
+use crate::mcp;
 use crate::ops::Ctx;
-use crate::{cron, mcp};
 
 pub(super) const MCP_EXAMPLES: &str = "\
 Examples:
@@ -60,12 +60,7 @@ pub fn exec(ctx: &Ctx, args: McpArgs) -> Result<ExitCode> {
         }
         Some(McpCommand::Config(config)) => {
             let bin = crate::ops::cron::binary()?;
-            let cwd = std::env::current_dir().context("reading the current directory")?;
-            let settings: Vec<(String, String)> = cron::settings(ctx.env.vars(), &cwd)?
-                .into_iter()
-                .filter(|(name, _)| name.starts_with("DEFER_"))
-                .collect();
-            ctx.env.validate()?;
+            let settings = crate::ops::cron::host_settings(ctx)?;
             let policy = mcp::Policy {
                 allow_commands: args.allow_commands,
             };

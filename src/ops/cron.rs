@@ -111,6 +111,18 @@ fn line(ctx: &Ctx, runtime_dir: &Path) -> Result<String> {
     cron::line(&bin, &settings)
 }
 
+/// The `DEFER_*` settings of this environment as a host that starts `defer mcp`
+/// should pass them (absolute paths, as the crontab line bakes them), checked.
+pub fn host_settings(ctx: &Ctx) -> Result<Vec<(String, String)>> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let settings = cron::settings(ctx.env.vars(), &cwd)?
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("DEFER_"))
+        .collect();
+    ctx.env.validate()?;
+    Ok(settings)
+}
+
 /// This binary's absolute, canonical path (what cron, systemd and MCP hosts run).
 pub fn binary() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("finding this program's path")?;
