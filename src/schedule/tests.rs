@@ -9,27 +9,7 @@ fn request() -> Request {
     Request {
         when: Some("10m".into()),
         summary: Some("Check the build".into()),
-        intent: Intent::ResumeTask,
-        mode: Mode::Fresh,
-        prompt_template: None,
-        aura_level: AuraLevel::Low,
-        max_retries: 0,
-        key_points: vec![],
-        artifacts: vec![],
-        constraints: vec![],
-        context_json: None,
-        id: None,
-        reorient: false,
-        project: None,
-        context_file: None,
-        key: None,
-        replace: false,
-        command: None,
-        retry: None,
-        series: SeriesRequest::default(),
-        default_grace: 600,
-        lane: None,
-        overlap: None,
+        ..Request::default()
     }
 }
 
