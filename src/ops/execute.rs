@@ -29,7 +29,7 @@ pub fn execute(ctx: &Ctx, request: Request, verbose: bool) -> Result<Task> {
     let task = match request {
         Request::Given(input) => runner.execute(&lifecycle::claim(&read_task(input)?, ctx.now))?,
         Request::Stored(selector) => {
-            let _lock = wait_for_runner(ctx, &wiring.paths)?;
+            let hold = wait_for_runner(ctx, &wiring.paths)?;
             let (id, mut scan) = {
                 let locked = wiring.store.read()?;
                 let id = selector::resolve_locked(&locked, &selector);
@@ -47,7 +47,7 @@ pub fn execute(ctx: &Ctx, request: Request, verbose: bool) -> Result<Task> {
             }
             let mut bad = Vec::new();
             runner
-                .execute_stored(id, &mut scan, &mut bad)?
+                .execute_stored(id, &mut scan, &mut bad, hold)?
                 .ok_or_else(|| anyhow!("task {id} changed while it was being claimed; try again"))?
         }
     };

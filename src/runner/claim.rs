@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::execute::incomplete_output;
 use super::liveness::TaskLock;
-use super::{Notice, Report, Runner};
+use super::{Notice, Report, Runner, RunnerLock};
 use crate::audit::Event;
 use crate::ids;
 use crate::lifecycle;
@@ -17,14 +17,18 @@ use crate::task::{Status, Task};
 
 impl Runner<'_> {
     /// Claims `id` if it is still scheduled, executes it, and records the outcome.
+    /// `hold` (the runner lock, which `scan` was read under) is let go once the claim
+    /// is in the store: from then on the task's own lock keeps it live, and other runs
+    /// dispatch while it executes, as they do beside a run's workers.
     pub fn execute_stored(
         &self,
         id: &str,
         scan: &mut Scan,
         bad: &mut Vec<BadLine>,
+        hold: RunnerLock,
     ) -> Result<Option<Task>> {
         let mut report = Report::default();
-        let done = self.claim_and_execute(id, scan, &mut report, Trigger::Explicit)?;
+        let done = self.claim_and_execute(id, scan, &mut report, Trigger::Explicit, hold)?;
         bad.append(&mut report.bad);
         Ok(done)
     }
@@ -37,6 +41,7 @@ impl Runner<'_> {
         scan: &mut Scan,
         report: &mut Report,
         trigger: Trigger,
+        hold: RunnerLock,
     ) -> Result<Option<Task>> {
         let bad = &mut report.bad;
         let locked = self.store.write()?;
@@ -84,6 +89,7 @@ impl Runner<'_> {
             // The next occurrence may be due already (`--missed all`): `run` sees it.
             locked.catch_up(scan)?;
             drop(locked);
+            drop(hold);
             self.log_claim(&step, now);
             self.settle(&step.snapshot, &[]);
             return Ok(Some(step.snapshot));
@@ -98,10 +104,12 @@ impl Runner<'_> {
         let Some(task_lock) = TaskLock::try_take(&self.paths.task_lock_path(id))? else {
             return Ok(None);
         };
-        // The claim and a series' next occurrence: one append, one fsync.
+        // The claim and a series' next occurrence: one append, one fsync. Then the
+        // runner lock goes: a sweep may compact the store from here on, so `scan`'s
+        // offsets are not used again (the outcome is recorded as a worker's is).
         locked.append(&writes)?;
-        locked.catch_up(scan)?;
         drop(locked);
+        drop(hold);
         self.log_claim(&step, now);
         (self.notify)(&Notice::Claimed {
             id: claimed.id.clone(),
@@ -110,9 +118,13 @@ impl Runner<'_> {
             Ok(attempt) => attempt,
             Err(e) => return Err(self.release(&task, claimed, e)),
         };
-        let recorded = self.record_outcome(&done, scan, report);
+        let recorded = self.record_finished(&done);
         task_lock.release();
-        recorded?;
+        // `None`: an overlapping occurrence replaced it meanwhile (its record says so).
+        if let Some(paused) = recorded? {
+            self.settle(&done, &paused);
+            report.paused_series.extend(paused);
+        }
         match file_error {
             None => Ok(Some(done)),
             Some(e) => Err(incomplete_output(&done, &e)),

@@ -1,41 +1,16 @@
-//! Settling an attempt's result: appended with the breaker's update of the series'
-//! pending occurrence, audited, reported as a `Notice`, and its hook run.
+//! Settling an attempt's result: the breaker's update of the series' pending
+//! occurrence, the outcome audited, reported as a `Notice`, and its hook run.
 
-use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::hooks::{self, Hook, HookRun};
-use super::{Notice, Paused, Report, Runner};
+use super::{Notice, Paused, Runner};
 use crate::audit::Event;
 use crate::series::chain;
 use crate::store::{Exclusive, Locked, Scan};
 use crate::task::{ResultType, Status, Task};
 
 impl Runner<'_> {
-    /// Appends `done` and, in the same write, the breaker's update of the series'
-    /// pending occurrence; a pause is logged and noted in `report`.
-    pub(super) fn record_outcome(
-        &self,
-        done: &Task,
-        scan: &mut Scan,
-        report: &mut Report,
-    ) -> Result<()> {
-        let locked = self.store.write()?;
-        locked.catch_up(scan)?;
-        let mut paused = Vec::new();
-        let follow = self.breaker(&locked, scan, done, &mut paused);
-        let writes: Vec<&Task> = [Some(done), follow.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        locked.append(&writes)?;
-        drop(locked);
-        self.log_paused(&paused, (self.clock)());
-        self.settle(done, &paused);
-        report.paused_series.extend(paused);
-        Ok(())
-    }
-
     /// After a task's outcome is recorded: reports it (and the series the breaker
     /// paused because of it), then runs the hook its status calls for, if one is
     /// configured (SPEC §14) — before the runner goes on.

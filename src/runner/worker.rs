@@ -100,7 +100,7 @@ impl Runner<'_> {
     /// occurrence, in one write, found by reading the store under its lock (the worker
     /// keeps no scan: the store may have been compacted since the claim). `None` when
     /// the task is no longer `executing` (replaced): nothing is written.
-    fn record_finished(&self, done: &Task) -> Result<Option<Vec<Paused>>> {
+    pub(super) fn record_finished(&self, done: &Task) -> Result<Option<Vec<Paused>>> {
         let locked = self.store.write()?;
         let mut latest = None;
         locked.records_mentioning(format!("\"{}\"", done.id).as_bytes(), |task| {

@@ -199,3 +199,62 @@ fn execute_rejects_invalid_stdin() {
     assert!(!env.store_exists());
     assert!(!env.runtime_dir().join("escape.prompt.txt").exists());
 }
+
+/// `execute --id` holds the runner lock only while it claims: while its task runs,
+/// cron's `run` still dispatches the other due tasks (SPEC §20's slots count it).
+#[test]
+fn a_long_execute_by_id_does_not_hold_up_the_runner() {
+    let env = Env::new();
+    let go = env.root().join("go");
+    let exe = env.write_executor(
+        "slow-or-quick",
+        &format!(
+            r#"cat > /dev/null
+if [ "$DEFER_TASK_ID" = slow ]; then
+  i=0
+  while [ ! -f '{}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+fi
+echo "done $DEFER_TASK_ID""#,
+            go.display()
+        ),
+    );
+    for id in ["slow", "quick"] {
+        env.cmd(&["schedule", "--when", "now", "--summary", id, "--id", id])
+            .success();
+    }
+    let child = env
+        .cmd(&["execute", "--id", "slow", "--compact"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while env.task("slow")["status"] != "executing" {
+        assert!(started.elapsed().as_secs() < 20, "slow never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let run = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // Completed, and archived by the same run's sweep.
+    let quick: Value =
+        serde_json::from_str(&env.cmd(&["show", "quick", "--compact"]).success().stdout).unwrap();
+    assert_eq!(quick["status"], "completed", "{}", run.stderr);
+    assert_eq!(env.task("slow")["status"], "executing");
+    assert!(env.log_events("runner skipped").is_empty());
+    std::fs::write(&go, "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["status"], "completed");
+    assert_eq!(env.task("slow")["status"], "completed");
+}
