@@ -29,8 +29,9 @@ test:
 	@scripts/run-examples.sh
 
 ## Formatting, clippy, and the layering rules (docs/architecture.md): no import cycle,
-## front ends and ops imported only from above, clap only in the CLI, at most two
-## unsafe blocks, no file over 600 lines of non-test code.
+## front ends and ops imported only from above, clap only in the CLI, no module
+## importing a higher layer, at most two unsafe blocks, no file over 600 lines of
+## non-test code.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings

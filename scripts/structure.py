@@ -12,6 +12,8 @@ what breaks it:
               CLI imported by the MCP server (`crate::cli` belongs to `src/cli/` and
               `src/main.rs`; the CLI may start the server, not the reverse)
   clap        `clap` used outside the CLI front end (`src/cli/`, `src/main.rs`)
+  layers      a module importing one of a higher layer (LAYERS: the record < store and
+              platform < domain < ops < front ends; a module not listed is domain)
   unsafe      `unsafe` blocks (at most MAX_UNSAFE)
   size        files over MAX_LINES lines of non-test code
 
@@ -42,7 +44,17 @@ MAX_UNSAFE = 2
 FRONT_ENDS = ("cli", "mcp", "main")
 # Where `crate::cli` and clap may appear.
 CLI = ("cli", "main")
-RULES = ("cycles", "front-ends", "clap", "unsafe", "size")
+RULES = ("cycles", "front-ends", "clap", "layers", "unsafe", "size")
+# The layers of docs/architecture.md, lowest first, by top-level module; every other
+# module is domain. A module may import its own layer and the ones below it.
+LAYERS = (
+    ("the record", ("task", "timestamp")),
+    ("store/platform", ("store", "config", "safe_fs", "trust", "audit", "executor",
+                        "command", "shutdown", "bounded", "snapshot", "ids", "text", "lanes")),
+    ("domain", ()),
+    ("ops", ("ops",)),
+    ("front ends", ("cli", "mcp", "main")),
+)
 USAGE = "scripts/structure.py [--check[=RULE,...]] [--src=DIR]"
 
 
@@ -151,6 +163,15 @@ def references(text, module, kids):
 
 def is_front(module):
     return module[:1] in [(f,) for f in FRONT_ENDS]
+
+
+def layer_of(module):
+    """(index, name) of the module's layer (a top-level module decides)."""
+    top = module[:1]
+    for index, (name, members) in enumerate(LAYERS):
+        if top and top[0] in members:
+            return index, name
+    return 2, "domain"
 
 
 def is_cli(module):
@@ -314,6 +335,16 @@ def main():
                 what = ", ".join(sorted(edges[module][target]))
                 below.append(f"{files[module][0]} imports {name(target)} ({what})")
 
+    upward = []
+    for module in sorted(edges):
+        if module == ():
+            continue
+        for target in sorted(edges[module]):
+            (mine, mine_name), (theirs, their_name) = layer_of(module), layer_of(target)
+            if theirs > mine:
+                what = ", ".join(sorted(edges[module][target]))
+                upward.append(f"{files[module][0]} ({mine_name}) imports {name(target)} ({their_name}: {what})")
+
     clap = []
     unsafe = []
     big = []
@@ -342,6 +373,7 @@ def main():
     ok &= report("cycles", "import cycles between modules", cycles)
     ok &= report("front-ends", "a front end or ops imported from below, or the CLI by MCP", below)
     ok &= report("clap", "clap outside the CLI front end (src/cli, main.rs)", clap)
+    ok &= report("layers", "a module importing a higher layer", upward)
     ok &= report("unsafe", "unsafe blocks", unsafe, MAX_UNSAFE)
     ok &= report("size", f"files over {MAX_LINES} lines of non-test code", big)
     if not ok:

@@ -131,6 +131,34 @@ class FrontEnds(unittest.TestCase):
         self.assertEqual(rule(ran, "clap")[1].strip(), "a.rs")
 
 
+class Layers(unittest.TestCase):
+    def test_a_lower_layer_importing_a_higher_one_is_reported(self):
+        ran = measure({
+            "lib.rs": LIB,
+            "task.rs": "use crate::snapshot::Snapshot;\n",
+            "snapshot.rs": "use crate::a::f;\npub struct Snapshot;\n",
+            "a.rs": "use crate::task::Task;\npub fn f() {}\n",
+            "b.rs": "use crate::snapshot::Snapshot;\n",
+        }, "--check=layers")
+        self.assertEqual(ran.returncode, 1, ran.stdout)
+        self.assertEqual(
+            [l.strip() for l in rule(ran, "layers")[1:]],
+            ["snapshot.rs (store/platform) imports a (domain: f)",
+             "task.rs (the record) imports snapshot (store/platform: Snapshot)"],
+        )
+
+    def test_downward_imports_are_fine(self):
+        ran = measure({
+            "lib.rs": LIB,
+            "task.rs": "use crate::timestamp::T;\n",
+            "timestamp.rs": "pub struct T;\n",
+            "a.rs": "use crate::task::Task;\nuse crate::store::S;\n",
+            "b.rs": "",
+            "store.rs": "use crate::task::Task;\npub struct S;\n",
+        }, "--check=layers")
+        self.assertEqual(ran.returncode, 0, ran.stdout)
+
+
 class Check(unittest.TestCase):
     TREE = {"lib.rs": LIB, "a.rs": "fn f() { unsafe { g() } unsafe { g() } unsafe { g() } }\n", "b.rs": ""}
 

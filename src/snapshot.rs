@@ -9,47 +9,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::bounded::{self, Ran};
+pub use crate::task::snapshot::{FileState, GitState, Snapshot};
 use crate::timestamp::Timestamp;
 
 /// The time one git call may take.
 const GIT_LIMIT: Duration = Duration::from_secs(2);
 /// At most this many artifacts are recorded.
 const MAX_ARTIFACTS: usize = 32;
-
-/// The record's `snapshot` field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub git: Option<GitState>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub artifacts: Vec<FileState>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// A git work tree at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GitState {
-    /// The work tree's top level (absolute).
-    pub top: String,
-    /// The branch checked out; `None` on a detached HEAD.
-    pub branch: Option<String>,
-    /// The full commit id of HEAD.
-    pub head: String,
-}
-
-/// A local file at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileState {
-    /// Absolute path.
-    pub path: String,
-    pub size: u64,
-    pub modified: Timestamp,
-}
 
 /// The snapshot `schedule` records from `cwd`, or `None` when there is nothing to
 /// record (not in a work tree, no artifact that is a local file).
@@ -61,7 +29,7 @@ pub fn capture(cwd: &Path, artifacts: &[String]) -> Option<Snapshot> {
             .filter_map(|a| file_state(&absolute(cwd, a)?))
             .take(MAX_ARTIFACTS)
             .collect(),
-        extra: Map::new(),
+        extra: serde_json::Map::new(),
     };
     (snapshot.git.is_some() || !snapshot.artifacts.is_empty()).then_some(snapshot)
 }

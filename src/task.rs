@@ -7,10 +7,12 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::snapshot::Snapshot;
 use crate::timestamp::Timestamp;
 
 pub mod fields;
+pub mod snapshot;
+
+use snapshot::Snapshot;
 
 /// A closed set of lower-case names, shared by serde, the CLI and error messages.
 pub trait ClosedSet: Sized + Copy + 'static {
