@@ -13,7 +13,7 @@ use crate::ids;
 use crate::lifecycle;
 use crate::series::chain::{self, Trigger};
 use crate::store::{BadLine, Scan};
-use crate::task::{Status, Task};
+use crate::task::Task;
 
 impl Runner<'_> {
     /// Claims `id` if it is still scheduled, executes it, and records the outcome.
@@ -43,33 +43,11 @@ impl Runner<'_> {
         trigger: Trigger,
         hold: RunnerLock,
     ) -> Result<Option<Task>> {
-        let bad = &mut report.bad;
         let locked = self.store.write()?;
         locked.catch_up(scan)?;
-        let Some(entry) = scan.get(id).filter(|e| e.status == Status::Scheduled) else {
+        let Some(task) = self.load_due(&locked, scan, id, &mut report.bad)? else {
             return Ok(None);
         };
-        let task = match locked.load(entry) {
-            Ok(task) => task,
-            Err(e) => {
-                let line_no = match entry.line_no {
-                    0 => locked.line_number_at(entry.offset)?,
-                    n => n,
-                };
-                bad.push(BadLine {
-                    line_no,
-                    offset: entry.offset,
-                    reason: format!("{e:#}"),
-                });
-                return Ok(None);
-            }
-        };
-        // A series occurrence's claim and outcome look up its other occurrences
-        // (`Scan::occurrence`), which a partial scan may not hold: add every line that
-        // names the series (one memchr pass, not a parse of the store).
-        if let Some(series) = task.series.as_ref().filter(|_| scan.is_partial()) {
-            locked.absorb_mentioning(scan, format!("\"{}\"", series.id).as_bytes())?;
-        }
         let now = (self.clock)();
         let mut step = chain::claim(
             &task,

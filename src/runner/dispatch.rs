@@ -471,7 +471,7 @@ impl Runner<'_> {
 
     /// The scheduled task `id` of the scan, loaded (a series' other occurrences added
     /// to a partial scan); `None` when it is not scheduled or cannot be read (a bad line).
-    fn load_due(
+    pub(super) fn load_due(
         &self,
         locked: &Locked<Exclusive>,
         scan: &mut Scan,
