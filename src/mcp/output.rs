@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 use super::calls::Done;
 use super::protocol::Version;
 use crate::ops::Ctx;
-use crate::task::{AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, ResultType, Status};
+use crate::task::{
+    AuraLevel, Backoff, ClosedSet, Intent, MissedPolicy, Mode, Overlap, ResultType, Status,
+};
 
 /// What a tool's result object looks like.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +206,9 @@ fn task_schema() -> Value {
             "late_by_seconds": count("how late the run started after the fire it stands for"),
             "missed_fires": count("earlier fires that did not run"),
             "missed_at": utc("when it was recorded missed"),
+            "lane": text("the lane whose slots it runs in (DEFER_LANES); none: any free slot"),
+            "overlap": {"type": "string", "enum": names::<Overlap>(), "description": "a series occurrence due while the previous one still runs"},
+            "found_due_at": utc("when a run first found it due but had no free slot (its lateness is judged from there)"),
             "parent_id": text("the task whose run scheduled this one"),
             "history": {
                 "type": "array",
@@ -278,6 +283,26 @@ pub fn output_schema(output: Output, says_stored: bool) -> Value {
                 "required": ["fires"],
             });
             json!({"type": "object", "anyOf": [preview, fires]})
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The task object's schema names every field of the record (`task::fields`), so a
+    /// new field cannot reach the model undescribed.
+    #[test]
+    fn the_task_schema_knows_every_record_field() {
+        let schema = task_schema();
+        let properties = schema["properties"].as_object().unwrap();
+        for field in crate::task::fields::FIELDS {
+            assert!(
+                properties.contains_key(field.name),
+                "{} missing",
+                field.name
+            );
         }
     }
 }
