@@ -200,11 +200,9 @@ fn execute_rejects_invalid_stdin() {
     assert!(!env.runtime_dir().join("escape.prompt.txt").exists());
 }
 
-/// `execute --id` holds the runner lock only while it claims: while its task runs,
-/// cron's `run` still dispatches the other due tasks (SPEC §20's slots count it).
-#[test]
-fn a_long_execute_by_id_does_not_hold_up_the_runner() {
-    let env = Env::new();
+/// Schedules `slow` and `quick`, both due, and starts `execute --id slow`, whose
+/// executor waits for the returned `go` file; returns once `slow` is executing.
+fn a_slow_execute(env: &Env) -> (std::process::Child, std::path::PathBuf, String) {
     let go = env.root().join("go");
     let exe = env.write_executor(
         "slow-or-quick",
@@ -218,13 +216,14 @@ echo "done $DEFER_TASK_ID""#,
             go.display()
         ),
     );
+    let exe = exe.to_str().unwrap().to_string();
     for id in ["slow", "quick"] {
         env.cmd(&["schedule", "--when", "now", "--summary", id, "--id", id])
             .success();
     }
     let child = env
         .cmd(&["execute", "--id", "slow", "--compact"])
-        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
+        .env("DEFER_EXECUTOR", &exe)
         .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -235,18 +234,12 @@ echo "done $DEFER_TASK_ID""#,
         assert!(started.elapsed().as_secs() < 20, "slow never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let run = env
-        .cmd(&["run"])
-        .env("DEFER_EXECUTOR", exe.to_str().unwrap())
-        .run();
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    // Completed, and archived by the same run's sweep.
-    let quick: Value =
-        serde_json::from_str(&env.cmd(&["show", "quick", "--compact"]).success().stdout).unwrap();
-    assert_eq!(quick["status"], "completed", "{}", run.stderr);
-    assert_eq!(env.task("slow")["status"], "executing");
-    assert!(env.log_events("runner skipped").is_empty());
-    std::fs::write(&go, "").unwrap();
+    (child, go, exe)
+}
+
+/// Lets the slow executor finish; `execute` must exit 0 with the completed record.
+fn finish(env: &Env, child: std::process::Child, go: &std::path::Path) {
+    fs::write(go, "").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -257,4 +250,41 @@ echo "done $DEFER_TASK_ID""#,
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["status"], "completed");
     assert_eq!(env.task("slow")["status"], "completed");
+}
+
+/// `execute --id` holds the runner lock only while it claims: while its task runs,
+/// cron's `run` still dispatches the other due tasks (SPEC §20's slots count it).
+#[test]
+fn a_long_execute_by_id_does_not_hold_up_the_runner() {
+    let env = Env::new();
+    let (child, go, exe) = a_slow_execute(&env);
+    let run = env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // Completed, and archived by the same run's sweep.
+    let quick: Value =
+        serde_json::from_str(&env.cmd(&["show", "quick", "--compact"]).success().stdout).unwrap();
+    assert_eq!(quick["status"], "completed", "{}", run.stderr);
+    assert_eq!(env.task("slow")["status"], "executing");
+    assert!(env.log_events("runner skipped").is_empty());
+    finish(&env, child, &go);
+}
+
+/// The task `execute --id` runs takes a slot like a run's own (SPEC §20): with one slot,
+/// a run beside it starts nothing.
+#[test]
+fn a_task_executed_by_id_takes_a_slot() {
+    let env = Env::new();
+    let (child, go, exe) = a_slow_execute(&env);
+    let run = env
+        .cmd(&["run"])
+        .env("DEFER_EXECUTOR", &exe)
+        .env("DEFER_MAX_PARALLEL", "1")
+        .run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(env.task("quick")["status"], "scheduled", "{}", run.stderr);
+    finish(&env, child, &go);
+    env.cmd(&["run"]).env("DEFER_EXECUTOR", &exe).success();
+    let quick: Value =
+        serde_json::from_str(&env.cmd(&["show", "quick", "--compact"]).success().stdout).unwrap();
+    assert_eq!(quick["status"], "completed");
 }
