@@ -78,7 +78,7 @@ impl<'a> Arguments<'a> {
     /// A text argument, else the parser's default.
     pub fn text_or_default(&self, name: &str) -> Option<String> {
         self.text(name)
-            .or_else(|| self.property(name).default_text())
+            .or_else(|| self.property(name).default.clone())
     }
 
     pub fn flag(&self, name: &str) -> bool {

@@ -44,11 +44,6 @@ impl Property {
     pub fn flag(&self) -> String {
         self.long.clone().unwrap_or_else(|| self.name.clone())
     }
-
-    /// The parser's default, as text.
-    pub fn default_text(&self) -> Option<String> {
-        self.default.clone()
-    }
 }
 
 /// Every tool's properties, by tool name; descriptions speak in argument names.

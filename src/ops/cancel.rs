@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::selector::{self, Selector};
+use crate::selector::Selector;
 use crate::task::Task;
 
 pub struct Request {
@@ -32,16 +32,7 @@ pub fn cancel(ctx: &Ctx, request: Request) -> Result<Task> {
         &mut bad,
     );
     ctx.bad_lines(store.path(), &bad);
-    let task = explained(ctx, cancelled)?;
+    let task = ctx.explained(cancelled)?;
     ctx.audit_warnings(&audit);
     Ok(task)
-}
-
-/// `result`, with a `selector::NotFound` error replaced by what the archives say (a
-/// finished occurrence whose series goes on names the live one).
-pub(super) fn explained<T>(ctx: &Ctx, result: Result<T>) -> Result<T> {
-    result.map_err(|err| match (ctx.store(), ctx.paths()) {
-        (Ok(store), Ok(paths)) => selector::explain(&store, &paths, err),
-        _ => err,
-    })
 }

@@ -2,7 +2,6 @@
 
 use anyhow::{anyhow, Result};
 
-use super::cancel::explained;
 use super::Ctx;
 use crate::control::{self, Change};
 use crate::selector::Selector;
@@ -34,7 +33,7 @@ fn changed(ctx: &Ctx, selector: Selector, change: Change) -> Result<Task> {
     let mut bad = Vec::new();
     let changed = control::apply(&store, &audit, selector, change, ctx.now, &mut bad);
     ctx.bad_lines(store.path(), &bad);
-    let task = explained(ctx, changed)?;
+    let task = ctx.explained(changed)?;
     ctx.audit_warnings(&audit);
     Ok(task)
 }

@@ -85,6 +85,15 @@ impl Ctx {
         }
     }
 
+    /// `result`, with a `selector::NotFound` error replaced by what the archives say (a
+    /// finished occurrence whose series goes on names the live one).
+    pub fn explained<T>(&self, result: Result<T>) -> Result<T> {
+        result.map_err(|err| match (self.store(), self.paths()) {
+            (Ok(store), Ok(paths)) => crate::selector::explain(&store, &paths, err),
+            _ => err,
+        })
+    }
+
     pub fn paths(&self) -> Result<Paths> {
         if let Some(paths) = self.paths.get() {
             return Ok(paths.clone());

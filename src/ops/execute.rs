@@ -5,7 +5,6 @@ use std::io::Read;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::cancel::explained;
 use super::run::{teller, wait_for_runner, Wiring};
 use super::Ctx;
 use crate::lifecycle;
@@ -33,7 +32,7 @@ pub fn execute(ctx: &Ctx, request: Request, verbose: bool) -> Result<Task> {
             let (id, mut scan) = {
                 let locked = wiring.store.read()?;
                 let id = selector::resolve_locked(&locked, &selector);
-                (explained(ctx, id)?, locked.scan()?)
+                (ctx.explained(id)?, locked.scan()?)
             };
             let id = &id;
             ctx.bad_lines(wiring.store.path(), &scan.bad);
